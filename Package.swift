@@ -1,0 +1,24 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+// Halo: gate-level timing of MAC hardware under case analysis, and hardware-aware quantization.
+// One target per layer (see README "Architecture"); a lower layer never imports a higher one.
+let package = Package(
+    name: "Halo",
+    products: [
+        .library(name: "Halo", targets: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization"]),
+        .executable(name: "halo", targets: ["halo"]),
+    ],
+    targets: [
+        .target(name: "HaloCore"),
+        .target(name: "HaloLiberty", dependencies: ["HaloCore"]),
+        .target(name: "HaloNetlist", dependencies: ["HaloCore"]),
+        .target(name: "HaloTiming", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist"]),
+        .target(name: "HaloCharacterization", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming"]),
+        .executableTarget(name: "halo", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization"]),
+        .testTarget(name: "HaloLibertyTests", dependencies: ["HaloCore", "HaloLiberty"]),
+        .testTarget(name: "HaloNetlistTests", dependencies: ["HaloCore", "HaloNetlist"]),
+        .testTarget(name: "HaloTimingTests", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization"]),
+        .testTarget(name: "HaloCLITests", dependencies: ["HaloCore", "halo"]),
+    ]
+)

@@ -1,0 +1,264 @@
+import Foundation
+import HaloCore
+
+/// The critical-path delay of a design for every code held on a bus: Halo's central artifact.
+///
+/// CSV form (header first):
+/// ```
+/// code,delay_ns,startpoint,endpoint
+/// none,4.625601,A[0],Y[19]
+/// 0,2.029001,P[0],Y[19]
+/// ```
+/// `code` is the unsigned integer of the bus bits (bit 0 = LSB); the row `none` is the delay with no
+/// case analysis. An empty `delay_ns` means no path exists under that code (every endpoint constant).
+/// Readers accept any extra columns after `delay_ns`.
+public struct DelayTable: Sendable, Equatable {
+    /// One row: a code and its worst path.
+    public struct Entry: Sendable, Equatable {
+        public var code: Int
+        /// Critical-path delay in ns; nil when no path exists.
+        public var delayNs: Double?
+        public var startpoint: String
+        public var endpoint: String
+
+        public init(code: Int, delayNs: Double?, startpoint: String = "", endpoint: String = "") {
+            self.code = code
+            self.delayNs = delayNs
+            self.startpoint = startpoint
+            self.endpoint = endpoint
+        }
+    }
+
+    /// Descriptive metadata, written to JSON (and as `#` comments nowhere: the CSV stays plain).
+    public struct Metadata: Sendable, Equatable {
+        public var netlist: String = ""
+        public var top: String = ""
+        public var libraries: [String] = []
+        public var bus: String = ""
+        public var busWidth: Int = 0
+        public var outputLoadFF: Double = 10
+        public var inputSlewNs: Double = 0
+        public var clock: String?
+        public var version: String = HaloVersion.string
+
+        public init() {}
+    }
+
+    public var metadata: Metadata
+    /// The delay with no case analysis (the `none` row).
+    public var unconstrained: Entry?
+    /// Rows in code order.
+    public var entries: [Entry]
+
+    public init(metadata: Metadata = Metadata(), unconstrained: Entry?, entries: [Entry]) {
+        self.metadata = metadata
+        self.unconstrained = unconstrained
+        self.entries = entries
+    }
+
+    /// The delay of a code, if the table has it.
+    public func delayNs(ofCode code: Int) -> Double? {
+        if let i = entries.firstIndex(where: { $0.code == code }) { return entries[i].delayNs }
+        return nil
+    }
+
+    // MARK: CSV
+
+    /// The CSV text.
+    public func csv() -> String {
+        var out = "code,delay_ns,startpoint,endpoint\n"
+        func row(_ code: String, _ e: Entry) {
+            let d = e.delayNs.map { String(format: "%.6f", $0) } ?? ""
+            out += "\(code),\(d),\(csvField(e.startpoint)),\(csvField(e.endpoint))\n"
+        }
+        if let u = unconstrained { row("none", u) }
+        for e in entries { row(String(e.code), e) }
+        return out
+    }
+
+    private func csvField(_ s: String) -> String {
+        if s.contains(",") || s.contains("\"") || s.contains("\n") {
+            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return s
+    }
+
+    /// Reads a table from CSV text. The header must begin `code,delay_ns`.
+    /// Errors are located (`file:line:column: error: …`).
+    public static func parseCSV(_ text: String, path: String) throws -> DelayTable {
+        var unconstrained: Entry?
+        var entries: [Entry] = []
+        var lineNumber = 0
+        var sawHeader = false
+        var seen = Set<Int>()
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+            if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
+            let fields = splitCSV(String(line))
+            if !sawHeader {
+                guard fields.count >= 2, fields[0].text.trimmingCharacters(in: .whitespaces) == "code",
+                      fields[1].text.trimmingCharacters(in: .whitespaces) == "delay_ns" else {
+                    throw HaloError("expected a header beginning 'code,delay_ns', found '\(line)'",
+                                    at: SourceLocation(file: path, line: lineNumber, column: 1))
+                }
+                sawHeader = true
+                continue
+            }
+            guard fields.count >= 2 else {
+                throw HaloError("expected at least 2 fields (code,delay_ns), found \(fields.count)",
+                                at: SourceLocation(file: path, line: lineNumber, column: 1))
+            }
+            let codeText = fields[0].text.trimmingCharacters(in: .whitespaces)
+            let delayText = fields[1].text.trimmingCharacters(in: .whitespaces)
+            var delay: Double?
+            if !delayText.isEmpty {
+                guard let d = Double(delayText), d.isFinite else {
+                    throw HaloError("malformed delay '\(delayText)'",
+                                    at: SourceLocation(file: path, line: lineNumber, column: fields[1].column))
+                }
+                delay = d
+            }
+            let start = fields.count > 2 ? fields[2].text : ""
+            let end = fields.count > 3 ? fields[3].text : ""
+            if codeText == "none" {
+                unconstrained = Entry(code: -1, delayNs: delay, startpoint: start, endpoint: end)
+                continue
+            }
+            guard let code = Int(codeText), code >= 0 else {
+                throw HaloError("malformed code '\(codeText)' (expected a non-negative integer or 'none')",
+                                at: SourceLocation(file: path, line: lineNumber, column: fields[0].column))
+            }
+            guard seen.insert(code).inserted else {
+                throw HaloError("duplicate code \(code)", at: SourceLocation(file: path, line: lineNumber, column: fields[0].column))
+            }
+            entries.append(Entry(code: code, delayNs: delay, startpoint: start, endpoint: end))
+        }
+        guard sawHeader else {
+            throw HaloError("empty delay table (no 'code,delay_ns' header)", at: SourceLocation(file: path, line: max(1, lineNumber), column: 1))
+        }
+        entries.sort { $0.code < $1.code }
+        return DelayTable(unconstrained: unconstrained, entries: entries)
+    }
+
+    /// Reads a CSV or JSON table from a file (by extension; JSON when it starts with `{`).
+    public static func read(path: String) throws -> DelayTable {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw HaloError("cannot read '\(path)'")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw HaloError("'\(path)' is not UTF-8 text", at: SourceLocation(file: path, line: 1, column: 1))
+        }
+        if text.drop(while: { $0.isWhitespace }).hasPrefix("{") { return try parseJSON(data, path: path) }
+        return try parseCSV(text, path: path)
+    }
+
+    private static func splitCSV(_ line: String) -> [(text: String, column: Int)] {
+        var fields: [(String, Int)] = []
+        var current = ""
+        var inQuotes = false
+        var column = 1
+        var start = 1
+        var chars = Array(line)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if inQuotes {
+                if c == "\"" {
+                    if i + 1 < chars.count && chars[i + 1] == "\"" { current.append("\""); i += 1; column += 1 }
+                    else { inQuotes = false }
+                } else { current.append(c) }
+            } else if c == "\"" {
+                inQuotes = true
+            } else if c == "," {
+                fields.append((current, start))
+                current = ""
+                start = column + 1
+            } else {
+                current.append(c)
+            }
+            i += 1
+            column += 1
+        }
+        fields.append((current, start))
+        chars.removeAll()
+        return fields
+    }
+
+    // MARK: JSON
+
+    /// The JSON text: metadata and rows.
+    public func json() -> String {
+        func esc(_ s: String) -> String {
+            var o = "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": o += "\\\""
+                case "\\": o += "\\\\"
+                case "\n": o += "\\n"
+                default:
+                    if u.value < 0x20 { o += String(format: "\\u%04x", u.value) } else { o.unicodeScalars.append(u) }
+                }
+            }
+            return o + "\""
+        }
+        func num(_ d: Double?) -> String { d.map { String(format: "%.6f", $0) } ?? "null" }
+        let m = metadata
+        var out = "{\n"
+        out += "  \"halo_version\": \(esc(m.version)),\n"
+        out += "  \"netlist\": \(esc(m.netlist)),\n"
+        out += "  \"top\": \(esc(m.top)),\n"
+        out += "  \"libraries\": [\(m.libraries.map(esc).joined(separator: ", "))],\n"
+        out += "  \"bus\": \(esc(m.bus)),\n"
+        out += "  \"bus_width\": \(m.busWidth),\n"
+        out += "  \"output_load_ff\": \(m.outputLoadFF),\n"
+        out += "  \"input_slew_ns\": \(m.inputSlewNs),\n"
+        out += "  \"clock\": \(m.clock.map(esc) ?? "null"),\n"
+        out += "  \"none\": " + (unconstrained.map { "{\"delay_ns\": \(num($0.delayNs)), \"startpoint\": \(esc($0.startpoint)), \"endpoint\": \(esc($0.endpoint))}" } ?? "null") + ",\n"
+        out += "  \"codes\": [\n"
+        for (k, e) in entries.enumerated() {
+            out += "    {\"code\": \(e.code), \"delay_ns\": \(num(e.delayNs)), \"startpoint\": \(esc(e.startpoint)), \"endpoint\": \(esc(e.endpoint))}"
+            out += k + 1 < entries.count ? ",\n" : "\n"
+        }
+        out += "  ]\n}\n"
+        return out
+    }
+
+    /// Reads the JSON form written by `json()`.
+    public static func parseJSON(_ data: Data, path: String) throws -> DelayTable {
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            throw HaloError("malformed JSON delay table", at: SourceLocation(file: path, line: 1, column: 1))
+        }
+        guard let dict = object as? [String: Any], let codes = dict["codes"] as? [[String: Any]] else {
+            throw HaloError("JSON delay table needs a 'codes' array", at: SourceLocation(file: path, line: 1, column: 1))
+        }
+        func entry(_ d: [String: Any], code: Int) -> Entry {
+            Entry(code: code, delayNs: (d["delay_ns"] as? NSNumber)?.doubleValue,
+                  startpoint: d["startpoint"] as? String ?? "", endpoint: d["endpoint"] as? String ?? "")
+        }
+        var m = Metadata()
+        m.netlist = dict["netlist"] as? String ?? ""
+        m.top = dict["top"] as? String ?? ""
+        m.libraries = dict["libraries"] as? [String] ?? []
+        m.bus = dict["bus"] as? String ?? ""
+        m.busWidth = (dict["bus_width"] as? NSNumber)?.intValue ?? 0
+        m.outputLoadFF = (dict["output_load_ff"] as? NSNumber)?.doubleValue ?? 10
+        m.inputSlewNs = (dict["input_slew_ns"] as? NSNumber)?.doubleValue ?? 0
+        m.clock = dict["clock"] as? String
+        var entries: [Entry] = []
+        for (k, c) in codes.enumerated() {
+            guard let code = (c["code"] as? NSNumber)?.intValue, code >= 0 else {
+                throw HaloError("codes[\(k)] has no valid 'code'", at: SourceLocation(file: path, line: 1, column: 1))
+            }
+            entries.append(entry(c, code: code))
+        }
+        let none = (dict["none"] as? [String: Any]).map { entry($0, code: -1) }
+        return DelayTable(metadata: m, unconstrained: none, entries: entries.sorted { $0.code < $1.code })
+    }
+}
+
+/// Halo's version, recorded in table metadata.
+public enum HaloVersion {
+    public static let string = "0.1.0"
+}

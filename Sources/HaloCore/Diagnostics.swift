@@ -1,0 +1,100 @@
+import Foundation
+
+/// A position in a source file: 1-based line and column, as compilers print them.
+public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+    /// The file's path as the user named it (or a label such as `<command line>`).
+    public var file: String
+    /// 1-based line number.
+    public var line: Int
+    /// 1-based column number (in UTF-8 bytes from the start of the line).
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    /// `file:line:column`.
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// An error that a user can act on: a message and, where known, the place in an input file.
+///
+/// Its `description` is the one line the CLI prints on stderr:
+/// `file:line:column: error: message` (or `halo: error: message` when no file is involved).
+public struct HaloError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// Where the error is, when it comes from an input file.
+    public var location: SourceLocation?
+    /// What is wrong, naming the offending token where there is one.
+    public var message: String
+
+    public init(_ message: String, at location: SourceLocation? = nil) {
+        self.location = location
+        self.message = message
+    }
+
+    public var description: String {
+        if let location { return "\(location): error: \(message)" }
+        return "halo: error: \(message)"
+    }
+}
+
+/// A warning: something skipped or suspicious but not fatal.
+public struct HaloWarning: CustomStringConvertible, Sendable, Equatable {
+    public var location: SourceLocation?
+    public var message: String
+
+    public init(_ message: String, at location: SourceLocation? = nil) {
+        self.location = location
+        self.message = message
+    }
+
+    public var description: String {
+        if let location { return "\(location): warning: \(message)" }
+        return "halo: warning: \(message)"
+    }
+}
+
+/// Collects warnings from readers; the CLI prints them on stderr, tests inspect them.
+public final class DiagnosticSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [HaloWarning] = []
+    private var seenKeys: Set<String> = []
+
+    public init() {}
+
+    /// All warnings so far, in the order they were reported.
+    public var warnings: [HaloWarning] {
+        lock.lock(); defer { lock.unlock() }
+        return stored
+    }
+
+    /// Reports a warning.
+    public func warn(_ message: String, at location: SourceLocation? = nil) {
+        lock.lock(); defer { lock.unlock() }
+        stored.append(HaloWarning(message, at: location))
+    }
+
+    /// Reports a warning only the first time `key` is seen (e.g. "unknown Liberty group once per kind").
+    public func warnOnce(key: String, _ message: String, at location: SourceLocation? = nil) {
+        lock.lock(); defer { lock.unlock() }
+        if seenKeys.insert(key).inserted {
+            stored.append(HaloWarning(message, at: location))
+        }
+    }
+}
+
+/// Converts a byte offset in a UTF-8 buffer to a 1-based line and column.
+/// Readers that keep only offsets on their tokens call this when they report an error.
+public func lineAndColumn(in bytes: UnsafeBufferPointer<UInt8>, offset: Int) -> (line: Int, column: Int) {
+    var line = 1
+    var lineStart = 0
+    let end = min(offset, bytes.count)
+    var i = 0
+    while i < end {
+        if bytes[i] == 10 { line += 1; lineStart = i + 1 }
+        i += 1
+    }
+    return (line, end - lineStart + 1)
+}

@@ -1,0 +1,322 @@
+import HaloCore
+
+// The in-memory model of a Liberty library. Units are normalized when the file is read:
+// every time (delays, slews, table axes of transitions) is in **ns**, every capacitance in **fF**,
+// area in the library's area unit, power as written.
+
+/// A Boolean expression from a Liberty `function` or `when` attribute.
+public indirect enum BooleanExpression: Hashable, Sendable, CustomStringConvertible {
+    case constant(Bool)
+    /// A pin of the cell, or an internal state variable of an `ff`/`latch` group (e.g. `IQ`).
+    case variable(String)
+    case not(BooleanExpression)
+    case and(BooleanExpression, BooleanExpression)
+    case or(BooleanExpression, BooleanExpression)
+    case xor(BooleanExpression, BooleanExpression)
+
+    /// The variables the expression mentions, in order of first appearance.
+    public var variables: [String] {
+        var seen: [String] = []
+        func walk(_ e: BooleanExpression) {
+            switch e {
+            case .constant: break
+            case .variable(let v): if !seen.contains(v) { seen.append(v) }
+            case .not(let a): walk(a)
+            case .and(let a, let b), .or(let a, let b), .xor(let a, let b): walk(a); walk(b)
+            }
+        }
+        walk(self)
+        return seen
+    }
+
+    /// Evaluates with a value for every variable (missing variables read as false).
+    public func evaluate(_ value: (String) -> Bool) -> Bool {
+        switch self {
+        case .constant(let c): return c
+        case .variable(let v): return value(v)
+        case .not(let a): return !a.evaluate(value)
+        case .and(let a, let b): return a.evaluate(value) && b.evaluate(value)
+        case .or(let a, let b): return a.evaluate(value) || b.evaluate(value)
+        case .xor(let a, let b): return a.evaluate(value) != b.evaluate(value)
+        }
+    }
+
+    /// Liberty syntax, fully parenthesized.
+    public var description: String {
+        switch self {
+        case .constant(let c): return c ? "1" : "0"
+        case .variable(let v): return v
+        case .not(let a): return "!\(a)"
+        case .and(let a, let b): return "(\(a)&\(b))"
+        case .or(let a, let b): return "(\(a)|\(b))"
+        case .xor(let a, let b): return "(\(a)^\(b))"
+        }
+    }
+}
+
+/// What a table axis measures (Liberty `variable_1/2/3`).
+public enum TableVariable: String, Sendable {
+    case inputNetTransition = "input_net_transition"
+    case totalOutputNetCapacitance = "total_output_net_capacitance"
+    case relatedPinTransition = "related_pin_transition"
+    case constrainedPinTransition = "constrained_pin_transition"
+    case relatedOutTotalOutputNetCapacitance = "related_out_total_output_net_capacitance"
+    case inputTransitionTime = "input_transition_time"
+    case outputNetLength = "output_net_length"
+    case outputNetWireCap = "output_net_wire_cap"
+    case unknown
+}
+
+/// A lookup table of up to three axes (NLDM `cell_rise`, `rise_transition`, `rise_constraint`, …).
+///
+/// `values` is row-major: index `(i1 * axis2.count + i2) * axis3.count + i3`, where an absent axis
+/// has count 1 for indexing. A scalar table has no axes and one value.
+public struct LibertyTable: Sendable, Equatable {
+    /// The variables of the axes, in the order of `axes`.
+    public var variables: [TableVariable]
+    /// Axis break points, already in ns (transitions) or fF (capacitances).
+    public var axes: [[Double]]
+    /// Table values in ns (delays, slews, constraints) or as written (power).
+    public var values: [Double]
+
+    public init(variables: [TableVariable], axes: [[Double]], values: [Double]) {
+        self.variables = variables
+        self.axes = axes
+        self.values = values
+    }
+
+    /// A table holding one value.
+    public static func scalar(_ value: Double) -> LibertyTable {
+        LibertyTable(variables: [], axes: [], values: [value])
+    }
+
+    /// Number of axes (0 for a scalar).
+    public var order: Int { axes.count }
+}
+
+/// Liberty `timing_sense`.
+public enum TimingSense: String, Sendable {
+    case positiveUnate = "positive_unate"
+    case negativeUnate = "negative_unate"
+    case nonUnate = "non_unate"
+}
+
+/// Liberty `timing_type`.
+public enum TimingType: String, Sendable {
+    case combinational
+    case combinationalRise = "combinational_rise"
+    case combinationalFall = "combinational_fall"
+    case threeStateEnable = "three_state_enable"
+    case threeStateDisable = "three_state_disable"
+    case risingEdge = "rising_edge"
+    case fallingEdge = "falling_edge"
+    case preset
+    case clear
+    case setupRising = "setup_rising"
+    case setupFalling = "setup_falling"
+    case holdRising = "hold_rising"
+    case holdFalling = "hold_falling"
+    case recoveryRising = "recovery_rising"
+    case recoveryFalling = "recovery_falling"
+    case removalRising = "removal_rising"
+    case removalFalling = "removal_falling"
+    case skewRising = "skew_rising"
+    case skewFalling = "skew_falling"
+    case minPulseWidth = "min_pulse_width"
+    case minimumPeriod = "minimum_period"
+    case nochangeHighHigh = "nochange_high_high"
+    case nochangeHighLow = "nochange_high_low"
+    case nochangeLowHigh = "nochange_low_high"
+    case nochangeLowLow = "nochange_low_low"
+    case nonSeqSetupRising = "non_seq_setup_rising"
+    case nonSeqSetupFalling = "non_seq_setup_falling"
+    case nonSeqHoldRising = "non_seq_hold_rising"
+    case nonSeqHoldFalling = "non_seq_hold_falling"
+
+    /// A setup-style check (setup or recovery) that bounds the clock period.
+    public var isSetupCheck: Bool {
+        switch self {
+        case .setupRising, .setupFalling, .recoveryRising, .recoveryFalling: return true
+        default: return false
+        }
+    }
+
+    /// Any timing check (setup, hold, recovery, removal, skew, pulse width, no-change …).
+    public var isCheck: Bool {
+        switch self {
+        case .combinational, .combinationalRise, .combinationalFall, .threeStateEnable, .threeStateDisable,
+             .risingEdge, .fallingEdge, .preset, .clear:
+            return false
+        default:
+            return true
+        }
+    }
+}
+
+/// One Liberty `timing` group of an output (or, for checks, of a constrained input) pin.
+public struct LibertyTiming: Sendable {
+    /// The `related_pin` names (a group may name several pins; each gives its own arc set).
+    public var relatedPins: [String]
+    /// `timing_sense`, if the library states it.
+    public var sense: TimingSense?
+    /// `timing_type`; `combinational` when absent.
+    public var type: TimingType
+    /// The `when` condition, if any.
+    public var when: BooleanExpression?
+    public var cellRise: LibertyTable?
+    public var cellFall: LibertyTable?
+    public var riseTransition: LibertyTable?
+    public var fallTransition: LibertyTable?
+    /// Check tables (setup/hold/recovery/removal).
+    public var riseConstraint: LibertyTable?
+    public var fallConstraint: LibertyTable?
+    /// Where the group starts in the file.
+    public var location: SourceLocation?
+
+    public init(relatedPins: [String], sense: TimingSense? = nil, type: TimingType = .combinational,
+                when: BooleanExpression? = nil, cellRise: LibertyTable? = nil, cellFall: LibertyTable? = nil,
+                riseTransition: LibertyTable? = nil, fallTransition: LibertyTable? = nil,
+                riseConstraint: LibertyTable? = nil, fallConstraint: LibertyTable? = nil,
+                location: SourceLocation? = nil) {
+        self.relatedPins = relatedPins
+        self.sense = sense
+        self.type = type
+        self.when = when
+        self.cellRise = cellRise
+        self.cellFall = cellFall
+        self.riseTransition = riseTransition
+        self.fallTransition = fallTransition
+        self.riseConstraint = riseConstraint
+        self.fallConstraint = fallConstraint
+        self.location = location
+    }
+}
+
+/// Pin direction.
+public enum PinDirection: String, Sendable {
+    case input, output, `inout`, `internal`
+}
+
+/// One bit-level pin of a cell (bus pins are expanded to `D[0]`, `D[1]`, …).
+public struct LibertyPin: Sendable {
+    public var name: String
+    public var direction: PinDirection
+    /// `capacitance` in fF (0 when absent).
+    public var capacitanceFF: Double
+    /// `rise_capacitance` in fF (falls back to `capacitance`).
+    public var riseCapacitanceFF: Double
+    /// `fall_capacitance` in fF (falls back to `capacitance`).
+    public var fallCapacitanceFF: Double
+    /// The output `function`, if any.
+    public var function: BooleanExpression?
+    /// `three_state` enable, if any.
+    public var threeState: BooleanExpression?
+    /// `clock : true`.
+    public var isClock: Bool
+    /// Timing groups written inside this pin (arcs *to* this pin, or checks *on* this pin).
+    public var timings: [LibertyTiming]
+
+    public init(name: String, direction: PinDirection, capacitanceFF: Double = 0,
+                riseCapacitanceFF: Double? = nil, fallCapacitanceFF: Double? = nil,
+                function: BooleanExpression? = nil, threeState: BooleanExpression? = nil,
+                isClock: Bool = false, timings: [LibertyTiming] = []) {
+        self.name = name
+        self.direction = direction
+        self.capacitanceFF = capacitanceFF
+        self.riseCapacitanceFF = riseCapacitanceFF ?? capacitanceFF
+        self.fallCapacitanceFF = fallCapacitanceFF ?? capacitanceFF
+        self.function = function
+        self.threeState = threeState
+        self.isClock = isClock
+        self.timings = timings
+    }
+}
+
+/// A Liberty `ff` or `latch` group.
+public struct LibertySequential: Sendable {
+    public enum Kind: String, Sendable { case flipFlop = "ff", latch }
+    public var kind: Kind
+    /// The state variable names, e.g. `IQ` and `IQN`.
+    public var stateVariable: String
+    public var invertedStateVariable: String
+    /// `clocked_on` (ff) or `enable` (latch).
+    public var clockedOn: BooleanExpression?
+    /// `next_state` (ff) or `data_in` (latch).
+    public var nextState: BooleanExpression?
+    public var clear: BooleanExpression?
+    public var preset: BooleanExpression?
+
+    public init(kind: Kind, stateVariable: String, invertedStateVariable: String,
+                clockedOn: BooleanExpression?, nextState: BooleanExpression?,
+                clear: BooleanExpression? = nil, preset: BooleanExpression? = nil) {
+        self.kind = kind
+        self.stateVariable = stateVariable
+        self.invertedStateVariable = invertedStateVariable
+        self.clockedOn = clockedOn
+        self.nextState = nextState
+        self.clear = clear
+        self.preset = preset
+    }
+}
+
+/// A standard cell.
+public struct LibertyCell: Sendable {
+    public var name: String
+    public var area: Double
+    public var pins: [LibertyPin]
+    public var sequentials: [LibertySequential]
+    /// `cell_leakage_power`, in the library's leakage power unit.
+    public var leakagePower: Double?
+    public var location: SourceLocation?
+
+    public init(name: String, area: Double = 0, pins: [LibertyPin] = [], sequentials: [LibertySequential] = [],
+                leakagePower: Double? = nil, location: SourceLocation? = nil) {
+        self.name = name
+        self.area = area
+        self.pins = pins
+        self.sequentials = sequentials
+        self.leakagePower = leakagePower
+        self.location = location
+    }
+
+    /// The index of the pin named `name`, if any.
+    public func pinIndex(_ name: String) -> Int? {
+        pins.firstIndex { $0.name == name }
+    }
+
+    /// True when the cell has an `ff` or `latch` group.
+    public var isSequential: Bool { !sequentials.isEmpty }
+}
+
+/// A Liberty library, units normalized (ns, fF).
+public final class LibertyLibrary: @unchecked Sendable {
+    public var name: String
+    /// The file it was read from (or a label for built-in libraries).
+    public var path: String
+    public var cells: [LibertyCell]
+    /// `nom_voltage` in V, if stated.
+    public var nominalVoltage: Double?
+    /// The library's own `time_unit` in ns (1 for `1ns`, 0.001 for `1ps`); values are already scaled.
+    public var timeUnitNs: Double
+    /// The library's own `capacitive_load_unit` in fF (1000 for `(1,pf)`); values are already scaled.
+    public var capacitiveLoadUnitFF: Double
+    private var cellIndexByName: [String: Int] = [:]
+
+    public init(name: String, path: String, cells: [LibertyCell], nominalVoltage: Double? = nil,
+                timeUnitNs: Double = 1, capacitiveLoadUnitFF: Double = 1) {
+        self.name = name
+        self.path = path
+        self.cells = cells
+        self.nominalVoltage = nominalVoltage
+        self.timeUnitNs = timeUnitNs
+        self.capacitiveLoadUnitFF = capacitiveLoadUnitFF
+        for (i, c) in cells.enumerated() where cellIndexByName[c.name] == nil {
+            cellIndexByName[c.name] = i
+        }
+    }
+
+    /// The cell named `name`, if the library has it.
+    public func cell(named name: String) -> LibertyCell? {
+        cellIndexByName[name].map { cells[$0] }
+    }
+}

@@ -1,0 +1,916 @@
+import Foundation
+import HaloCore
+
+/// Reads Liberty (`.lib`) files into `LibertyLibrary` models, normalizing units to ns and fF.
+///
+/// Supported: nested groups, simple/complex attributes, quoted and unquoted values, `\` line
+/// continuations, `/* */` and `//` comments; library units (`time_unit`, `capacitive_load_unit`,
+/// `voltage_unit`, `nom_voltage`); `lu_table_template`s; cells with `pin`, `pin(A, B)`, `bus`
+/// (through `type` groups), `bundle`; `timing` groups with NLDM delay, transition and constraint
+/// tables; `ff` and `latch` groups. Power, CCS, OCV and other groups are skipped.
+/// Every read is independent: there is no global state.
+public enum LibertyReader {
+    /// Reads a .lib file. Throws HaloError with location on malformed input; warnings go to `diagnostics`.
+    public static func read(path: String, diagnostics: DiagnosticSink? = nil) throws -> LibertyLibrary {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw HaloError("cannot read Liberty file '\(path)': no such file")
+        }
+        if isDirectory.boolValue {
+            throw HaloError("cannot read Liberty file '\(path)': it is a directory")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw HaloError("cannot read Liberty file '\(path)'")
+        }
+        return try data.withUnsafeBytes { raw in
+            try parse(bytes: raw.bindMemory(to: UInt8.self), path: path, diagnostics: diagnostics)
+        }
+    }
+
+    /// Same, from text already in memory; `path` is used for locations.
+    public static func parse(text: String, path: String, diagnostics: DiagnosticSink? = nil) throws -> LibertyLibrary {
+        var text = text
+        return try text.withUTF8 { buffer in
+            try parse(bytes: buffer, path: path, diagnostics: diagnostics)
+        }
+    }
+
+    /// Parses a UTF-8 buffer (valid for the duration of the call).
+    static func parse(bytes: UnsafeBufferPointer<UInt8>, path: String, diagnostics: DiagnosticSink?) throws -> LibertyLibrary {
+        let tree = try LibertyParser.parse(bytes: bytes, path: path)
+        let builder = LibertyModelBuilder(tree: tree, diagnostics: diagnostics)
+        return try builder.build()
+    }
+}
+
+// MARK: - Syntax tree → model
+
+/// A `lu_table_template`: axis variables and default break points (as written, not yet scaled).
+private struct TableTemplate {
+    var variables: [TableVariable]
+    var indices: [[Double]?]
+}
+
+/// A bus `type` group: bits from `from` to `to`, inclusive, in that order.
+private struct BusType {
+    var from: Int
+    var to: Int
+    var width: Int { abs(to - from) + 1 }
+    var bits: [Int] { from <= to ? Array(from...to) : Array((to...from).reversed()) }
+}
+
+/// A pin under construction (attributes may come from a bus/bundle group and from its own pin group).
+private struct PinState {
+    var name: String
+    var direction: PinDirection?
+    var capacitance: Double?
+    var riseCapacitance: Double?
+    var fallCapacitance: Double?
+    var function: BooleanExpression?
+    var threeState: BooleanExpression?
+    var isClock = false
+    var timings: [LibertyTiming] = []
+
+    func finish() -> LibertyPin {
+        let direction = self.direction ?? (function != nil ? .output : .input)
+        let c = capacitance ?? 0
+        return LibertyPin(name: name, direction: direction, capacitanceFF: c,
+                          riseCapacitanceFF: riseCapacitance ?? c, fallCapacitanceFF: fallCapacitance ?? c,
+                          function: function, threeState: threeState, isClock: isClock, timings: timings)
+    }
+}
+
+/// A `related_pin` / `related_bus_pins` entry, already expanded to bit names.
+private struct RelatedReference {
+    var name: String
+    var bits: [String]
+    /// From `related_bus_pins`: every bit relates to every target bit.
+    var crossProduct: Bool
+}
+
+/// A `timing` group read once, to be attached to each pin of its pin/bus group.
+private struct ParsedTiming {
+    var related: [RelatedReference]
+    var timing: LibertyTiming
+}
+
+/// The pins of one cell while it is being read.
+private struct CellPins {
+    var states: [PinState] = []
+    var indexByName: [String: Int] = [:]
+    /// Bus and bundle names → their bit (member) names, in declaration order.
+    var groupsOfBits: [String: [String]] = [:]
+
+    @discardableResult
+    mutating func declare(_ name: String) -> Int {
+        if let i = indexByName[name] { return i }
+        states.append(PinState(name: name))
+        indexByName[name] = states.count - 1
+        return states.count - 1
+    }
+}
+
+/// Groups that are legitimate Liberty but not needed by Halo: skipped without a warning.
+private let silentlySkippedGroups: Set<String> = [
+    "internal_power", "leakage_power", "operating_conditions", "wire_load", "wire_load_selection",
+    "wire_load_table", "power_lut_template", "power_poly_template", "output_current_template",
+    "ocv_table_template", "compact_lut_template", "maxtrans_lut_template", "maxcap_lut_template",
+    "em_lut_template", "noise_lut_template", "iv_lut_template", "propagation_lut_template",
+    "poly_template", "base_curves", "normalized_driver_waveform", "input_voltage", "output_voltage",
+    "power_supply", "scaling_factors", "timing_range", "part", "model", "char_config",
+    "va_parameters", "pg_pin", "statetable", "test_cell", "dynamic_current", "leakage_current",
+    "gate_leakage", "intrinsic_parasitic", "mode_definition", "functional_yield_metric",
+    "generated_clock", "rise_power", "fall_power", "power", "electromigration", "tlatch",
+    "retaining_rise", "retaining_fall", "retain_rise_slew", "retain_fall_slew", "cell_degradation",
+    "pin_capacitance", "lut", "user_parameters", "sensitization", "dc_current", "input_ccb",
+    "output_ccb", "pg_current", "switching_group", "memory", "memory_read", "memory_write",
+    "interface_timing", "fpga_isd", "routing_track", "critical_area_table", "critical_area_lut_template",
+    "dcm_timing", "em_max_toggle_rate", "lu_table_template_ccs", "min_pulse_width", "minimum_period",
+    "max_trans", "max_cap", "hyperbolic_noise_above_high", "hyperbolic_noise_below_low",
+    "hyperbolic_noise_high", "hyperbolic_noise_low",
+]
+
+private let silentlySkippedPrefixes: [String] = [
+    "output_current_", "ccsn_", "receiver_capacitance", "ocv_", "compact_ccs_", "noise_immunity_",
+    "propagated_noise_", "steady_state_current_", "fpga_", "k_process_", "k_temp_", "k_volt_",
+    "pg_", "dynamic_current", "ccs_", "input_signal_",
+]
+
+private func isSilentlySkipped(_ name: String) -> Bool {
+    if silentlySkippedGroups.contains(name) { return true }
+    for prefix in silentlySkippedPrefixes where name.hasPrefix(prefix) { return true }
+    return false
+}
+
+/// Turns the generic syntax tree into the Liberty model.
+private final class LibertyModelBuilder {
+    let tree: LibertySyntaxTree
+    let diagnostics: DiagnosticSink?
+
+    var timeUnitNs = 1.0
+    var capacitiveUnitFF = 1000.0   // Liberty default: 1 pF
+    var voltageUnitV = 1.0
+    var templates: [String: TableTemplate] = [:]
+    var libraryBusTypes: [String: BusType] = [:]
+    /// Names declared with `define_group`: user groups, skipped silently.
+    var userGroups: Set<String> = []
+    /// `bus_naming_style` split around `%s` and `%d`.
+    var busStyle = (prefix: "", middle: "[", suffix: "]")
+
+    init(tree: LibertySyntaxTree, diagnostics: DiagnosticSink?) {
+        self.tree = tree
+        self.diagnostics = diagnostics
+    }
+
+    // MARK: Helpers
+
+    func name(_ g: LibertyGroupNode) -> String { tree.name(g.name) }
+    func name(_ a: LibertyAttribute) -> String { tree.name(a.name) }
+
+    func error(_ message: String, at value: LibertyValue) -> HaloError {
+        HaloError(message, at: tree.location(of: value))
+    }
+
+    func error(_ message: String, at attribute: LibertyAttribute) -> HaloError {
+        HaloError(message, at: tree.location(of: attribute))
+    }
+
+    func error(_ message: String, at group: LibertyGroupNode) -> HaloError {
+        HaloError(message, at: tree.location(of: group))
+    }
+
+    func excerpt(_ s: String) -> String { LibertyBytes.excerpt(s) }
+
+    /// Warns about an unknown group once per kind, unless it is a known group Halo does not need.
+    func skipGroup(_ g: LibertyGroupNode) {
+        let n = name(g)
+        if isSilentlySkipped(n) || userGroups.contains(n) { return }
+        diagnostics?.warnOnce(key: "liberty-unknown-group:\(n)", "skipping unknown Liberty group '\(excerpt(n))'",
+                              at: tree.location(of: g))
+    }
+
+    /// The single value of a simple attribute (or the first of a complex one).
+    func singleValue(_ a: LibertyAttribute) throws -> LibertyValue {
+        let values = tree.values(of: a)
+        guard let v = values.first else {
+            throw error("attribute '\(excerpt(name(a)))' has no value", at: a)
+        }
+        if values.count > 1, let extra = values.dropFirst().first {
+            throw error("attribute '\(excerpt(name(a)))' takes one value, found '\(excerpt(tree.text(extra)))'", at: extra)
+        }
+        return v
+    }
+
+    func string(_ a: LibertyAttribute) throws -> String {
+        tree.text(try singleValue(a))
+    }
+
+    func number(_ value: LibertyValue) throws -> Double {
+        if value.kind != .raw && !value.hasEscape {
+            // Tolerate blanks inside quotes: " 1.5 ".
+            var s = value.start, e = value.end
+            while s < e, tree.bytes[s] == 0x20 || tree.bytes[s] == 0x09 { s += 1 }
+            while e > s, tree.bytes[e - 1] == 0x20 || tree.bytes[e - 1] == 0x09 { e -= 1 }
+            if let x = LibertyBytes.number(tree.bytes, s, e), x.isFinite { return x }
+        }
+        throw error("malformed number '\(excerpt(tree.text(value)))'", at: value)
+    }
+
+    func number(_ a: LibertyAttribute) throws -> Double {
+        try number(try singleValue(a))
+    }
+
+    func boolean(_ a: LibertyAttribute) throws -> Bool {
+        let v = try singleValue(a)
+        if tree.textEquals(v, "true") { return true }
+        if tree.textEquals(v, "false") { return false }
+        throw error("expected 'true' or 'false' for '\(excerpt(name(a)))', found '\(excerpt(tree.text(v)))'", at: v)
+    }
+
+    /// Parses the numbers of a list such as `"0.1, 0.2, 0.3"` (several values are concatenated).
+    func numberList(_ values: ArraySlice<LibertyValue>, into out: inout [Double]) throws {
+        let bytes = tree.bytes
+        for value in values {
+            var i = value.start
+            let end = value.end
+            var previousWasComma = false
+            while i < end {
+                let c = bytes[i]
+                if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || c == 0x0B || c == 0x0C {
+                    i += 1
+                    continue
+                }
+                if c == 0x5C, let nl = LibertyLexer.continuationNewline(bytes, at: i), nl < end {
+                    i = nl + 1
+                    continue
+                }
+                if c == 0x2C {
+                    if previousWasComma {
+                        throw HaloError("empty entry in number list '\(excerpt(tree.text(value)))'",
+                                        at: tree.location(ofOffset: i, in: value))
+                    }
+                    previousWasComma = true
+                    i += 1
+                    continue
+                }
+                let itemStart = i
+                while i < end {
+                    let d = bytes[i]
+                    if d == 0x2C || d == 0x20 || d == 0x09 || d == 0x0A || d == 0x0D || d == 0x0B || d == 0x0C { break }
+                    if d == 0x5C, LibertyLexer.continuationNewline(bytes, at: i) != nil { break }
+                    i += 1
+                }
+                guard let x = LibertyBytes.number(bytes, itemStart, i), x.isFinite else {
+                    throw HaloError("malformed number '\(excerpt(LibertyBytes.string(bytes, itemStart, i)))'",
+                                    at: tree.location(ofOffset: itemStart, in: value))
+                }
+                out.append(x)
+                previousWasComma = false
+            }
+        }
+    }
+
+    /// Parses a Boolean attribute value in place, with errors located inside the file.
+    func expression(_ a: LibertyAttribute) throws -> BooleanExpression {
+        let value = try singleValue(a)
+        let tree = self.tree
+        var parser = BooleanExpressionParser(bytes: tree.bytes, start: value.start, end: value.end) { offset in
+            tree.location(ofOffset: offset, in: value)
+        }
+        return try parser.parse()
+    }
+
+    // MARK: Library
+
+    func build() throws -> LibertyLibrary {
+        let root = tree.groups[tree.root]
+        guard name(root) == "library" else {
+            throw error("expected 'library' group, found '\(excerpt(name(root)))'", at: root)
+        }
+        guard let nameValue = tree.arguments(of: root).first else {
+            throw error("library group has no name", at: root)
+        }
+        let libraryName = tree.text(nameValue)
+
+        // Units first, wherever they are written in the group.
+        var nominalVoltage: LibertyAttribute?
+        for a in root.attributes {
+            switch name(a) {
+            case "time_unit": timeUnitNs = try timeUnit(a)
+            case "capacitive_load_unit": capacitiveUnitFF = try capacitiveLoadUnit(a)
+            case "voltage_unit": voltageUnitV = try voltageUnit(a)
+            case "nom_voltage": nominalVoltage = a
+            case "bus_naming_style": try readBusNamingStyle(a)
+            case "define_group":
+                if let v = tree.values(of: a).first { userGroups.insert(tree.text(v)) }
+            case "include_file":
+                diagnostics?.warn("include_file is not supported; the included file is not read", at: tree.location(of: a))
+            default: break
+            }
+        }
+        let nominal = try nominalVoltage.map { try number($0) * voltageUnitV }
+
+        // Templates and bus types before cells, wherever they are written.
+        for child in root.children {
+            let g = tree.groups[child]
+            switch name(g) {
+            case "lu_table_template": try readTemplate(g)
+            case "type": try readBusType(g, into: &libraryBusTypes)
+            default: break
+            }
+        }
+
+        var cells: [LibertyCell] = []
+        var cellNames: Set<String> = []
+        for child in root.children {
+            let g = tree.groups[child]
+            switch name(g) {
+            case "lu_table_template", "type":
+                break
+            case "cell":
+                let cell = try readCell(g)
+                if cellNames.insert(cell.name).inserted {
+                    cells.append(cell)
+                } else {
+                    diagnostics?.warn("cell '\(excerpt(cell.name))' is defined again; keeping the first definition",
+                                      at: tree.location(of: g))
+                }
+            default:
+                skipGroup(g)
+            }
+        }
+        return LibertyLibrary(name: libraryName, path: tree.path, cells: cells, nominalVoltage: nominal,
+                              timeUnitNs: timeUnitNs, capacitiveLoadUnitFF: capacitiveUnitFF)
+    }
+
+    /// `time_unit : "1ns"` → ns per unit.
+    func timeUnit(_ a: LibertyAttribute) throws -> Double {
+        let v = try singleValue(a)
+        let text = tree.text(v)
+        let scales: [String: Double] = ["s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1, "ps": 1e-3, "fs": 1e-6]
+        guard let x = scaledUnit(text, scales) else {
+            throw error("unknown time_unit '\(excerpt(text))' (expected e.g. \"1ns\", \"100ps\", \"1ps\")", at: v)
+        }
+        return x
+    }
+
+    /// `voltage_unit : "1V"` → V per unit.
+    func voltageUnit(_ a: LibertyAttribute) throws -> Double {
+        let v = try singleValue(a)
+        let text = tree.text(v)
+        guard let x = scaledUnit(text, ["v": 1, "mv": 1e-3, "uv": 1e-6, "kv": 1e3]) else {
+            throw error("unknown voltage_unit '\(excerpt(text))' (expected e.g. \"1V\", \"1mV\")", at: v)
+        }
+        return x
+    }
+
+    /// `<1|10|100><unit>` with an optional number, e.g. `1ns`, `100ps`.
+    func scaledUnit(_ text: String, _ scales: [String: Double]) -> Double? {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let digits = t.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+        let suffix = t.dropFirst(digits.count).trimmingCharacters(in: .whitespaces)
+        let multiplier = digits.isEmpty ? 1.0 : Double(String(digits))
+        guard let m = multiplier, m > 0, m.isFinite, let s = scales[suffix] else { return nil }
+        return m * s
+    }
+
+    /// `capacitive_load_unit (1, pf)` → fF per unit.
+    func capacitiveLoadUnit(_ a: LibertyAttribute) throws -> Double {
+        let values = Array(tree.values(of: a))
+        guard values.count == 2 else {
+            throw error("capacitive_load_unit takes a number and 'ff' or 'pf', e.g. capacitive_load_unit (1, pf)", at: a)
+        }
+        let scale = try number(values[0])
+        guard scale > 0 else {
+            throw error("capacitive_load_unit scale must be positive, found '\(excerpt(tree.text(values[0])))'", at: values[0])
+        }
+        let unit = tree.text(values[1]).lowercased()
+        switch unit {
+        case "ff": return scale
+        case "pf": return scale * 1e3
+        case "nf": return scale * 1e6
+        case "af": return scale * 1e-3
+        default:
+            throw error("unknown capacitive_load_unit '\(excerpt(tree.text(values[1])))' (expected 'ff' or 'pf')", at: values[1])
+        }
+    }
+
+    func readBusNamingStyle(_ a: LibertyAttribute) throws {
+        let v = try singleValue(a)
+        let style = tree.text(v)
+        guard let s = style.range(of: "%s"), let d = style.range(of: "%d"), s.upperBound <= d.lowerBound else {
+            diagnostics?.warn("unknown bus_naming_style '\(excerpt(style))'; using %s[%d]", at: tree.location(of: v))
+            return
+        }
+        busStyle = (String(style[..<s.lowerBound]), String(style[s.upperBound..<d.lowerBound]), String(style[d.upperBound...]))
+    }
+
+    func bitName(_ base: String, _ bit: Int) -> String {
+        busStyle.prefix + base + busStyle.middle + String(bit) + busStyle.suffix
+    }
+
+    // MARK: Templates and types
+
+    static func variable(_ text: String) -> TableVariable {
+        TableVariable(rawValue: text) ?? .unknown
+    }
+
+    func readTemplate(_ g: LibertyGroupNode) throws {
+        guard let nameValue = tree.arguments(of: g).first else {
+            throw error("lu_table_template has no name", at: g)
+        }
+        var variables: [TableVariable?] = [nil, nil, nil]
+        var variableAttributes: [LibertyAttribute?] = [nil, nil, nil]
+        var indices: [[Double]?] = [nil, nil, nil]
+        for a in g.attributes {
+            let n = name(a)
+            switch n {
+            case "variable_1", "variable_2", "variable_3":
+                let k = n == "variable_1" ? 0 : (n == "variable_2" ? 1 : 2)
+                variables[k] = LibertyModelBuilder.variable(try string(a))
+                variableAttributes[k] = a
+            case "index_1", "index_2", "index_3":
+                let k = n == "index_1" ? 0 : (n == "index_2" ? 1 : 2)
+                var list: [Double] = []
+                try numberList(tree.values(of: a), into: &list)
+                indices[k] = list
+            default: break
+            }
+        }
+        for child in g.children { skipGroup(tree.groups[child]) }
+        let templateName = tree.text(nameValue)
+        var count = 0
+        while count < 3, variables[count] != nil { count += 1 }
+        for k in count..<3 {
+            if let a = variableAttributes[k] {
+                throw error("lu_table_template '\(excerpt(templateName))' has variable_\(k + 1) but no variable_\(count + 1)", at: a)
+            }
+        }
+        templates[templateName] = TableTemplate(variables: variables.prefix(count).compactMap { $0 },
+                                                indices: Array(indices.prefix(count)))
+    }
+
+    func readBusType(_ g: LibertyGroupNode, into types: inout [String: BusType]) throws {
+        guard let nameValue = tree.arguments(of: g).first else {
+            throw error("type group has no name", at: g)
+        }
+        var from: Int?, to: Int?, width: Int?
+        var downto = false
+        func integer(_ a: LibertyAttribute) throws -> Int {
+            let v = try singleValue(a)
+            let x = try number(v)
+            guard x == x.rounded(), abs(x) <= 1_000_000 else {
+                throw error("expected an integer for '\(name(a))', found '\(excerpt(tree.text(v)))'", at: v)
+            }
+            return Int(x)
+        }
+        for a in g.attributes {
+            switch name(a) {
+            case "bit_from": from = try integer(a)
+            case "bit_to": to = try integer(a)
+            case "bit_width": width = try integer(a)
+            case "downto": downto = try boolean(a)
+            default: break
+            }
+        }
+        let typeName = tree.text(nameValue)
+        var type: BusType
+        if let from, let to {
+            type = BusType(from: from, to: to)
+        } else if let width, width > 0 {
+            type = downto ? BusType(from: width - 1, to: 0) : BusType(from: 0, to: width - 1)
+        } else {
+            throw error("type '\(excerpt(typeName))' needs bit_from and bit_to (or bit_width)", at: g)
+        }
+        if let width, width != type.width {
+            diagnostics?.warn("type '\(excerpt(typeName))' has bit_width \(width) but bit_from/bit_to span \(type.width) bits",
+                              at: tree.location(of: g))
+        }
+        types[typeName] = type
+    }
+
+    // MARK: Cells
+
+    func readCell(_ g: LibertyGroupNode) throws -> LibertyCell {
+        guard let nameValue = tree.arguments(of: g).first else {
+            throw error("cell group has no name", at: g)
+        }
+        var cell = LibertyCell(name: tree.text(nameValue), location: tree.location(of: g))
+        for a in g.attributes {
+            switch name(a) {
+            case "area": cell.area = try number(a)
+            case "cell_leakage_power": cell.leakagePower = try number(a)
+            default: break
+            }
+        }
+        var busTypes = libraryBusTypes
+        for child in g.children where name(tree.groups[child]) == "type" {
+            try readBusType(tree.groups[child], into: &busTypes)
+        }
+
+        // Pass 1: declare every pin (so that related_pin and functions may name pins declared later).
+        var pins = CellPins()
+        for child in g.children {
+            let pg = tree.groups[child]
+            switch name(pg) {
+            case "pin":
+                for name in try pinNames(pg, pins: pins) { pins.declare(name) }
+            case "bus":
+                let (busName, bits) = try busBits(pg, types: busTypes)
+                pins.groupsOfBits[busName] = bits
+                for bit in bits { pins.declare(bit) }
+                for nested in pg.children where name(tree.groups[nested]) == "pin" {
+                    for name in try pinNames(tree.groups[nested], pins: pins) { pins.declare(name) }
+                }
+            case "bundle":
+                let (bundleName, members) = try bundleMembers(pg)
+                pins.groupsOfBits[bundleName] = members
+                for member in members { pins.declare(member) }
+                for nested in pg.children where name(tree.groups[nested]) == "pin" {
+                    for name in try pinNames(tree.groups[nested], pins: pins) { pins.declare(name) }
+                }
+            default:
+                break
+            }
+        }
+
+        // Pass 2: attributes and timing.
+        for child in g.children {
+            let pg = tree.groups[child]
+            switch name(pg) {
+            case "pin":
+                let targets = try pinNames(pg, pins: pins).compactMap { pins.indexByName[$0] }
+                try applyPinGroup(pg, targets: targets, isBusGroup: false, cell: cell.name, pins: &pins)
+            case "bus", "bundle":
+                let groupName = tree.arguments(of: pg).first.map { tree.text($0) } ?? ""
+                let bits = pins.groupsOfBits[groupName] ?? []
+                let targets = bits.compactMap { pins.indexByName[$0] }
+                try applyPinGroup(pg, targets: targets, isBusGroup: true, cell: cell.name, pins: &pins)
+                for nested in pg.children where name(tree.groups[nested]) == "pin" {
+                    let ng = tree.groups[nested]
+                    let nestedTargets = try pinNames(ng, pins: pins).compactMap { pins.indexByName[$0] }
+                    try applyPinGroup(ng, targets: nestedTargets, isBusGroup: false, cell: cell.name, pins: &pins)
+                }
+            case "ff":
+                cell.sequentials.append(try readSequential(pg, kind: .flipFlop))
+            case "latch":
+                cell.sequentials.append(try readSequential(pg, kind: .latch))
+            case "type":
+                break
+            default:
+                skipGroup(pg)
+            }
+        }
+        cell.pins = pins.states.map { $0.finish() }
+        return cell
+    }
+
+    /// The names a `pin` group declares: each argument, with `D[3:0]` ranges and bus/bundle names expanded.
+    func pinNames(_ g: LibertyGroupNode, pins: CellPins) throws -> [String] {
+        let args = tree.arguments(of: g)
+        guard !args.isEmpty else { throw error("pin group has no name", at: g) }
+        var names: [String] = []
+        for v in args {
+            names.append(contentsOf: try expandName(tree.text(v), pins: pins, at: v))
+        }
+        return names
+    }
+
+    /// Expands a bus or bundle name to its bits, `D[3:0]` to `D[3]` … `D[0]`; any other name to itself.
+    func expandName(_ text: String, pins: CellPins, at value: LibertyValue) throws -> [String] {
+        if let bits = pins.groupsOfBits[text] { return bits }
+        // base[a:b]
+        guard text.hasSuffix("]"), let open = text.lastIndex(of: "["),
+              let colon = text[open...].firstIndex(of: ":") else {
+            return [text]
+        }
+        let base = String(text[..<open])
+        let fromText = text[text.index(after: open)..<colon]
+        let toText = text[text.index(after: colon)..<text.index(before: text.endIndex)]
+        guard !base.isEmpty, let from = Int(fromText), let to = Int(toText), from >= 0, to >= 0 else {
+            throw error("malformed bit range '\(excerpt(text))'", at: value)
+        }
+        guard abs(from - to) < 1_000_000 else {
+            throw error("bit range '\(excerpt(text))' is too wide", at: value)
+        }
+        let range = from <= to ? Array(from...to) : Array((to...from).reversed())
+        return range.map { base + "[" + String($0) + "]" }
+    }
+
+    func busBits(_ g: LibertyGroupNode, types: [String: BusType]) throws -> (String, [String]) {
+        guard let nameValue = tree.arguments(of: g).first else { throw error("bus group has no name", at: g) }
+        let busName = tree.text(nameValue)
+        guard let typeAttribute = g.attributes.last(where: { name($0) == "bus_type" }) else {
+            throw error("bus '\(excerpt(busName))' has no bus_type", at: g)
+        }
+        let typeValue = try singleValue(typeAttribute)
+        let typeName = tree.text(typeValue)
+        guard let type = types[typeName] else {
+            throw error("undefined bus type '\(excerpt(typeName))'", at: typeValue)
+        }
+        return (busName, type.bits.map { bitName(busName, $0) })
+    }
+
+    func bundleMembers(_ g: LibertyGroupNode) throws -> (String, [String]) {
+        guard let nameValue = tree.arguments(of: g).first else { throw error("bundle group has no name", at: g) }
+        let bundleName = tree.text(nameValue)
+        guard let members = g.attributes.last(where: { name($0) == "members" }) else {
+            throw error("bundle '\(excerpt(bundleName))' has no members", at: g)
+        }
+        var names: [String] = []
+        for v in tree.values(of: members) {
+            names.append(contentsOf: tree.text(v).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map(String.init))
+        }
+        guard !names.isEmpty else { throw error("bundle '\(excerpt(bundleName))' has no members", at: members) }
+        return (bundleName, names)
+    }
+
+    /// For target bit `k` of `n` (a bus or bundle group), the bit of `bits` aligned with it, as OpenSTA
+    /// does: the lists are aligned at their ends (extra leading bits are dropped).
+    static func alignedBit(_ bits: [String], target k: Int, of n: Int) -> String? {
+        let m = bits.count
+        let index = m >= n ? k + (m - n) : k - (n - m)
+        return index >= 0 && index < m ? bits[index] : nil
+    }
+
+    /// Replaces whole bus/bundle names in a bus-level function by the bit aligned with target `k`.
+    static func substituteBits(_ e: BooleanExpression, groups: [String: [String]], target k: Int, of n: Int) -> BooleanExpression {
+        switch e {
+        case .constant: return e
+        case .variable(let v):
+            if let bits = groups[v], let bit = alignedBit(bits, target: k, of: n) { return .variable(bit) }
+            return e
+        case .not(let a): return .not(substituteBits(a, groups: groups, target: k, of: n))
+        case .and(let a, let b):
+            return .and(substituteBits(a, groups: groups, target: k, of: n), substituteBits(b, groups: groups, target: k, of: n))
+        case .or(let a, let b):
+            return .or(substituteBits(a, groups: groups, target: k, of: n), substituteBits(b, groups: groups, target: k, of: n))
+        case .xor(let a, let b):
+            return .xor(substituteBits(a, groups: groups, target: k, of: n), substituteBits(b, groups: groups, target: k, of: n))
+        }
+    }
+
+    /// Applies the attributes and timing groups of a pin, bus or bundle group to its target pins.
+    func applyPinGroup(_ g: LibertyGroupNode, targets: [Int], isBusGroup: Bool, cell: String, pins: inout CellPins) throws {
+        let n = targets.count
+        var function: BooleanExpression?
+        var threeState: BooleanExpression?
+        for a in g.attributes {
+            switch name(a) {
+            case "direction":
+                let v = try singleValue(a)
+                let text = tree.text(v)
+                guard let d = PinDirection(rawValue: text) else {
+                    throw error("unknown direction '\(excerpt(text))' (expected input, output, inout or internal)", at: v)
+                }
+                for t in targets { pins.states[t].direction = d }
+            case "capacitance":
+                let c = try number(a) * capacitiveUnitFF
+                for t in targets { pins.states[t].capacitance = c }
+            case "rise_capacitance":
+                let c = try number(a) * capacitiveUnitFF
+                for t in targets { pins.states[t].riseCapacitance = c }
+            case "fall_capacitance":
+                let c = try number(a) * capacitiveUnitFF
+                for t in targets { pins.states[t].fallCapacitance = c }
+            case "clock":
+                let b = try boolean(a)
+                for t in targets { pins.states[t].isClock = b }
+            case "function":
+                function = try expression(a)
+            case "three_state":
+                threeState = try expression(a)
+            default:
+                break
+            }
+        }
+        for (k, t) in targets.enumerated() {
+            if let function {
+                pins.states[t].function = isBusGroup
+                    ? LibertyModelBuilder.substituteBits(function, groups: pins.groupsOfBits, target: k, of: n) : function
+            }
+            if let threeState {
+                pins.states[t].threeState = isBusGroup
+                    ? LibertyModelBuilder.substituteBits(threeState, groups: pins.groupsOfBits, target: k, of: n) : threeState
+            }
+        }
+        for child in g.children {
+            let tg = tree.groups[child]
+            switch name(tg) {
+            case "timing":
+                guard let parsed = try readTiming(tg, pins: pins) else { continue }
+                for (k, t) in targets.enumerated() {
+                    var timing = parsed.timing
+                    var related: [String] = []
+                    for r in parsed.related {
+                        if r.bits.count <= 1 || r.crossProduct || !isBusGroup {
+                            related.append(contentsOf: r.bits)
+                        } else if let bit = LibertyModelBuilder.alignedBit(r.bits, target: k, of: n) {
+                            related.append(bit)
+                        }
+                    }
+                    timing.relatedPins = related
+                    pins.states[t].timings.append(timing)
+                }
+            case "pin" where isBusGroup:
+                break   // handled by the caller
+            default:
+                skipGroup(tg)
+            }
+        }
+    }
+
+    // MARK: Timing
+
+    static let timingTables: Set<String> = [
+        "cell_rise", "cell_fall", "rise_transition", "fall_transition", "rise_constraint", "fall_constraint",
+    ]
+
+    func readTiming(_ g: LibertyGroupNode, pins: CellPins) throws -> ParsedTiming? {
+        var timing = LibertyTiming(relatedPins: [], location: tree.location(of: g))
+        var related: [RelatedReference] = []
+        for a in g.attributes {
+            let n = name(a)
+            switch n {
+            case "related_pin", "related_bus_pins":
+                for v in tree.values(of: a) {
+                    let names = tree.text(v).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\n" || $0 == "\r" })
+                    for name in names {
+                        let s = String(name)
+                        let bits = try expandName(s, pins: pins, at: v)
+                        for bit in bits where pins.indexByName[bit] == nil {
+                            diagnostics?.warn("related pin '\(excerpt(bit))' is not a pin of this cell", at: tree.location(of: v))
+                        }
+                        related.append(RelatedReference(name: s, bits: bits, crossProduct: n == "related_bus_pins"))
+                    }
+                }
+            case "timing_sense":
+                let v = try singleValue(a)
+                let text = tree.text(v)
+                if let sense = TimingSense(rawValue: text) {
+                    timing.sense = sense
+                } else {
+                    diagnostics?.warn("unknown timing_sense '\(excerpt(text))' ignored", at: tree.location(of: v))
+                }
+            case "timing_type":
+                let v = try singleValue(a)
+                let text = tree.text(v)
+                guard let type = TimingType(rawValue: text) else {
+                    diagnostics?.warn("unknown timing_type '\(excerpt(text))'; skipping this timing group",
+                                      at: tree.location(of: v))
+                    return nil
+                }
+                timing.type = type
+            case "when":
+                timing.when = try expression(a)
+            default:
+                break
+            }
+        }
+        for child in g.children {
+            let tg = tree.groups[child]
+            let n = name(tg)
+            guard LibertyModelBuilder.timingTables.contains(n) else {
+                skipGroup(tg)
+                continue
+            }
+            let table = try readTable(tg)
+            switch n {
+            case "cell_rise": timing.cellRise = table
+            case "cell_fall": timing.cellFall = table
+            case "rise_transition": timing.riseTransition = table
+            case "fall_transition": timing.fallTransition = table
+            case "rise_constraint": timing.riseConstraint = table
+            default: timing.fallConstraint = table
+            }
+        }
+        return ParsedTiming(related: related, timing: timing)
+    }
+
+    /// How an axis of this variable is scaled to ns / fF.
+    func axisScale(_ v: TableVariable) -> Double {
+        switch v {
+        case .inputNetTransition, .relatedPinTransition, .constrainedPinTransition, .inputTransitionTime:
+            return timeUnitNs
+        case .totalOutputNetCapacitance, .relatedOutTotalOutputNetCapacitance, .outputNetWireCap:
+            return capacitiveUnitFF
+        case .outputNetLength, .unknown:
+            return 1
+        }
+    }
+
+    /// Reads a delay, transition or constraint table; values are scaled to ns.
+    func readTable(_ g: LibertyGroupNode) throws -> LibertyTable {
+        let tableName = name(g)
+        var template: TableTemplate?
+        var templateName = ""
+        if let arg = tree.arguments(of: g).first {
+            templateName = tree.text(arg)
+            if templateName != "scalar" {
+                guard let t = templates[templateName] else {
+                    throw error("undefined table template '\(excerpt(templateName))'", at: arg)
+                }
+                template = t
+            }
+        }
+        var indices: [[Double]?] = [nil, nil, nil]
+        var indexAttributes: [LibertyAttribute?] = [nil, nil, nil]
+        var valuesAttribute: LibertyAttribute?
+        for a in g.attributes {
+            switch name(a) {
+            case "index_1", "index_2", "index_3":
+                let k = name(a) == "index_1" ? 0 : (name(a) == "index_2" ? 1 : 2)
+                var list: [Double] = []
+                try numberList(tree.values(of: a), into: &list)
+                indices[k] = list
+                indexAttributes[k] = a
+            case "values":
+                valuesAttribute = a
+            default:
+                break
+            }
+        }
+        for child in g.children { skipGroup(tree.groups[child]) }
+
+        var variables: [TableVariable]
+        if let template {
+            variables = template.variables
+            for k in variables.count..<3 {
+                if let a = indexAttributes[k] {
+                    throw error("table '\(tableName)' has index_\(k + 1) but template '\(excerpt(templateName))' has \(variables.count) variable\(variables.count == 1 ? "" : "s")", at: a)
+                }
+            }
+        } else {
+            var count = 0
+            while count < 3, indices[count] != nil { count += 1 }
+            for k in count..<3 {
+                if let a = indexAttributes[k] {
+                    throw error("table '\(tableName)' has index_\(k + 1) but no index_\(count + 1)", at: a)
+                }
+            }
+            variables = Array(repeating: .unknown, count: count)
+        }
+        var axes: [[Double]] = []
+        for (k, variable) in variables.enumerated() {
+            guard let axis = indices[k] ?? template?.indices[k] else {
+                throw error("table '\(tableName)' has no index_\(k + 1) and template '\(excerpt(templateName))' gives none", at: g)
+            }
+            guard !axis.isEmpty else {
+                if let a = indexAttributes[k] {
+                    throw error("index_\(k + 1) of table '\(tableName)' is empty", at: a)
+                }
+                throw error("index_\(k + 1) of template '\(excerpt(templateName))' is empty", at: g)
+            }
+            let scale = axisScale(variable)
+            axes.append(scale == 1 ? axis : axis.map { $0 * scale })
+        }
+        guard let valuesAttribute else {
+            throw error("table '\(tableName)' has no values", at: g)
+        }
+        var values: [Double] = []
+        var expected = 1
+        for axis in axes {
+            let (product, overflow) = expected.multipliedReportingOverflow(by: axis.count)
+            expected = overflow ? Int.max : product
+        }
+        values.reserveCapacity(min(expected, 1 << 20))
+        try numberList(tree.values(of: valuesAttribute), into: &values)
+        if values.count != expected {
+            let shape = axes.isEmpty ? "scalar" : axes.map { String($0.count) }.joined(separator: "x")
+            throw error("table '\(tableName)' has \(values.count) value\(values.count == 1 ? "" : "s"), expected \(expected) (\(shape))",
+                        at: valuesAttribute)
+        }
+        if timeUnitNs != 1 {
+            for i in values.indices { values[i] *= timeUnitNs }
+        }
+        return LibertyTable(variables: variables, axes: axes, values: values)
+    }
+
+    // MARK: Sequential
+
+    func readSequential(_ g: LibertyGroupNode, kind: LibertySequential.Kind) throws -> LibertySequential {
+        let args = tree.arguments(of: g)
+        guard let first = args.first else {
+            throw error("'\(kind.rawValue)' group needs state variable names, e.g. \(kind.rawValue)(IQ, IQN)", at: g)
+        }
+        let inverted = args.dropFirst().first.map { tree.text($0) } ?? ""
+        var seq = LibertySequential(kind: kind, stateVariable: tree.text(first), invertedStateVariable: inverted,
+                                    clockedOn: nil, nextState: nil)
+        for a in g.attributes {
+            switch (kind, name(a)) {
+            case (.flipFlop, "clocked_on"), (.latch, "enable"):
+                seq.clockedOn = try expression(a)
+            case (.flipFlop, "next_state"), (.latch, "data_in"):
+                seq.nextState = try expression(a)
+            case (_, "clear"):
+                seq.clear = try expression(a)
+            case (_, "preset"):
+                seq.preset = try expression(a)
+            default:
+                break
+            }
+        }
+        for child in g.children { skipGroup(tree.groups[child]) }
+        return seq
+    }
+}

@@ -1,0 +1,411 @@
+import HaloCore
+import HaloLiberty
+import HaloNetlist
+
+/// The analysis conditions of a timing run (the SDC of OpenSTA's reference script).
+public struct TimingConditions: Sendable {
+    /// Capacitive load on every output port, in fF (`set_load`). Default 10 fF.
+    public var outputLoadFF: Double = 10
+    /// Transition at every data input port, in ns (`set_input_transition`). Default 0.
+    public var inputSlewNs: Double = 0
+    /// The clock port of a registered design; nil finds it by itself when the design has flops.
+    public var clockPort: String?
+    /// The clock period in ns used to express a check as a delay (the result does not depend on it
+    /// for single-edge designs). Default 100 ns, as the reference script.
+    public var clockPeriodNs: Double = 100
+
+    public init(outputLoadFF: Double = 10, inputSlewNs: Double = 0, clockPort: String? = nil) {
+        self.outputLoadFF = outputLoadFF
+        self.inputSlewNs = inputSlewNs
+        self.clockPort = clockPort
+    }
+}
+
+/// A design linked to its cells and levelized for timing: every pin an integer, every array flat.
+///
+/// Pins are numbered instance by instance (all pins of a cell, connected or not) followed by the
+/// top-level ports. Build it once; run any number of analyses (one `TimingAnalysis` per thread).
+public final class TimingGraph: @unchecked Sendable {
+    /// The design it was built from.
+    public let design: FlatDesign
+    public let conditions: TimingConditions
+
+    let cells: [CellModel]
+    /// Per instance: index into `cells`, first pin index.
+    let instanceCell: [Int]
+    let instancePinBase: [Int]
+    /// Instances in topological (levelized) order.
+    let instanceOrder: [Int]
+    /// Per pin: owning instance (-1 for a port), the pin index within the cell (port index for ports), the net (-1 unconnected).
+    let pinInstance: [Int]
+    let pinCellPin: [Int]
+    let pinNet: [Int]
+    /// Per net: the driver pin (-1 if none), value tied by the netlist (0/1, or 2 for none).
+    let netDriver: [Int]
+    let netTie: [UInt8]
+    /// Per net: the load pins (CSR layout).
+    let netLoadStart: [Int]
+    let netLoads: [Int]
+    /// Per driver pin and transition: total capacitance on its net in fF (index pin*2+rf; 0 for non-drivers).
+    let loadCapacitance: [Double]
+    /// First pin index of the ports; port k is pin portPinBase+k.
+    let portPinBase: Int
+    /// The clock port's pin, if the design is registered.
+    public let clockPin: Int?
+    /// Per pin: true when the pin is on the ideal clock network.
+    let isClockNetwork: [Bool]
+    /// Per arc set of each cell model: indices of sibling arc sets (same from/to pins) that have a `when`.
+    let conditionalSiblings: [[[Int]]]
+
+    /// Number of pins (instance pins and ports).
+    public var pinCount: Int { pinInstance.count }
+    /// Number of leaf instances.
+    public var instanceCount: Int { instanceCell.count }
+    /// Total area of the instances, in the libraries' area unit.
+    public var area: Double { instanceCell.reduce(0) { $0 + cells[$1].area } }
+
+    /// Links `design` to `libraries` (first match wins; the embedded generic library serves gate
+    /// primitives and Yosys internal cells) and levelizes it.
+    ///
+    /// Throws a located `HaloError` for an unknown cell or pin and for a combinational loop (naming
+    /// the instances on it).
+    public init(design: FlatDesign, libraries: [LibertyLibrary], conditions: TimingConditions = TimingConditions(),
+                diagnostics: DiagnosticSink? = nil) throws {
+        self.design = design
+        self.conditions = conditions
+        // Link.
+        var cellModels: [CellModel] = []
+        var cellIndexByKey: [String: Int] = [:]
+        var instanceCell: [Int] = []
+        var instancePinBase: [Int] = []
+        var pinInstance: [Int] = []
+        var pinCellPin: [Int] = []
+        var pinNet: [Int] = []
+        instanceCell.reserveCapacity(design.instances.count)
+        for (i, inst) in design.instances.enumerated() {
+            let key = inst.primitiveInputCount > 0 ? "\(inst.cellName)#\(inst.primitiveInputCount)" : inst.cellName
+            let ci: Int
+            if let found = cellIndexByKey[key] {
+                ci = found
+            } else {
+                var libertyCell: LibertyCell?
+                var libraryName = ""
+                if inst.primitiveInputCount == 0 {
+                    for lib in libraries {
+                        if let c = lib.cell(named: inst.cellName) { libertyCell = c; libraryName = lib.name; break }
+                    }
+                }
+                if libertyCell == nil, let c = GenericLibrary.cell(named: inst.cellName, inputCount: max(1, inst.primitiveInputCount)) {
+                    libertyCell = c
+                    libraryName = GenericLibrary.library.name
+                }
+                guard let cell = libertyCell else {
+                    throw HaloError("unknown cell '\(inst.cellName)' (instance '\(inst.name)'); it is in none of the libraries read",
+                                    at: inst.location)
+                }
+                ci = cellModels.count
+                cellModels.append(try CellModel(cell, library: libraryName))
+                cellIndexByKey[key] = ci
+            }
+            let model = cellModels[ci]
+            instanceCell.append(ci)
+            let base = pinInstance.count
+            instancePinBase.append(base)
+            for k in 0..<model.pinNames.count {
+                pinInstance.append(i)
+                pinCellPin.append(k)
+                pinNet.append(-1)
+            }
+            for conn in inst.connections {
+                guard let k = model.pinNames.firstIndex(of: conn.pin) else {
+                    throw HaloError("cell '\(model.name)' has no pin '\(conn.pin)' (instance '\(inst.name)')", at: inst.location)
+                }
+                pinNet[base + k] = conn.net ?? -1
+            }
+        }
+        portPinBase = pinInstance.count
+        for (k, port) in design.ports.enumerated() {
+            pinInstance.append(-1)
+            pinCellPin.append(k)
+            pinNet.append(port.net)
+        }
+        self.cells = cellModels
+        self.instanceCell = instanceCell
+        self.instancePinBase = instancePinBase
+        self.pinInstance = pinInstance
+        self.pinCellPin = pinCellPin
+        self.pinNet = pinNet
+
+        // Nets: drivers, loads, ties.
+        let netCount = design.nets.count
+        var netDriver = [Int](repeating: -1, count: netCount)
+        var loadCount = [Int](repeating: 0, count: netCount + 1)
+        var netTie = [UInt8](repeating: LogicValue.unknown.rawValue, count: netCount)
+        for (n, v) in design.constantNets where n >= 0 && n < netCount { netTie[n] = v ? 1 : 0 }
+        func isDriver(_ p: Int) -> Bool {
+            let inst = pinInstance[p]
+            if inst < 0 { return design.ports[pinCellPin[p]].direction == .input }
+            let dir = cellModels[instanceCell[inst]].pinDirections[pinCellPin[p]]
+            return dir == .output || dir == .inout
+        }
+        for p in 0..<pinInstance.count {
+            let n = pinNet[p]
+            guard n >= 0 else { continue }
+            if isDriver(p) {
+                if netDriver[n] >= 0 {
+                    diagnostics?.warnOnce(key: "multidriven \(n)",
+                                          "net '\(design.nets[n])' has several drivers; timing uses the first")
+                } else if netTie[n] != LogicValue.unknown.rawValue {
+                    diagnostics?.warnOnce(key: "tied driven \(n)", "net '\(design.nets[n])' is tied to a constant and also driven")
+                } else {
+                    netDriver[n] = p
+                }
+            } else {
+                loadCount[n + 1] += 1
+            }
+        }
+        for n in 0..<netCount { loadCount[n + 1] += loadCount[n] }
+        var fill = loadCount
+        var netLoads = [Int](repeating: 0, count: loadCount[netCount])
+        for p in 0..<pinInstance.count {
+            let n = pinNet[p]
+            guard n >= 0, !isDriver(p) else { continue }
+            netLoads[fill[n]] = p
+            fill[n] += 1
+        }
+        for n in 0..<netCount where netDriver[n] < 0 && netTie[n] == LogicValue.unknown.rawValue
+            && loadCount[n + 1] > loadCount[n] {
+            diagnostics?.warnOnce(key: "undriven \(n)", "net '\(design.nets[n])' has no driver")
+        }
+        self.netDriver = netDriver
+        self.netTie = netTie
+        self.netLoadStart = loadCount
+        self.netLoads = netLoads
+
+        // Load capacitance per driver and transition: every pin on the net plus the port load.
+        var loadCap = [Double](repeating: 0, count: pinInstance.count * 2)
+        var netCap = [Double](repeating: 0, count: netCount * 2)
+        for p in 0..<pinInstance.count {
+            let n = pinNet[p]
+            guard n >= 0 else { continue }
+            let inst = pinInstance[p]
+            if inst >= 0 {
+                let caps = cellModels[instanceCell[inst]].pinCapacitance[pinCellPin[p]]
+                netCap[n * 2] += caps[0]
+                netCap[n * 2 + 1] += caps[1]
+            } else if design.ports[pinCellPin[p]].direction != .input {
+                netCap[n * 2] += conditions.outputLoadFF
+                netCap[n * 2 + 1] += conditions.outputLoadFF
+            }
+        }
+        for n in 0..<netCount where netDriver[n] >= 0 {
+            loadCap[netDriver[n] * 2] = netCap[n * 2]
+            loadCap[netDriver[n] * 2 + 1] = netCap[n * 2 + 1]
+        }
+        self.loadCapacitance = loadCap
+
+        // Conditional siblings for `when` default-arc handling.
+        conditionalSiblings = cellModels.map { model in
+            model.arcSets.map { set in
+                model.arcSets.indices.filter { j in
+                    let other = model.arcSets[j]
+                    return other.fromPin == set.fromPin && other.toPin == set.toPin && other.when != nil
+                }
+            }
+        }
+
+        // Clock port.
+        let hasSequential = instanceCell.contains { cellModels[$0].isSequential }
+        var clockPin: Int?
+        if let name = conditions.clockPort {
+            guard let k = design.ports.firstIndex(where: { $0.name == name && $0.direction == .input }) else {
+                throw HaloError("clock port '\(name)' is not an input port of '\(design.topName)'")
+            }
+            clockPin = portPinBase + k
+        } else if hasSequential {
+            // The input ports that reach a register clock pin.
+            var candidates: [Int] = []
+            for (k, port) in design.ports.enumerated() where port.direction == .input {
+                let n = port.net
+                var reachesClock = false
+                for li in loadCount[n]..<loadCount[n + 1] {
+                    let p = netLoads[li]
+                    let inst = pinInstance[p]
+                    guard inst >= 0 else { continue }
+                    let model = cellModels[instanceCell[inst]]
+                    if model.isClockPin[pinCellPin[p]] || model.arcSets.contains(where: { $0.isClockEdge && $0.fromPin == pinCellPin[p] }) {
+                        reachesClock = true
+                        break
+                    }
+                }
+                if reachesClock { candidates.append(k) }
+            }
+            if candidates.count == 1 {
+                clockPin = portPinBase + candidates[0]
+            } else if candidates.count > 1 {
+                let names = candidates.map { design.ports[$0].name }.joined(separator: ", ")
+                throw HaloError("the design has several candidate clock ports (\(names)); name one with --clock")
+            }
+        }
+        self.clockPin = clockPin
+
+        // Levelize instances: an instance depends on the drivers of its inputs that have an arc or feed its functions.
+        let instCount = design.instances.count
+        var dependents = [[Int]](repeating: [], count: instCount)
+        var indegree = [Int](repeating: 0, count: instCount)
+        for i in 0..<instCount {
+            let model = cellModels[instanceCell[i]]
+            var inputs = Set<Int>()
+            for set in model.arcSets { inputs.insert(set.fromPin) }
+            for f in model.functions { if let f { for v in f.variablePins where v >= 0 { inputs.insert(v) } } }
+            var preds = Set<Int>()
+            for k in inputs {
+                let n = pinNet[instancePinBase[i] + k]
+                guard n >= 0 else { continue }
+                let d = netDriver[n]
+                guard d >= 0, pinInstance[d] >= 0 else { continue }
+                preds.insert(pinInstance[d])
+            }
+            for p in preds {
+                dependents[p].append(i)
+                indegree[i] += 1
+            }
+        }
+        var order: [Int] = []
+        order.reserveCapacity(instCount)
+        var queue = (0..<instCount).filter { indegree[$0] == 0 }
+        var head = 0
+        while head < queue.count {
+            let i = queue[head]
+            head += 1
+            order.append(i)
+            for j in dependents[i] {
+                indegree[j] -= 1
+                if indegree[j] == 0 { queue.append(j) }
+            }
+        }
+        if order.count < instCount {
+            throw TimingGraph.loopError(design: design, dependents: dependents, indegree: indegree)
+        }
+        self.instanceOrder = order
+
+        // The ideal clock network: the clock port's net and the outputs of combinational cells it feeds.
+        var onClock = [Bool](repeating: false, count: pinInstance.count)
+        if let cp = clockPin {
+            var netOnClock = [Bool](repeating: false, count: netCount)
+            netOnClock[pinNet[cp]] = true
+            for i in order {
+                let model = cellModels[instanceCell[i]]
+                if model.isSequential { continue }
+                let base = instancePinBase[i]
+                let fed = model.arcSets.contains { set in
+                    let n = pinNet[base + set.fromPin]
+                    return n >= 0 && netOnClock[n]
+                }
+                if fed {
+                    for set in model.arcSets {
+                        let n = pinNet[base + set.toPin]
+                        if n >= 0 { netOnClock[n] = true }
+                    }
+                }
+            }
+            for p in 0..<pinInstance.count where pinNet[p] >= 0 && netOnClock[pinNet[p]] { onClock[p] = true }
+        }
+        self.isClockNetwork = onClock
+    }
+
+    private static func loopError(design: FlatDesign, dependents: [[Int]], indegree: [Int]) -> HaloError {
+        // Find a cycle among the instances left with indegree > 0.
+        let remaining = Set(indegree.indices.filter { indegree[$0] > 0 })
+        var state = [Int: Int]()  // 1 = on stack, 2 = done
+        var stack: [Int] = []
+        var cycle: [Int] = []
+        func dfs(_ start: Int) -> Bool {
+            var work: [(Int, Int)] = [(start, 0)]
+            state[start] = 1
+            stack.append(start)
+            while let (node, next) = work.last {
+                let succ = dependents[node].filter { remaining.contains($0) }
+                if next < succ.count {
+                    work[work.count - 1].1 += 1
+                    let s = succ[next]
+                    if state[s] == 1 {
+                        if let at = stack.firstIndex(of: s) { cycle = Array(stack[at...]) + [s] }
+                        return true
+                    }
+                    if state[s] == nil {
+                        state[s] = 1
+                        stack.append(s)
+                        work.append((s, 0))
+                    }
+                } else {
+                    state[node] = 2
+                    stack.removeLast()
+                    work.removeLast()
+                }
+            }
+            return false
+        }
+        for s in remaining.sorted() where state[s] == nil {
+            if dfs(s) { break }
+        }
+        let names = cycle.map { design.instances[$0].name }
+        let first = cycle.first.map { design.instances[$0].location } ?? nil
+        return HaloError("combinational loop through instances \(names.joined(separator: " -> "))", at: first)
+    }
+
+    // MARK: Names
+
+    /// The name of a pin: `instance/PIN` for an instance pin, the port's bit name for a port.
+    public func pinName(_ pin: Int) -> String {
+        let inst = pinInstance[pin]
+        if inst < 0 { return design.ports[pinCellPin[pin]].name }
+        return design.instances[inst].name + "/" + cells[instanceCell[inst]].pinNames[pinCellPin[pin]]
+    }
+
+    /// The cell name of a pin's instance, nil for a port.
+    public func cellName(ofPin pin: Int) -> String? {
+        let inst = pinInstance[pin]
+        return inst < 0 ? nil : cells[instanceCell[inst]].name
+    }
+
+    /// True when the pin is a top-level port.
+    public func isPort(_ pin: Int) -> Bool { pinInstance[pin] < 0 }
+
+    /// The pin that drives the net of `pin` (itself for a driver), nil when undriven.
+    public func driverPin(of pin: Int) -> Int? {
+        let n = pinNet[pin]
+        guard n >= 0 else { return nil }
+        let d = netDriver[n]
+        return d >= 0 ? d : nil
+    }
+
+    /// Total capacitance on the net driven by `pin` for a transition, in fF.
+    public func loadFF(ofDriver pin: Int, _ transition: Transition) -> Double {
+        loadCapacitance[pin * 2 + transition.rawValue]
+    }
+
+    /// Resolves a case-analysis target: a top-level port bit (`W[3]`, `load_w`), an instance pin
+    /// (`u1/_12_/Y`), or a net (`wreg[3]`) — a net's constant is set on the pin that drives it,
+    /// as OpenSTA's reference script does.
+    public func casePin(named name: String) -> Int? {
+        if let k = design.ports.firstIndex(where: { $0.name == name }) { return portPinBase + k }
+        if let slash = name.lastIndex(of: "/") {
+            let instName = String(name[..<slash])
+            let pinName = String(name[name.index(after: slash)...])
+            if let i = instanceIndex(named: instName), let k = cells[instanceCell[i]].pinNames.firstIndex(of: pinName) {
+                return instancePinBase[i] + k
+            }
+        }
+        if let n = design.net(named: name), netDriver[n] >= 0 { return netDriver[n] }
+        return nil
+    }
+
+    private lazy var instanceIndexByName: [String: Int] = {
+        var d: [String: Int] = [:]
+        for (i, inst) in design.instances.enumerated() { d[inst.name] = i }
+        return d
+    }()
+
+    private func instanceIndex(named name: String) -> Int? { instanceIndexByName[name] }
+}
