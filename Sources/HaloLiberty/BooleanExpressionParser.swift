@@ -86,8 +86,20 @@ struct BooleanExpressionParser {
     // MARK: Errors
 
     private func expressionText() -> String {
-        var s = LibertyBytes.unescapedString(bytes, start, end)
-        s = s.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\t" }).joined(separator: " ")
+        // Line breaks and runs of blanks print as one space.
+        let raw = LibertyBytes.unescapedString(bytes, start, end)
+        var s = ""
+        var blank = false
+        for ch in raw {
+            if ch == " " || ch == "\t" || ch == "\n" || ch == "\r" || ch == "\r\n" {
+                blank = true
+                continue
+            }
+            if blank && !s.isEmpty { s.append(" ") }
+            blank = false
+            s.append(ch)
+        }
+        if blank && !s.isEmpty { s.append(" ") }
         return LibertyBytes.excerpt(s, limit: 80)
     }
 

@@ -47,7 +47,7 @@ struct LibertyLexer {
         // Skip a UTF-8 byte-order mark.
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
             position = 3
-            lineStart = 0
+            lineStart = 3
         }
     }
 
@@ -254,8 +254,17 @@ enum LibertyBytes {
 
     /// A short, printable rendering of a token's text for error messages.
     static func excerpt(_ text: String, limit: Int = 60) -> String {
-        if text.utf8.count <= limit { return text }
-        return String(text.prefix(limit)) + "..."
+        // Control characters (binary input) print as '?', so that a message stays one line.
+        var printable = text
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            var scalars = String.UnicodeScalarView()
+            for u in text.unicodeScalars {
+                scalars.append(u.value < 0x20 || u.value == 0x7F ? "?" : u)
+            }
+            printable = String(scalars)
+        }
+        if printable.utf8.count <= limit { return printable }
+        return String(printable.prefix(limit)) + "..."
     }
 
     private static let exactPowersOfTen: [Double] = [

@@ -369,8 +369,13 @@ struct LibertyParser {
                     throw error("expected a value after '\(LibertyBytes.excerpt(text(name))) \(text(separator))', found \(describe(t))", at: t)
                 }
                 break loop
-            case .word, .string, .leftParen, .rightParen:
+            case .word, .string, .leftParen, .rightParen, .colon, .comma:
+                // Vendor values such as `date : 2020:10:11` or `a, b` are kept as raw text;
+                // a value cannot start with ':' or ','.
                 if first != nil && t.newlineBefore { break loop }
+                if first == nil && (t.kind == .colon || t.kind == .comma) {
+                    throw error("unexpected \(describe(t)) in the value of '\(LibertyBytes.excerpt(text(name)))'", at: t)
+                }
                 _ = try nextToken()
                 if first == nil { first = t }
                 last = t
@@ -381,7 +386,7 @@ struct LibertyParser {
             }
         }
         guard let f = first, let l = last else { return }
-        if count == 1 && f.kind != .leftParen && f.kind != .rightParen {
+        if count == 1 && (f.kind == .word || f.kind == .string) {
             tree.values.append(value(of: f))
         } else {
             tree.values.append(LibertyValue(kind: .raw, start: f.start, end: l.end, line: f.line, column: f.column,

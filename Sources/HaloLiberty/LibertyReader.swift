@@ -37,6 +37,9 @@ public enum LibertyReader {
 
     /// Parses a UTF-8 buffer (valid for the duration of the call).
     static func parse(bytes: UnsafeBufferPointer<UInt8>, path: String, diagnostics: DiagnosticSink?) throws -> LibertyLibrary {
+        if bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B {
+            throw HaloError("'\(path)' is gzip-compressed; decompress it first (gunzip)")
+        }
         let tree = try LibertyParser.parse(bytes: bytes, path: path)
         let builder = LibertyModelBuilder(tree: tree, diagnostics: diagnostics)
         return try builder.build()
@@ -133,7 +136,7 @@ private let silentlySkippedGroups: Set<String> = [
 private let silentlySkippedPrefixes: [String] = [
     "output_current_", "ccsn_", "receiver_capacitance", "ocv_", "compact_ccs_", "noise_immunity_",
     "propagated_noise_", "steady_state_current_", "fpga_", "k_process_", "k_temp_", "k_volt_",
-    "pg_", "dynamic_current", "ccs_", "input_signal_",
+    "pg_", "dynamic_current", "ccs_", "input_signal_", "ecsm_",
 ]
 
 private func isSilentlySkipped(_ name: String) -> Bool {
@@ -750,14 +753,16 @@ private final class LibertyModelBuilder {
                 if let sense = TimingSense(rawValue: text) {
                     timing.sense = sense
                 } else {
-                    diagnostics?.warn("unknown timing_sense '\(excerpt(text))' ignored", at: tree.location(of: v))
+                    diagnostics?.warnOnce(key: "liberty-timing-sense:\(text)", "unknown timing_sense '\(excerpt(text))' ignored",
+                                          at: tree.location(of: v))
                 }
             case "timing_type":
                 let v = try singleValue(a)
                 let text = tree.text(v)
                 guard let type = TimingType(rawValue: text) else {
-                    diagnostics?.warn("unknown timing_type '\(excerpt(text))'; skipping this timing group",
-                                      at: tree.location(of: v))
+                    diagnostics?.warnOnce(key: "liberty-timing-type:\(text)",
+                                          "unknown timing_type '\(excerpt(text))'; skipping timing groups of this type",
+                                          at: tree.location(of: v))
                     return nil
                 }
                 timing.type = type

@@ -12,25 +12,17 @@ struct VLoc: Sendable {
 }
 
 /// Interns identifier byte strings to dense `Int32` ids; one table is shared by all files of a read.
-final class VerilogInterner {
+struct VerilogInterner {
     /// The interned names, by id.
     private(set) var strings: [String] = []
-    private var storage: UnsafeMutablePointer<UInt8>
-    private var storageCapacity: Int
-    private var storageCount = 0
+    private var storage: [UInt8] = []
     private var starts: [Int] = [0]
-    private var hashes: [UInt64] = []
-    private var table: [Int32]
-    private var mask: Int
+    /// Open addressing; an entry is `hash >> 32 << 32 | (id + 1)`, 0 when empty, so that most
+    /// mismatching probes are rejected without touching the name bytes.
+    private var table = [UInt64](repeating: 0, count: 1 << 12)
+    private var mask = (1 << 12) - 1
 
-    init() {
-        storageCapacity = 1 << 16
-        storage = UnsafeMutablePointer<UInt8>.allocate(capacity: storageCapacity)
-        table = [Int32](repeating: -1, count: 1 << 12)
-        mask = (1 << 12) - 1
-    }
-
-    deinit { storage.deallocate() }
+    init() {}
 
     var count: Int { strings.count }
 
@@ -46,44 +38,43 @@ final class VerilogInterner {
     }
 
     /// The id of the byte string `p[0..<n]`, adding it when new.
-    func intern(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
+    mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
         let h = VerilogInterner.hash(p, n)
+        let tag = h & 0xFFFF_FFFF_0000_0000
         var slot = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let id = table[slot]
-            if id < 0 { break }
-            let i = Int(id)
-            if hashes[i] == h {
-                let s = starts[i], len = starts[i + 1] - s
-                if len == n && (n == 0 || memcmp(storage + s, p, n) == 0) { return id }
+        let found: Int32 = table.withUnsafeBufferPointer { tab in
+            starts.withUnsafeBufferPointer { st in
+                storage.withUnsafeBufferPointer { sto in
+                    while true {
+                        let entry = tab[slot]
+                        if entry == 0 { return -1 }
+                        if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                            let i = Int(entry & 0xFFFF_FFFF) - 1
+                            let s = st[i], len = st[i + 1] - s
+                            if len == n {
+                                if n == 0 { return Int32(i) }
+                                if let base = sto.baseAddress, memcmp(base + s, p, n) == 0 { return Int32(i) }
+                            }
+                        }
+                        slot = (slot + 1) & mask
+                    }
+                }
             }
-            slot = (slot + 1) & mask
         }
-        // New entry.
-        if storageCount + n > storageCapacity {
-            var newCap = storageCapacity * 2
-            while storageCount + n > newCap { newCap *= 2 }
-            let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: newCap)
-            fresh.update(from: storage, count: storageCount)
-            storage.deallocate()
-            storage = fresh
-            storageCapacity = newCap
-        }
-        (storage + storageCount).update(from: p, count: n)
-        storageCount += n
-        starts.append(storageCount)
-        hashes.append(h)
+        if found >= 0 { return found }
+        storage.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+        starts.append(storage.count)
         let id = Int32(strings.count)
         strings.append(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
-        table[slot] = id
+        table[slot] = tag | UInt64(id + 1)
         if strings.count * 2 > table.count { grow() }
         return id
     }
 
     /// The id of `s`, adding it when new.
-    func intern(_ s: String) -> Int32 {
-        var copy = s
-        return copy.withUTF8 { buf in
+    mutating func intern(_ s: String) -> Int32 {
+        let bytes = Array(s.utf8)
+        return bytes.withUnsafeBufferPointer { buf in
             guard let base = buf.baseAddress, buf.count > 0 else {
                 var zero: UInt8 = 0
                 return intern(&zero, 0)
@@ -92,21 +83,27 @@ final class VerilogInterner {
         }
     }
 
-    private func grow() {
+    private mutating func grow() {
         let newSize = table.count * 2
-        table = [Int32](repeating: -1, count: newSize)
-        mask = newSize - 1
-        for (i, h) in hashes.enumerated() {
-            var slot = Int(truncatingIfNeeded: h) & mask
-            while table[slot] >= 0 { slot = (slot + 1) & mask }
-            table[slot] = Int32(i)
+        var t = [UInt64](repeating: 0, count: newSize)
+        let m = newSize - 1
+        for i in 0..<strings.count {
+            let h = storage.withUnsafeBufferPointer { sto -> UInt64 in
+                guard let base = sto.baseAddress else { var z: UInt8 = 0; return VerilogInterner.hash(&z, 0) }
+                return VerilogInterner.hash(base + starts[i], starts[i + 1] - starts[i])
+            }
+            var slot = Int(truncatingIfNeeded: h) & m
+            while t[slot] != 0 { slot = (slot + 1) & m }
+            t[slot] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(i + 1)
         }
+        table = t
+        mask = m
     }
 }
 
 /// Reserved words the reader recognises. They are interned first, so a keyword's id is its raw value.
 enum VKeyword: Int32, CaseIterable {
-    case module, macromodule, endmodule, input, output, inout
+    case module, macromodule, endmodule, input, output, `inout`
     case wire, tri, tri0, tri1, wand, wor, triand, trior, trireg, uwire, supply0, supply1, reg
     case signed, unsigned, scalared, vectored
     case assign, parameter, localparam, defparam, specparam, specify, endspecify
@@ -163,7 +160,8 @@ struct VerilogLexer {
     let buf: UnsafeBufferPointer<UInt8>
     let file: Int32
     let path: String
-    let interner: VerilogInterner
+    /// Identifier table; shared with the parser and later the elaborator.
+    var interner: VerilogInterner
     private(set) var pos = 0
     private var line: Int32 = 1
     private var lineStart = 0
@@ -259,16 +257,6 @@ struct VerilogLexer {
         while e < n && VerilogLexer.isIdentChar(buf[e]) { e += 1 }
         let name = String(decoding: UnsafeBufferPointer(rebasing: buf[(pos + 1)..<e]), as: UTF8.self)
         pos = e
-        func restOfLine(_ lx: inout VerilogLexer) -> String {
-            var s = lx.pos
-            while s < n && (buf[s] == 32 || buf[s] == 9) { s += 1 }
-            var t = s
-            while t < n && buf[t] != 10 { t += 1 }
-            lx.pos = t
-            var text = String(decoding: UnsafeBufferPointer(rebasing: buf[s..<t]), as: UTF8.self)
-            if let r = text.range(of: "//") { text = String(text[..<r.lowerBound]) }
-            return text.trimmingCharacters(in: .whitespaces)
-        }
         switch name {
         case "celldefine", "endcelldefine", "nounconnected_drive", "enable_portfaults", "disable_portfaults",
              "suppress_faults", "nosuppress_faults", "delay_mode_distributed", "delay_mode_path",
@@ -278,9 +266,9 @@ struct VerilogLexer {
             defaultNettypeNone = false
         case "timescale", "line", "pragma", "begin_keywords", "unconnected_drive", "default_decay_time",
              "default_trireg_strength":
-            _ = restOfLine(&self)
+            _ = restOfLine()
         case "default_nettype":
-            let arg = restOfLine(&self)
+            let arg = restOfLine()
             defaultNettypeNone = arg.hasPrefix("none")
         case "define", "undef", "undefineall", "ifdef", "ifndef", "elsif", "else", "endif", "include":
             throw HaloError("compiler directive '`\(name)' is not supported (preprocess the netlist first)",
@@ -290,6 +278,19 @@ struct VerilogLexer {
         default:
             throw HaloError("unsupported compiler directive or macro '`\(name)'", at: startLoc)
         }
+    }
+
+    /// Consumes the rest of the line (a directive's argument), without a trailing `//` comment.
+    private mutating func restOfLine() -> String {
+        let n = buf.count
+        var s = pos
+        while s < n && (buf[s] == 32 || buf[s] == 9) { s += 1 }
+        var t = s
+        while t < n && buf[t] != 10 { t += 1 }
+        pos = t
+        var text = String(decoding: UnsafeBufferPointer(rebasing: buf[s..<t]), as: UTF8.self)
+        if let r = text.range(of: "//") { text = String(text[..<r.lowerBound]) }
+        return text.trimmingCharacters(in: .whitespaces)
     }
 
     /// Lexes a string literal starting at `pos` (the quote); returns its end offset.
@@ -428,7 +429,7 @@ struct VerilogLexer {
 
     /// A fresh interner holding the keywords at ids equal to their raw values.
     static func makeInterner() -> VerilogInterner {
-        let interner = VerilogInterner()
+        var interner = VerilogInterner()
         for k in VKeyword.allCases {
             let id = interner.intern(k.text)
             precondition(id == k.rawValue)

@@ -83,7 +83,7 @@ struct VAssign {
 
 enum VItem {
     case instance(VInstance)
-    case assign(VAssign)
+    indirect case assign(VAssign)
 }
 
 /// A parsed module.
@@ -105,11 +105,10 @@ final class VModule {
 }
 
 /// Recursive-descent parser over one file's tokens.
-final class VerilogParser {
+struct VerilogParser {
     private var lx: VerilogLexer
     private var tok: VToken
     private var ahead: [VToken] = []
-    private let interner: VerilogInterner
     private let buf: UnsafeBufferPointer<UInt8>
     private let file: Int32
     private let path: String
@@ -127,29 +126,33 @@ final class VerilogParser {
     static let maxRangeWidth = 1 << 24
     static let maxConstWidth = 1 << 20
 
+    /// Declarations and items of the module being parsed.
+    private var curDecls: [VNetDecl] = []
+    private var curItems: [VItem] = []
+
     init(buf: UnsafeBufferPointer<UInt8>, file: Int32, path: String, interner: VerilogInterner,
          diagnostics: DiagnosticSink?) throws {
         self.buf = buf
         self.file = file
         self.path = path
-        self.interner = interner
         self.diagnostics = diagnostics
-        lx = VerilogLexer(buf: buf, file: file, path: path, interner: interner)
+        var interner = interner
         idLogic = interner.intern("logic")
         idAlwaysFF = interner.intern("always_ff")
         idAlwaysComb = interner.intern("always_comb")
         idAlwaysLatch = interner.intern("always_latch")
+        lx = VerilogLexer(buf: buf, file: file, path: path, interner: interner)
         tok = VToken(kind: .eof, id: -1, start: 0, end: 0, line: 1, col: 1)
         tok = try lx.next()
     }
 
     // MARK: - Token helpers
 
-    @inline(__always) private func advance() throws {
+    @inline(__always) private mutating func advance() throws {
         if ahead.isEmpty { tok = try lx.next() } else { tok = ahead.removeFirst() }
     }
 
-    private func peek() throws -> VToken {
+    private mutating func peek() throws -> VToken {
         if ahead.isEmpty { ahead.append(try lx.next()) }
         return ahead[0]
     }
@@ -182,26 +185,29 @@ final class VerilogParser {
         HaloError("expected \(what), found \(describe(t))", at: srcLoc(t))
     }
 
-    private func expectPunct(_ c: UInt8, _ context: String) throws {
+    private mutating func expectPunct(_ c: UInt8, _ context: String) throws {
         guard tok.isPunct(c) else {
             throw expected("'\(Character(UnicodeScalar(c)))' \(context)", tok)
         }
         try advance()
     }
 
-    private func expectIdent(_ what: String) throws -> VToken {
+    private mutating func expectIdent(_ what: String) throws -> VToken {
         guard tok.kind == .ident else { throw expected(what, tok) }
         let t = tok
         try advance()
         return t
     }
 
-    private func name(_ id: Int32) -> String { interner.strings[Int(id)] }
+    private func name(_ id: Int32) -> String { lx.interner.strings[Int(id)] }
+
+    /// The interner, with every identifier of this file; take it after parsing.
+    var interner: VerilogInterner { lx.interner }
 
     // MARK: - File level
 
     /// Parses the whole file.
-    func parseFile() throws {
+    mutating func parseFile() throws {
         while tok.kind != .eof {
             if tok.isKeyword(.module) || tok.isKeyword(.macromodule) {
                 try parseModule()
@@ -215,7 +221,7 @@ final class VerilogParser {
         }
     }
 
-    private func skipUDP() throws {
+    private mutating func skipUDP() throws {
         let start = tok
         try advance()
         let nameText = tok.kind == .ident ? name(tok.id) : "?"
@@ -231,7 +237,7 @@ final class VerilogParser {
 
     // MARK: - Modules
 
-    private func parseModule() throws {
+    private mutating func parseModule() throws {
         try advance()
         let nameTok = try expectIdent("module name")
         let m = VModule(name: nameTok.id, loc: loc(nameTok))
@@ -241,9 +247,15 @@ final class VerilogParser {
             guard tok.isPunct(40) else { throw expected("'(' after '#' in module header", tok) }
             try skipBalanced()
         }
+        curDecls = []
+        curItems = []
         if tok.isPunct(40) { try parsePortList(m) }
         try expectPunct(59, "after module header")
         try parseBody(m)
+        m.decls = curDecls
+        m.items = curItems
+        curDecls = []
+        curItems = []
         modules.append(m)
     }
 
@@ -269,7 +281,7 @@ final class VerilogParser {
         }
     }
 
-    private func parsePortList(_ m: VModule) throws {
+    private mutating func parsePortList(_ m: VModule) throws {
         try advance() // (
         if tok.isPunct(41) { try advance(); return }
         if isDirection(tok) != nil {
@@ -296,7 +308,7 @@ final class VerilogParser {
                 let n = try expectIdent("port name")
                 if tok.isPunct(91) { throw error("arrays of ports are not supported", tok) }
                 m.ports.append((n.id, loc(n)))
-                m.decls.append(VNetDecl(name: n.id, loc: loc(n), dir: dir, isNet: isNet, range: range,
+                curDecls.append(VNetDecl(name: n.id, loc: loc(n), dir: dir, isNet: isNet, range: range,
                                         supply: supply))
                 if tok.isPunct(44) { try advance(); continue }
                 if tok.isPunct(41) { try advance(); break }
@@ -321,7 +333,7 @@ final class VerilogParser {
         }
     }
 
-    private func parseBody(_ m: VModule) throws {
+    private mutating func parseBody(_ m: VModule) throws {
         while true {
             switch tok.kind {
             case .eof:
@@ -393,7 +405,7 @@ final class VerilogParser {
     }
 
     /// `logic a;` is a declaration; `logic u1 (...)` an instance of a cell named `logic`.
-    private func parseLogicOrInstance(_ m: VModule) throws {
+    private mutating func parseLogicOrInstance(_ m: VModule) throws {
         while ahead.count < 2 { ahead.append(try lx.next()) }
         if ahead[1].isPunct(40) {
             try parseInstance(m)
@@ -404,15 +416,22 @@ final class VerilogParser {
 
     // MARK: - Declarations
 
-    private func parseDecl(_ m: VModule, dir: PortDirection?) throws {
+    private mutating func parseDecl(_ m: VModule, dir: PortDirection?) throws {
         var isNet = dir == nil
         var supply: Int8 = -1
+        var isVariable = false
         if dir == nil {
             supply = netType(tok) ?? -1
+            isVariable = isVariableType(tok)
             try advance()
         } else {
             try advance()
-            if let s = netType(tok) { isNet = true; supply = s; try advance() }
+            if let s = netType(tok) {
+                isNet = true
+                supply = s
+                isVariable = isVariableType(tok)
+                try advance()
+            }
         }
         if isNet && tok.isPunct(40) {
             // Drive or charge strength.
@@ -430,11 +449,16 @@ final class VerilogParser {
             if tok.isPunct(91) {
                 throw error("arrays of nets are not supported ('\(name(n.id))[...]')", tok)
             }
-            m.decls.append(VNetDecl(name: n.id, loc: loc(n), dir: dir, isNet: isNet, range: range, supply: supply))
+            curDecls.append(VNetDecl(name: n.id, loc: loc(n), dir: dir, isNet: isNet, range: range, supply: supply))
             if tok.isPunct(61) /* = */ {
                 try advance()
                 let rhs = try parseExpr(0)
-                m.items.append(.assign(VAssign(lhs: .ident(n.id, loc(n)), rhs: rhs, loc: loc(n))))
+                if isVariable {
+                    // `reg q = 1'b0;` gives an initial value, not a connection.
+                    diagnostics?.warn("initial value of variable '\(name(n.id))' ignored", at: srcLoc(n))
+                } else {
+                    curItems.append(.assign(VAssign(lhs: .ident(n.id, loc(n)), rhs: rhs, loc: loc(n))))
+                }
             }
             if tok.isPunct(44) { try advance(); continue }
             if tok.isPunct(59) { try advance(); break }
@@ -443,7 +467,7 @@ final class VerilogParser {
     }
 
     /// `[msb:lsb]`
-    private func parseRange() throws -> (msb: Int, lsb: Int) {
+    private mutating func parseRange() throws -> (msb: Int, lsb: Int) {
         let open = tok
         try advance()
         let msb = try constExpr(0)
@@ -459,7 +483,7 @@ final class VerilogParser {
 
     // MARK: - Assigns
 
-    private func parseAssign(_ m: VModule) throws {
+    private mutating func parseAssign(_ m: VModule) throws {
         try advance()
         if tok.isPunct(40) { try skipBalanced() }
         if tok.isPunct(35) { try skipDelay() }
@@ -468,7 +492,7 @@ final class VerilogParser {
             let lhs = try parseExpr(0)
             try expectPunct(61, "in assign")
             let rhs = try parseExpr(0)
-            m.items.append(.assign(VAssign(lhs: lhs, rhs: rhs, loc: loc(start))))
+            curItems.append(.assign(VAssign(lhs: lhs, rhs: rhs, loc: loc(start))))
             if tok.isPunct(44) { try advance(); continue }
             if tok.isPunct(59) { try advance(); break }
             throw expected("';' after assign", tok)
@@ -477,7 +501,7 @@ final class VerilogParser {
 
     // MARK: - Instances
 
-    private func parseInstance(_ m: VModule) throws {
+    private mutating func parseInstance(_ m: VModule) throws {
         let cellTok = tok
         try advance()
         if tok.isPunct(35) {
@@ -499,7 +523,7 @@ final class VerilogParser {
             if tok.isPunct(91) { throw error("instance arrays are not supported", tok) }
             guard tok.isPunct(40) else { throw expected("'(' after instance name", tok) }
             let (conns, named) = try parseConnections(primitive: nil)
-            m.items.append(.instance(VInstance(cell: cellTok.id, cellLoc: loc(cellTok), prim: nil,
+            curItems.append(.instance(VInstance(cell: cellTok.id, cellLoc: loc(cellTok), prim: nil,
                                                name: nameTok.id, nameLoc: loc(nameTok), named: named,
                                                conns: conns)))
             if tok.isPunct(44) { try advance(); continue }
@@ -518,10 +542,10 @@ final class VerilogParser {
         }
     }
 
-    private func parseGate(_ m: VModule, _ prim: GatePrimitive) throws {
+    private mutating func parseGate(_ m: VModule, _ prim: GatePrimitive) throws {
         let kwTok = tok
         try advance()
-        if tok.isPunct(40) && isStrength(try peek()) { try skipBalanced() }
+        if try tok.isPunct(40) && isStrength(peek()) { try skipBalanced() }
         if tok.isPunct(35) { try skipDelay() }
         while true {
             var nameId: Int32 = -1
@@ -534,7 +558,7 @@ final class VerilogParser {
             }
             guard tok.isPunct(40) else { throw expected("'(' in gate instance", tok) }
             let (conns, _) = try parseConnections(primitive: prim)
-            m.items.append(.instance(VInstance(cell: kwTok.id, cellLoc: loc(kwTok), prim: prim, name: nameId,
+            curItems.append(.instance(VInstance(cell: kwTok.id, cellLoc: loc(kwTok), prim: prim, name: nameId,
                                                nameLoc: nameLoc, named: false, conns: conns)))
             if tok.isPunct(44) { try advance(); continue }
             if tok.isPunct(59) { try advance(); break }
@@ -543,7 +567,7 @@ final class VerilogParser {
     }
 
     /// `( ... )` of an instance; `tok` is the '('.
-    private func parseConnections(primitive: GatePrimitive?) throws -> ([VConn], Bool) {
+    private mutating func parseConnections(primitive: GatePrimitive?) throws -> ([VConn], Bool) {
         try advance()
         var conns: [VConn] = []
         if tok.isPunct(41) { try advance(); return (conns, false) }
@@ -589,7 +613,7 @@ final class VerilogParser {
     // MARK: - Skipping
 
     /// Skips a parenthesized group; `tok` is the '('.
-    private func skipBalanced() throws {
+    private mutating func skipBalanced() throws {
         let open = tok
         var depth = 0
         repeat {
@@ -602,7 +626,7 @@ final class VerilogParser {
     }
 
     /// Skips `#delay`; `tok` is the '#'.
-    private func skipDelay() throws {
+    private mutating func skipDelay() throws {
         try advance()
         if tok.isPunct(40) {
             try skipBalanced()
@@ -614,7 +638,7 @@ final class VerilogParser {
     }
 
     /// Skips to and past the next ';' outside parentheses and braces.
-    private func skipStatement() throws {
+    private mutating func skipStatement() throws {
         let start = tok
         var depth = 0
         while true {
@@ -631,7 +655,27 @@ final class VerilogParser {
 
     // MARK: - Expressions
 
-    private func parseExpr(_ depth: Int) throws -> VExpr {
+    /// Operator characters, which structural netlists do not use.
+    private func isOperator(_ t: VToken) -> Bool {
+        guard t.kind == .punct, t.id > 0, t.id < 128 else { return false }
+        switch UInt8(t.id) {
+        case 33, 37, 38, 42, 43, 45, 47, 60, 62, 63, 94, 124, 126: return true // ! % & * + - / < > ? ^ | ~
+        default: return false
+        }
+    }
+
+    private func operatorError(_ t: VToken) -> HaloError {
+        error("operator \(describe(t)) is not supported in a structural netlist", t)
+    }
+
+    private mutating func parseExpr(_ depth: Int) throws -> VExpr {
+        if isOperator(tok) { throw operatorError(tok) }
+        let e = try parsePrimary(depth)
+        if isOperator(tok) { throw operatorError(tok) }
+        return e
+    }
+
+    private mutating func parsePrimary(_ depth: Int) throws -> VExpr {
         if depth > VerilogParser.maxExprDepth {
             throw error("expression nested too deeply (more than \(VerilogParser.maxExprDepth) levels)", tok)
         }
@@ -706,7 +750,7 @@ final class VerilogParser {
     }
 
     /// `tok` is the inner '{' of `{count{...}}`.
-    private func parseReplication(count: Int, start: VToken, depth: Int) throws -> VExpr {
+    private mutating func parseReplication(count: Int, start: VToken, depth: Int) throws -> VExpr {
         if count < 0 { throw error("negative replication count \(count)", start) }
         if count > VerilogParser.maxConstWidth { throw error("replication count \(count) is too large", start) }
         try advance()
@@ -722,7 +766,7 @@ final class VerilogParser {
 
     // MARK: - Constant expressions (ranges, selects, replication counts)
 
-    private func constExpr(_ depth: Int) throws -> Int {
+    private mutating func constExpr(_ depth: Int) throws -> Int {
         var v = try constTerm(depth)
         while tok.isPunct(43) || tok.isPunct(45) {
             let op = tok
@@ -735,7 +779,7 @@ final class VerilogParser {
         return v
     }
 
-    private func constTerm(_ depth: Int) throws -> Int {
+    private mutating func constTerm(_ depth: Int) throws -> Int {
         var v = try constUnary(depth)
         while tok.isPunct(42) || tok.isPunct(47) || tok.isPunct(37) {
             let op = tok
@@ -755,7 +799,7 @@ final class VerilogParser {
         return v
     }
 
-    private func constUnary(_ depth: Int) throws -> Int {
+    private mutating func constUnary(_ depth: Int) throws -> Int {
         if depth > VerilogParser.maxExprDepth {
             throw error("expression nested too deeply (more than \(VerilogParser.maxExprDepth) levels)", tok)
         }
@@ -779,6 +823,19 @@ final class VerilogParser {
         }
         if tok.kind == .number {
             let t = tok
+            if t.end - t.start <= 18 {
+                // Fast path: plain decimal digits.
+                var v = 0
+                var i = t.start
+                while i < t.end, buf[i] >= 48, buf[i] <= 57 {
+                    v = v * 10 + Int(buf[i] - 48)
+                    i += 1
+                }
+                if i == t.end {
+                    try advance()
+                    return v
+                }
+            }
             let c = try parseNumber(tok)
             try advance()
             return try constValue(c, t)

@@ -152,12 +152,7 @@ func characterize(_ argv: [String]) throws {
     guard format == "csv" || format == "json" else { throw HaloError("unknown --format '\(format)' (expected csv or json)") }
     let showProgress = !(args.flag("--quiet") || args.flag("-q")) && isatty(2) != 0
     let start = Date()
-    let progress: (@Sendable (Int, Int) -> Void)? = showProgress ? { done, total in
-        let elapsed = Date().timeIntervalSince(start)
-        let rate = Double(done) / max(elapsed, 1e-9)
-        let left = Double(total - done) / max(rate, 1e-9)
-        FileHandle.standardError.write(String(format: "\r%d/%d codes  %.0f codes/s  %.0fs left ", done, total, rate, left).data(using: .utf8)!)
-    } : nil
+    let progress: (@Sendable (Int, Int) -> Void)? = showProgress ? progressPrinter(start: start) : nil
     var table = try Characterizer.characterize(graph: graph, request: request, progress: progress)
     if showProgress { FileHandle.standardError.write("\n".data(using: .utf8)!) }
     table.metadata.libraries = loaded.libraries
@@ -169,6 +164,17 @@ func characterize(_ argv: [String]) throws {
         }
     } else {
         FileHandle.standardOutput.write(text.data(using: .utf8)!)
+    }
+}
+
+/// A progress line on stderr: codes done, rate, time left.
+func progressPrinter(start: Date) -> @Sendable (Int, Int) -> Void {
+    return { done, total in
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = Double(done) / max(elapsed, 1e-9)
+        let left = Double(total - done) / max(rate, 1e-9)
+        let line = String(format: "\r%d/%d codes  %.0f codes/s  %.0fs left ", done, total, rate, left)
+        FileHandle.standardError.write(Data(line.utf8))
     }
 }
 
