@@ -18,7 +18,8 @@ let package = Package(
         .executableTarget(name: "halo", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization"]),
         .testTarget(name: "HaloLibertyTests", dependencies: ["HaloCore", "HaloLiberty"]),
         .testTarget(name: "HaloNetlistTests", dependencies: ["HaloCore", "HaloNetlist"]),
-        .testTarget(name: "HaloTimingTests", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization"]),
+        .testTarget(name: "HaloTimingTests", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "HaloCLITests", dependencies: ["HaloCore", "halo"]),
     ]
 )

@@ -456,7 +456,7 @@ final class VerilogElaborator {
                 try appendPart(cm, id, lo, hi, l, into: &out)
             }
         case .const(let c, let l):
-            appendConst(c.sized ? c.bits : c.fitted(to: max(32, c.bits.count)), l, into: &out)
+            appendConst(c.sized || c.fill ? c.bits : c.fitted(to: max(32, c.bits.count)), l, into: &out)
         case .concat(let parts, _):
             for p in parts { try resolve(cm, p, implicit: implicit, into: &out) }
         case .repl(let n, let parts, let l):

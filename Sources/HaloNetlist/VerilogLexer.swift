@@ -193,6 +193,13 @@ struct VerilogLexer {
         (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 95 || c == 36
     }
 
+    @inline(__always) private static func isBaseChar(_ c: UInt8) -> Bool {
+        switch c | 0x20 {
+        case 98, 111, 100, 104: return true // b o d h
+        default: return false
+        }
+    }
+
     @inline(__always) private static func isSpace(_ c: UInt8) -> Bool {
         c == 32 || c == 9 || c == 10 || c == 13 || c == 12 || c == 11
     }
@@ -408,8 +415,20 @@ struct VerilogLexer {
         // buf[e] == '\''
         let quoteOffset = e
         e += 1
+        if quoteOffset == start && e < n {
+            // SystemVerilog fill literal '0, '1, 'x, 'z.
+            switch buf[e] {
+            case 48, 49, 120, 88, 122, 90:
+                if !(e + 1 < n && VerilogLexer.isIdentChar(buf[e + 1])) {
+                    pos = e + 1
+                    return VToken(kind: .number, id: -1, start: start, end: pos, line: line, col: col)
+                }
+            default:
+                break
+            }
+        }
         if e < n && (buf[e] == 115 || buf[e] == 83) { e += 1 } // s / S
-        guard e < n, [98, 66, 111, 79, 100, 68, 104, 72].contains(buf[e]) else {
+        guard e < n, VerilogLexer.isBaseChar(buf[e]) else {
             throw HaloError("invalid based number: expected b, o, d or h after the apostrophe",
                             at: here(quoteOffset))
         }
@@ -432,7 +451,7 @@ struct VerilogLexer {
         var interner = VerilogInterner()
         for k in VKeyword.allCases {
             let id = interner.intern(k.text)
-            precondition(id == k.rawValue)
+            assert(id == k.rawValue)
         }
         return interner
     }

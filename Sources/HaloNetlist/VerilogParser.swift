@@ -10,12 +10,15 @@ import HaloCore
 struct VConst {
     var bits: [UInt8]
     var sized: Bool
+    /// SystemVerilog `'0`/`'1`/`'x`/`'z`: every bit of the context takes the one value in `bits`.
+    var fill = false
 
     static let x: UInt8 = 2
     static let z: UInt8 = 3
 
     /// The constant extended (with 0, or with x/z when its leftmost bit is x/z) or truncated to `width` bits.
     func fitted(to width: Int) -> [UInt8] {
+        if fill { return [UInt8](repeating: bits.first ?? 0, count: width) }
         if bits.count == width { return bits }
         if bits.count > width { return Array(bits[(bits.count - width)...]) }
         let pad: UInt8 = (bits.first ?? 0) >= 2 ? (bits.first ?? 0) : 0
@@ -279,6 +282,11 @@ struct VerilogParser {
         case .supply1: return 1
         default: return nil
         }
+    }
+
+    /// `reg` or `logic`: a variable, whose declaration assignment is an initial value.
+    private func isVariableType(_ t: VToken) -> Bool {
+        t.isKeyword(.reg) || (t.kind == .ident && t.id == idLogic)
     }
 
     private mutating func parsePortList(_ m: VModule) throws {
@@ -876,6 +884,15 @@ struct VerilogParser {
         }
         while i < end && buf[i] != 39 { i += 1 }
         i += 1 // '
+        if sizeDigits.isEmpty && i + 1 == end {
+            switch buf[i] | 0x20 {
+            case 48: return VConst(bits: [0], sized: false, fill: true)
+            case 49: return VConst(bits: [1], sized: false, fill: true)
+            case 120: return VConst(bits: [VConst.x], sized: false, fill: true)
+            case 122: return VConst(bits: [VConst.z], sized: false, fill: true)
+            default: break
+            }
+        }
         if i < end && (buf[i] == 115 || buf[i] == 83) { i += 1 }
         guard i < end else { throw error("invalid number \(describe(t))", t) }
         let base = buf[i] | 0x20

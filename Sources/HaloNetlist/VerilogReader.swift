@@ -59,9 +59,9 @@ public enum VerilogReader {
     public static func parse(text: String, path: String, top: String?, isLeafCell: ((String) -> Bool)? = nil,
                              diagnostics: DiagnosticSink? = nil) throws -> FlatDesign {
         var interner = VerilogLexer.makeInterner()
-        var bytes = Array(text.utf8)
-        let modules = try bytes.withUnsafeMutableBufferPointer { mbuf in
-            try parseModules(UnsafeBufferPointer(mbuf), file: 0, path: path, interner: &interner,
+        let bytes = Array(text.utf8)
+        let modules = try bytes.withUnsafeBufferPointer { buf in
+            try parseModules(buf, file: 0, path: path, interner: &interner,
                              diagnostics: diagnostics)
         }
         return try VerilogElaborator(modules: modules, interner: interner, paths: [path], diagnostics: diagnostics,

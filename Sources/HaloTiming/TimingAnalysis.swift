@@ -89,7 +89,12 @@ public final class TimingAnalysis {
     }
 
     /// The logic value of a pin after the last run.
-    public func logicValue(ofPin pin: Int) -> LogicValue { LogicValue(rawValue: value[pin]) ?? .unknown }
+    public func logicValue(ofPin pin: Int) -> LogicValue {
+        if caseValue[pin] != LogicValue.unknown.rawValue { return LogicValue(rawValue: caseValue[pin]) ?? .unknown }
+        let n = graph.pinNet[pin]
+        if n >= 0, graph.netTie[n] != LogicValue.unknown.rawValue { return LogicValue(rawValue: graph.netTie[n]) ?? .unknown }
+        return LogicValue(rawValue: value[sourcePin(pin)]) ?? .unknown
+    }
 
     /// Arrival at a pin for a transition after the last run, ns (nil when none).
     public func arrivalNs(ofPin pin: Int, _ rf: Transition) -> Double? {

@@ -187,6 +187,7 @@ final class VerilogFeatureTests: XCTestCase {
           C4 u2 (.D(4'd9), .E('b1), .F(0), .G(20'sh0_1), .H(3'o7));
           C2 u3 (.D(2'bx1), .E(1'bz), .F(4'b?01_0));
           C3 u4 (.D({3{a[0]}}), .E({ {2{a[3], 1'b0}}, a[2] }));
+          C3 u5 (.D(3'b111), .E('0), .F({a[3], '1}));
         endmodule
         """, sink: sink)
         let zero = try XCTUnwrap(d.net(named: "1'b0"))
@@ -210,6 +211,7 @@ final class VerilogFeatureTests: XCTestCase {
             "t.v:5:24: warning: x/z constant bit treated as unconnected",
             "t.v:5:34: warning: x/z constant bit treated as unconnected",
         ])
+        XCTAssertEqual(pins(d, try inst(d, "u5")), ["D[2]=1'b1", "D[1]=1'b1", "D[0]=1'b1", "E=1'b0", "F[1]=a[3]", "F[0]=1'b1"])
         XCTAssertEqual(pins(d, try inst(d, "u4")),
                        ["D[2]=a[0]", "D[1]=a[0]", "D[0]=a[0]", "E[4]=a[3]", "E[3]=1'b0", "E[2]=a[3]", "E[1]=1'b0",
                         "E[0]=a[2]"])
@@ -324,7 +326,7 @@ final class VerilogFeatureTests: XCTestCase {
         endmodule : top
         """, sink: sink)
         XCTAssertEqual(sink.warnings.map(\.description), ["t.v:2:1: warning: user-defined primitive 'udp_mux' skipped",
-                                                          "t.v:18:7: warning: initial value of variable 'r' ignored"])
+                                                          "t.v:17:7: warning: initial value of variable 'r' ignored"])
         XCTAssertTrue(d.constantNets.isEmpty)
         XCTAssertEqual(pins(d, try inst(d, "i1")), ["A=s[1]", "Y=y"])
         XCTAssertEqual(d.netAliases["u"], d.net(named: "a"))
@@ -441,12 +443,15 @@ final class VerilogFeatureTests: XCTestCase {
         let d = try parse("""
         module top(output [3:0] y);
           s u (.i(2'b11), .o(y));
+          s v (.i('1), .o());
         endmodule
         module s(input [3:0] i, output [3:0] o);
           B4 b (.A(i), .Y(o));
         endmodule
         """, sink: sink)
         XCTAssertEqual(pins(d, try inst(d, "u/b")).prefix(4), ["A[3]=1'b0", "A[2]=1'b0", "A[1]=1'b1", "A[0]=1'b1"])
+        XCTAssertEqual(pins(d, try inst(d, "v/b")),
+                       ["A[3]=1'b1", "A[2]=1'b1", "A[1]=1'b1", "A[0]=1'b1", "Y[3]=v/o[3]", "Y[2]=v/o[2]", "Y[1]=v/o[1]", "Y[0]=v/o[0]"])
         XCTAssertEqual(sink.warnings.map(\.description),
                        ["t.v:2:11: warning: connection to port 'i' of instance 'u' is 2 bits, the port is 4 bits"])
     }

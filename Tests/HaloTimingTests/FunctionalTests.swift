@@ -67,7 +67,7 @@ final class FunctionalTests: XCTestCase {
         let text = vectors.map { String(format: "%02x %02x %05x", $0.a & 0xFF, $0.w & 0xFF, $0.p & 0xFFFFF) }.joined(separator: "\n") + "\n"
         try text.write(to: vin, atomically: true, encoding: .utf8)
         let script = TestPaths.repo.appendingPathComponent("Netlists/sim/simulate.sh").path
-        let status = try run("/bin/bash", [script, netlist, "mac8", vin.path, vout.path, TestPaths.osu018Models])
+        let status = try runProcess("/bin/bash", [script, netlist, "mac8", vin.path, vout.path, TestPaths.osu018Models])
         XCTAssertEqual(status, 0, "iverilog simulation failed")
         let lines = try String(contentsOf: vout, encoding: .utf8).split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, vectors.count)
@@ -86,7 +86,7 @@ final class FunctionalTests: XCTestCase {
 }
 
 /// Runs a program and returns its exit status.
-func run(_ executable: String, _ arguments: [String]) throws -> Int32 {
+func runProcess(_ executable: String, _ arguments: [String]) throws -> Int32 {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
