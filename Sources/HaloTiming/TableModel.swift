@@ -20,6 +20,12 @@ struct TableModel: Sendable {
     let axes: [[Double]]
     let values: [Double]
 
+    init(inputs: [AxisInput], axes: [[Double]], values: [Double]) {
+        self.inputs = Array(inputs.prefix(axes.count))
+        self.axes = axes
+        self.values = values
+    }
+
     init(_ table: LibertyTable, isCheck: Bool) {
         inputs = table.variables.map { v in
             switch v {

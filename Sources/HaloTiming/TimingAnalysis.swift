@@ -62,29 +62,50 @@ public struct PathStage: Sendable {
 public final class TimingAnalysis {
     public let graph: TimingGraph
     /// Per pin: LogicValue raw value.
-    private var value: [UInt8]
+    private let value: UnsafeMutablePointer<UInt8>
     /// Per pin: case constant raw value or 2 when none.
-    private var caseValue: [UInt8]
+    private let caseValue: UnsafeMutablePointer<UInt8>
     /// Per pin and transition (pin*2+rf): arrival (-inf when none), slew, predecessor (pin*2+rf or -1).
-    private var arrival: [Double]
-    private var slew: [Double]
-    private var predecessor: [Int32]
+    private let arrival: UnsafeMutablePointer<Double>
+    private let slew: UnsafeMutablePointer<Double>
+    private let predecessor: UnsafeMutablePointer<Int32>
+    private let pinCount: Int
+    /// Pins given a case constant by the last run (to clear them cheaply).
+    private var casePins: [Int] = []
 
     public init(graph: TimingGraph) {
         self.graph = graph
         let n = graph.pinCount
-        value = [UInt8](repeating: LogicValue.unknown.rawValue, count: n)
-        caseValue = [UInt8](repeating: LogicValue.unknown.rawValue, count: n)
-        arrival = [Double](repeating: -.infinity, count: n * 2)
-        slew = [Double](repeating: 0, count: n * 2)
-        predecessor = [Int32](repeating: -1, count: n * 2)
+        pinCount = n
+        value = .allocate(capacity: max(1, n))
+        value.initialize(repeating: LogicValue.unknown.rawValue, count: max(1, n))
+        caseValue = .allocate(capacity: max(1, n))
+        caseValue.initialize(repeating: LogicValue.unknown.rawValue, count: max(1, n))
+        arrival = .allocate(capacity: max(2, n * 2))
+        arrival.initialize(repeating: -.infinity, count: max(2, n * 2))
+        slew = .allocate(capacity: max(2, n * 2))
+        slew.initialize(repeating: 0, count: max(2, n * 2))
+        predecessor = .allocate(capacity: max(2, n * 2))
+        predecessor.initialize(repeating: -1, count: max(2, n * 2))
+    }
+
+    deinit {
+        value.deallocate()
+        caseValue.deallocate()
+        arrival.deallocate()
+        slew.deallocate()
+        predecessor.deallocate()
     }
 
     /// Times the design with these constants held (an empty list: no case analysis).
     @discardableResult
     public func run(constants: [CaseConstant]) -> TimingResult {
-        for i in caseValue.indices { caseValue[i] = LogicValue.unknown.rawValue }
-        for c in constants { caseValue[c.pin] = c.value ? 1 : 0 }
+        for p in casePins { caseValue[p] = LogicValue.unknown.rawValue }
+        casePins.removeAll(keepingCapacity: true)
+        for c in constants where c.pin >= 0 && c.pin < pinCount {
+            caseValue[c.pin] = c.value ? 1 : 0
+            casePins.append(c.pin)
+        }
         return propagate()
     }
 
@@ -124,123 +145,175 @@ public final class TimingAnalysis {
 
     private func propagate() -> TimingResult {
         let g = graph
+        let b = g.buffers
         let unknown = LogicValue.unknown.rawValue
-        for i in arrival.indices { arrival[i] = -.infinity; slew[i] = 0; predecessor[i] = -1 }
-        for i in value.indices { value[i] = unknown }
+        let value = self.value, caseValue = self.caseValue
+        let arrival = self.arrival, slew = self.slew, predecessor = self.predecessor
+        arrival.update(repeating: -.infinity, count: pinCount * 2)
+        slew.update(repeating: 0, count: pinCount * 2)
+        predecessor.update(repeating: -1, count: pinCount * 2)
+        value.update(repeating: unknown, count: pinCount)
+        let halfPeriod = g.conditions.clockPeriodNs / 2
+        let inputSlew = g.conditions.inputSlewNs
 
         // Ports: input ports are sources (arrival 0, configured slew); constants from case or ties.
-        for k in 0..<g.design.ports.count {
+        for k in 0..<g.design.ports.count where g.design.ports[k].direction == .input {
             let p = g.portPinBase + k
-            let n = g.pinNet[p]
-            if g.design.ports[k].direction == .input {
-                if caseValue[p] != unknown {
-                    value[p] = caseValue[p]
-                } else if n >= 0, g.netTie[n] != unknown {
-                    value[p] = g.netTie[n]
-                }
-                if p == g.clockPin {
-                    // The ideal clock: rise at 0, fall at half the period, zero slew.
-                    continue
-                }
-                if value[p] == unknown {
-                    arrival[p * 2] = 0
-                    arrival[p * 2 + 1] = 0
-                }
-                slew[p * 2] = g.conditions.inputSlewNs
-                slew[p * 2 + 1] = g.conditions.inputSlewNs
+            if caseValue[p] != unknown { value[p] = caseValue[p] }
+            else if b.pinTie[p] != unknown { value[p] = b.pinTie[p] }
+            if p == g.clockPin { continue }  // the ideal clock is applied at the register clock pins
+            if value[p] == unknown {
+                arrival[p * 2] = 0
+                arrival[p * 2 + 1] = 0
             }
+            slew[p * 2] = inputSlew
+            slew[p * 2 + 1] = inputSlew
         }
 
-        // Instances in level order.
-        for i in g.instanceOrder {
-            let model = g.cells[g.instanceCell[i]]
-            let base = g.instancePinBase[i]
-            let pinCount = model.pinNames.count
+        let cells = b.cells, pinIsOutput = b.pinIsOutput, pinFunction = b.pinFunction
+        let arcSets = b.arcSets, arcs = b.arcs, siblings = b.siblings
+        let tables = b.tables, pool = UnsafePointer(b.pool), pinSource = b.pinSource, pinTie = b.pinTie
+        let loadCap = b.loadCapacitance, isClock = b.isClockNetwork
+
+        for o in 0..<b.instanceCount {
+            let cell = cells[Int(b.orderCell[o])]
+            let base = Int(b.orderBase[o])
+            let pinStart = Int(cell.pinStart)
+            let pinCountOfCell = Int(cell.pinCount)
             var anyConstant = false
             // Input values.
-            for k in 0..<pinCount where model.pinDirections[k] != .output {
+            for k in 0..<pinCountOfCell where !pinIsOutput[pinStart + k] {
                 let p = base + k
                 var v = caseValue[p]
                 if v == unknown {
-                    let n = g.pinNet[p]
-                    if n >= 0 {
-                        if g.netTie[n] != unknown { v = g.netTie[n] }
-                        else if g.netDriver[n] >= 0 { v = value[g.netDriver[n]] }
+                    v = pinTie[p]
+                    if v == unknown {
+                        let src = Int(pinSource[p])
+                        if src != p { v = value[src] }
                     }
                 }
                 value[p] = v
                 if v != unknown { anyConstant = true }
             }
             // Output values.
-            for k in 0..<pinCount where model.pinDirections[k] == .output || model.pinDirections[k] == .inout {
+            for k in 0..<pinCountOfCell where pinIsOutput[pinStart + k] {
                 let p = base + k
                 if caseValue[p] != unknown {
                     value[p] = caseValue[p]
-                } else if let f = model.functions[k] {
-                    value[p] = f.evaluate { LogicValue(rawValue: self.value[base + $0]) ?? .unknown }.rawValue
+                } else {
+                    let f = pinFunction[pinStart + k]
+                    if f >= 0 { value[p] = evaluate(Int(f), base: base) }
                 }
                 if value[p] != unknown { anyConstant = true }
             }
             // Arcs.
-            let siblings = g.conditionalSiblings[g.instanceCell[i]]
-            for (s, set) in model.arcSets.enumerated() {
-                let fromPin = base + set.fromPin
-                let toPin = base + set.toPin
+            for s in Int(cell.arcSetStart)..<Int(cell.arcSetEnd) {
+                let set = arcSets[s]
+                let fromPin = base + Int(set.fromPin)
+                let toPin = base + Int(set.toPin)
                 if value[fromPin] != unknown { continue }
-                let fromNet = g.pinNet[fromPin]
-                let source = fromNet >= 0 && g.netDriver[fromNet] >= 0 && caseValue[fromPin] == unknown ? g.netDriver[fromNet] : fromPin
-                let idealClock = set.isClockEdge && g.isClockNetwork[fromPin]
-                let toConstant = value[toPin] != unknown
+                let source = caseValue[fromPin] == unknown ? Int(pinSource[fromPin]) : fromPin
+                let idealClock = set.isClockEdge && isClock[fromPin]
                 // Arrival-side enable: sense under constants, when conditions.
                 var sense = ArcSense.unknown
-                if anyConstant, let f = model.functions[set.toPin] {
-                    sense = f.sense(ofPin: set.fromPin) { LogicValue(rawValue: self.value[base + $0]) ?? .unknown }
+                if anyConstant {
+                    let f = pinFunction[pinStart + Int(set.toPin)]
+                    if f >= 0 { sense = self.sense(Int(f), pin: Int(set.fromPin), base: base) }
                 }
-                var enabled = !toConstant && sense != .none
+                var enabled = value[toPin] == unknown && sense != .none
                 if enabled {
-                    if let when = set.when {
-                        if when.evaluate({ LogicValue(rawValue: self.value[base + $0]) ?? .unknown }) == .zero { enabled = false }
+                    if set.when >= 0 {
+                        if evaluate(Int(set.when), base: base) == LogicValue.zero.rawValue { enabled = false }
                     } else {
-                        for j in siblings[s] {
-                            if let w = model.arcSets[j].when,
-                               w.evaluate({ LogicValue(rawValue: self.value[base + $0]) ?? .unknown }) == .one {
+                        for j in Int(set.siblingStart)..<Int(set.siblingEnd) {
+                            let w = arcSets[Int(siblings[j])].when
+                            if w >= 0 && evaluate(Int(w), base: base) == LogicValue.one.rawValue {
                                 enabled = false
                                 break
                             }
                         }
                     }
                 }
-                for arc in set.arcs {
-                    let fromIndex = arc.from.rawValue, toIndex = arc.to.rawValue
+                for a in Int(set.arcStart)..<Int(set.arcEnd) {
+                    let arc = arcs[a]
+                    let fromIndex = Int(arc.from), toIndex = Int(arc.to)
                     let inSlew = idealClock ? 0 : slew[source * 2 + fromIndex]
-                    let load = g.loadCapacitance[toPin * 2 + toIndex]
-                    if let slewTable = arc.slew {
-                        let s = slewTable.value(slew: inSlew, load: load)
-                        if s > slew[toPin * 2 + toIndex] { slew[toPin * 2 + toIndex] = s }
+                    let load = loadCap[toPin * 2 + toIndex]
+                    if arc.slew >= 0 {
+                        let sv = flatTableValue(tables[Int(arc.slew)], pool, slew: inSlew, load: load, relatedSlew: 0)
+                        if sv > slew[toPin * 2 + toIndex] { slew[toPin * 2 + toIndex] = sv }
                     }
                     guard enabled else { continue }
                     switch sense {
-                    case .positiveUnate: if arc.from != arc.to { continue }
-                    case .negativeUnate: if arc.from == arc.to { continue }
+                    case .positiveUnate: if fromIndex != toIndex { continue }
+                    case .negativeUnate: if fromIndex == toIndex { continue }
                     default: break
                     }
                     let fromArrival: Double
                     if idealClock {
-                        fromArrival = arc.from == .rise ? 0 : g.conditions.clockPeriodNs / 2
+                        fromArrival = fromIndex == 0 ? 0 : halfPeriod
                     } else {
                         fromArrival = arrival[source * 2 + fromIndex]
                         if fromArrival == -.infinity { continue }
                     }
-                    let d = arc.delay?.value(slew: inSlew, load: load) ?? 0
-                    let a = fromArrival + d
-                    if a > arrival[toPin * 2 + toIndex] {
-                        arrival[toPin * 2 + toIndex] = a
+                    let d = arc.delay >= 0 ? flatTableValue(tables[Int(arc.delay)], pool, slew: inSlew, load: load, relatedSlew: 0) : 0
+                    let t = fromArrival + d
+                    if t > arrival[toPin * 2 + toIndex] {
+                        arrival[toPin * 2 + toIndex] = t
                         predecessor[toPin * 2 + toIndex] = Int32(fromPin * 2 + fromIndex)
                     }
                 }
             }
         }
         return findWorstEndpoint()
+    }
+
+    /// Care mask of a flat function's minterms consistent with the pins' constants (≤ 6 variables).
+    @inline(__always) private func careMask(_ f: FlatFunction, base: Int) -> UInt64 {
+        let n = Int(f.varCount)
+        var care: UInt64 = n == 6 ? ~0 : (UInt64(1) << UInt64(1 << n)) &- 1
+        let vars = graph.buffers.functionVars + Int(f.varStart)
+        for k in 0..<n {
+            let p = Int(vars[k])
+            guard p >= 0 else { continue }
+            let v = value[base + p]
+            if v == 0 { care &= ~variableMask(k) } else if v == 1 { care &= variableMask(k) }
+        }
+        return care
+    }
+
+    /// A function's three-valued value with the instance's pin values.
+    @inline(__always) private func evaluate(_ index: Int, base: Int) -> UInt8 {
+        let f = graph.buffers.functions[index]
+        if f.general >= 0 {
+            return graph.flat.generalFunctions[Int(f.general)].evaluate { LogicValue(rawValue: self.value[base + $0]) ?? .unknown }.rawValue
+        }
+        let care = careMask(f, base: base)
+        let on = f.table & care
+        if on == 0 { return LogicValue.zero.rawValue }
+        if on == care { return LogicValue.one.rawValue }
+        return LogicValue.unknown.rawValue
+    }
+
+    /// A function's sense in one of its pins under the instance's constants.
+    @inline(__always) private func sense(_ index: Int, pin: Int, base: Int) -> ArcSense {
+        let f = graph.buffers.functions[index]
+        if f.general >= 0 {
+            return graph.flat.generalFunctions[Int(f.general)].sense(ofPin: pin) { LogicValue(rawValue: self.value[base + $0]) ?? .unknown }
+        }
+        let vars = graph.buffers.functionVars + Int(f.varStart)
+        var k = -1
+        for j in 0..<Int(f.varCount) where Int(vars[j]) == pin { k = j; break }
+        if k < 0 { return .unknown }
+        let care0 = careMask(f, base: base) & ~variableMask(k)
+        let f0 = f.table & care0
+        let f1 = (f.table >> UInt64(1 << k)) & care0
+        let increasing = (f0 & ~f1) == 0
+        let decreasing = (f1 & ~f0) == 0
+        if increasing && decreasing { return .none }
+        if increasing { return .positiveUnate }
+        if decreasing { return .negativeUnate }
+        return .nonUnate
     }
 
     /// An endpoint's delay after the last run.

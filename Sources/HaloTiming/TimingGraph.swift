@@ -56,6 +56,17 @@ public final class TimingGraph: @unchecked Sendable {
     let isClockNetwork: [Bool]
     /// Per arc set of each cell model: indices of sibling arc sets (same from/to pins) that have a `when`.
     let conditionalSiblings: [[[Int]]]
+    /// The cells flattened for the sweep's hot loop.
+    let flat: FlatTiming
+    /// Instances in level order: cell model and first pin.
+    let orderCell: [Int32]
+    let orderBase: [Int32]
+    /// Per pin: the pin whose arrival and slew it reads (its net's driver, or itself).
+    let pinSource: [Int32]
+    /// Per pin: the constant its net is tied to by the netlist (LogicValue raw value).
+    let pinTie: [UInt8]
+    /// The flat data at stable addresses for the hot loop.
+    let buffers: FlatBuffers
 
     /// Number of pins (instance pins and ports).
     public var pinCount: Int { pinInstance.count }
@@ -288,6 +299,17 @@ public final class TimingGraph: @unchecked Sendable {
             throw TimingGraph.loopError(design: design, dependents: dependents, indegree: indegree)
         }
         self.instanceOrder = order
+        self.flat = FlatTiming(models: cellModels)
+        self.orderCell = order.map { Int32(instanceCell[$0]) }
+        self.orderBase = order.map { Int32(instancePinBase[$0]) }
+        self.pinSource = (0..<pinInstance.count).map { p in
+            let n = pinNet[p]
+            return Int32(n >= 0 && netDriver[n] >= 0 ? netDriver[n] : p)
+        }
+        self.pinTie = (0..<pinInstance.count).map { p in
+            let n = pinNet[p]
+            return n >= 0 ? netTie[n] : LogicValue.unknown.rawValue
+        }
 
         // The ideal clock network: the clock port's net and the outputs of combinational cells it feeds.
         var onClock = [Bool](repeating: false, count: pinInstance.count)
@@ -312,6 +334,8 @@ public final class TimingGraph: @unchecked Sendable {
             for p in 0..<pinInstance.count where pinNet[p] >= 0 && netOnClock[pinNet[p]] { onClock[p] = true }
         }
         self.isClockNetwork = onClock
+        self.buffers = FlatBuffers(flat: flat, orderCell: orderCell, orderBase: orderBase, pinSource: pinSource,
+                                   pinTie: pinTie, loadCapacitance: loadCap, isClockNetwork: onClock)
     }
 
     private static func loopError(design: FlatDesign, dependents: [[Int]], indegree: [Int]) -> HaloError {

@@ -1,0 +1,288 @@
+// The timing data the sweep touches for every code, laid out flat: trivial structs in arrays,
+// integer indices, one pool of doubles for every table. No references, so no reference counting
+// in the hot loop.
+
+/// A table of the pool: axes and values are offsets into `FlatTiming.pool`.
+struct FlatTable {
+    var order: Int32
+    var input1: AxisInput, input2: AxisInput, input3: AxisInput
+    var axis1: Int32, count1: Int32
+    var axis2: Int32, count2: Int32
+    var axis3: Int32, count3: Int32
+    var values: Int32
+}
+
+/// One arc: transitions and table indices (-1 for none).
+struct FlatArc {
+    var from: Int32
+    var to: Int32
+    var delay: Int32
+    var slew: Int32
+}
+
+/// One arc set of a cell.
+struct FlatArcSet {
+    var fromPin: Int32
+    var toPin: Int32
+    var arcStart: Int32, arcEnd: Int32
+    var isClockEdge: Bool
+    /// Function index of the `when` condition, -1 for none.
+    var when: Int32
+    /// Range in `FlatTiming.siblings` of conditional arc sets with the same pins.
+    var siblingStart: Int32, siblingEnd: Int32
+}
+
+/// A setup check of a cell.
+struct FlatCheck {
+    var clockPin: Int32
+    var dataPin: Int32
+    var clockEdge: Int32
+    var when: Int32
+    var riseTable: Int32
+    var fallTable: Int32
+}
+
+/// A compiled function: variables (cell pin indices, -1 for internal state) and, for up to six
+/// variables, the truth table in one word; wider functions defer to `CompiledFunction`.
+struct FlatFunction {
+    var varStart: Int32
+    var varCount: Int32
+    var table: UInt64
+    var general: Int32
+}
+
+/// A cell's ranges into the flat arrays.
+struct FlatCell {
+    var pinCount: Int32
+    /// Range in `pinDirections`/`pinFunction` (per cell pin).
+    var pinStart: Int32
+    var arcSetStart: Int32, arcSetEnd: Int32
+    var checkStart: Int32, checkEnd: Int32
+}
+
+/// All cells of a graph, flattened.
+struct FlatTiming {
+    var cells: [FlatCell] = []
+    /// Per cell pin: 0 input, 1 output (or inout), 2 internal.
+    var pinIsOutput: [Bool] = []
+    /// Per cell pin: function index or -1.
+    var pinFunction: [Int32] = []
+    var arcSets: [FlatArcSet] = []
+    var arcs: [FlatArc] = []
+    var checks: [FlatCheck] = []
+    var siblings: [Int32] = []
+    var functions: [FlatFunction] = []
+    var functionVars: [Int32] = []
+    var generalFunctions: [CompiledFunction] = []
+    var tables: [FlatTable] = []
+    var pool: [Double] = []
+
+    init(models: [CellModel]) {
+        for model in models {
+            let pinStart = Int32(pinIsOutput.count)
+            for k in 0..<model.pinNames.count {
+                pinIsOutput.append(model.pinDirections[k] == .output || model.pinDirections[k] == .inout)
+                pinFunction.append(model.functions[k].map { addFunction($0) } ?? -1)
+            }
+            let setStart = Int32(arcSets.count)
+            for (s, set) in model.arcSets.enumerated() {
+                let arcStart = Int32(arcs.count)
+                for arc in set.arcs {
+                    arcs.append(FlatArc(from: Int32(arc.from.rawValue), to: Int32(arc.to.rawValue),
+                                        delay: arc.delay.map { addTable($0) } ?? -1,
+                                        slew: arc.slew.map { addTable($0) } ?? -1))
+                }
+                let sibStart = Int32(siblings.count)
+                for (j, other) in model.arcSets.enumerated()
+                where other.fromPin == set.fromPin && other.toPin == set.toPin && other.when != nil && j != s {
+                    siblings.append(Int32(j) + setStart)
+                }
+                arcSets.append(FlatArcSet(fromPin: Int32(set.fromPin), toPin: Int32(set.toPin),
+                                          arcStart: arcStart, arcEnd: Int32(arcs.count), isClockEdge: set.isClockEdge,
+                                          when: set.when.map { addFunction($0) } ?? -1,
+                                          siblingStart: sibStart, siblingEnd: Int32(siblings.count)))
+            }
+            let checkStart = Int32(checks.count)
+            for check in model.checks {
+                checks.append(FlatCheck(clockPin: Int32(check.clockPin), dataPin: Int32(check.dataPin),
+                                        clockEdge: Int32(check.clockEdge.rawValue),
+                                        when: check.when.map { addFunction($0) } ?? -1,
+                                        riseTable: check.constraint[0].map { addTable($0) } ?? -1,
+                                        fallTable: check.constraint[1].map { addTable($0) } ?? -1))
+            }
+            cells.append(FlatCell(pinCount: Int32(model.pinNames.count), pinStart: pinStart,
+                                  arcSetStart: setStart, arcSetEnd: Int32(arcSets.count),
+                                  checkStart: checkStart, checkEnd: Int32(checks.count)))
+        }
+    }
+
+    private mutating func addFunction(_ f: CompiledFunction) -> Int32 {
+        let start = Int32(functionVars.count)
+        functionVars.append(contentsOf: f.variablePins.map { Int32($0) })
+        var general: Int32 = -1
+        if f.variablePins.count > 6 {
+            general = Int32(generalFunctions.count)
+            generalFunctions.append(f)
+        }
+        functions.append(FlatFunction(varStart: start, varCount: Int32(f.variablePins.count), table: f.table[0], general: general))
+        return Int32(functions.count - 1)
+    }
+
+    private mutating func addTable(_ t: TableModel) -> Int32 {
+        func axis(_ k: Int) -> (Int32, Int32) {
+            guard k < t.axes.count else { return (0, 1) }
+            let start = Int32(pool.count)
+            pool.append(contentsOf: t.axes[k])
+            return (start, Int32(t.axes[k].count))
+        }
+        let (a1, n1) = axis(0), (a2, n2) = axis(1), (a3, n3) = axis(2)
+        let v = Int32(pool.count)
+        pool.append(contentsOf: t.values)
+        func input(_ k: Int) -> AxisInput { k < t.inputs.count ? t.inputs[k] : .zero }
+        tables.append(FlatTable(order: Int32(t.axes.count), input1: input(0), input2: input(1), input3: input(2),
+                                axis1: a1, count1: n1, axis2: a2, count2: n2, axis3: a3, count3: n3, values: v))
+        return Int32(tables.count - 1)
+    }
+}
+
+/// Per-variable masks of minterms in which that variable is 1 (for up to 6 variables).
+let variableMasks: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (
+    0xAAAA_AAAA_AAAA_AAAA, 0xCCCC_CCCC_CCCC_CCCC, 0xF0F0_F0F0_F0F0_F0F0,
+    0xFF00_FF00_FF00_FF00, 0xFFFF_0000_FFFF_0000, 0xFFFF_FFFF_0000_0000)
+
+@inline(__always) func variableMask(_ k: Int) -> UInt64 {
+    switch k {
+    case 0: return variableMasks.0
+    case 1: return variableMasks.1
+    case 2: return variableMasks.2
+    case 3: return variableMasks.3
+    case 4: return variableMasks.4
+    default: return variableMasks.5
+    }
+}
+
+/// Evaluates a flat table with OpenSTA's interpolation (see `TableModel`).
+@inline(__always)
+func flatTableValue(_ t: FlatTable, _ pool: UnsafePointer<Double>, slew: Double, load: Double, relatedSlew: Double) -> Double {
+    @inline(__always) func x(_ input: AxisInput) -> Double {
+        switch input {
+        case .inputSlew: return slew
+        case .load: return load
+        case .relatedSlew: return relatedSlew
+        case .zero: return 0
+        }
+    }
+    @inline(__always) func segment(_ start: Int32, _ count: Int32, _ v: Double) -> Int {
+        let a = pool + Int(start)
+        let n = Int(count)
+        if n <= 1 || v <= a[0] { return 0 }
+        if v >= a[n - 1] { return n - 2 }
+        var lower = -1, upper = n
+        while upper - lower > 1 {
+            let mid = (upper + lower) >> 1
+            if v >= a[mid] { lower = mid } else { upper = mid }
+        }
+        return lower
+    }
+    let values = pool + Int(t.values)
+    switch t.order {
+    case 0:
+        return values[0]
+    case 1:
+        if t.count1 == 1 { return values[0] }
+        let v = x(t.input1)
+        let a = pool + Int(t.axis1)
+        let i = segment(t.axis1, t.count1, v)
+        let d = (v - a[i]) / (a[i + 1] - a[i])
+        return (1 - d) * values[i] + d * values[i + 1]
+    case 2:
+        let n1 = Int(t.count1), n2 = Int(t.count2)
+        let a1 = pool + Int(t.axis1), a2 = pool + Int(t.axis2)
+        let x1 = x(t.input1), x2 = x(t.input2)
+        if n1 == 1 {
+            if n2 == 1 { return values[0] }
+            let j = segment(t.axis2, t.count2, x2)
+            let d2 = (x2 - a2[j]) / (a2[j + 1] - a2[j])
+            return (1 - d2) * values[j] + d2 * values[j + 1]
+        }
+        if n2 == 1 {
+            let i = segment(t.axis1, t.count1, x1)
+            let d1 = (x1 - a1[i]) / (a1[i + 1] - a1[i])
+            return (1 - d1) * values[i] + d1 * values[i + 1]
+        }
+        let i = segment(t.axis1, t.count1, x1)
+        let j = segment(t.axis2, t.count2, x2)
+        let d1 = (x1 - a1[i]) / (a1[i + 1] - a1[i])
+        let d2 = (x2 - a2[j]) / (a2[j + 1] - a2[j])
+        let y00 = values[i * n2 + j], y01 = values[i * n2 + j + 1]
+        let y10 = values[(i + 1) * n2 + j], y11 = values[(i + 1) * n2 + j + 1]
+        return (1 - d1) * (1 - d2) * y00 + d1 * (1 - d2) * y10 + d1 * d2 * y11 + (1 - d1) * d2 * y01
+    default:
+        var axes: [[Double]] = []
+        for (s, c) in [(t.axis1, t.count1), (t.axis2, t.count2), (t.axis3, t.count3)] {
+            axes.append(Array(UnsafeBufferPointer(start: pool + Int(s), count: Int(c))))
+        }
+        let count = Int(t.count1 * t.count2 * t.count3)
+        let model = TableModel(inputs: [t.input1, t.input2, t.input3], axes: axes,
+                               values: Array(UnsafeBufferPointer(start: values, count: count)))
+        return model.value(slew: slew, load: load, relatedSlew: relatedSlew)
+    }
+}
+
+/// Read-only copies of the flat arrays at stable addresses, for the hot loop (no bounds checks,
+/// no reference counting, no exclusivity checks). Owned by the `TimingGraph`.
+final class FlatBuffers: @unchecked Sendable {
+    let cells: UnsafeMutablePointer<FlatCell>
+    let pinIsOutput: UnsafeMutablePointer<Bool>
+    let pinFunction: UnsafeMutablePointer<Int32>
+    let arcSets: UnsafeMutablePointer<FlatArcSet>
+    let arcs: UnsafeMutablePointer<FlatArc>
+    let checks: UnsafeMutablePointer<FlatCheck>
+    let siblings: UnsafeMutablePointer<Int32>
+    let functions: UnsafeMutablePointer<FlatFunction>
+    let functionVars: UnsafeMutablePointer<Int32>
+    let tables: UnsafeMutablePointer<FlatTable>
+    let pool: UnsafeMutablePointer<Double>
+    let orderCell: UnsafeMutablePointer<Int32>
+    let orderBase: UnsafeMutablePointer<Int32>
+    let pinSource: UnsafeMutablePointer<Int32>
+    let pinTie: UnsafeMutablePointer<UInt8>
+    let loadCapacitance: UnsafeMutablePointer<Double>
+    let isClockNetwork: UnsafeMutablePointer<Bool>
+    let instanceCount: Int
+    private var allocations: [UnsafeMutableRawPointer] = []
+
+    init(flat: FlatTiming, orderCell: [Int32], orderBase: [Int32], pinSource: [Int32], pinTie: [UInt8],
+         loadCapacitance: [Double], isClockNetwork: [Bool]) {
+        var owned: [UnsafeMutableRawPointer] = []
+        func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count))
+            _ = UnsafeMutableBufferPointer(start: p, count: a.count).initialize(from: a)
+            owned.append(UnsafeMutableRawPointer(p))
+            return p
+        }
+        cells = copy(flat.cells)
+        pinIsOutput = copy(flat.pinIsOutput)
+        pinFunction = copy(flat.pinFunction)
+        arcSets = copy(flat.arcSets)
+        arcs = copy(flat.arcs)
+        checks = copy(flat.checks)
+        siblings = copy(flat.siblings)
+        functions = copy(flat.functions)
+        functionVars = copy(flat.functionVars)
+        tables = copy(flat.tables)
+        pool = copy(flat.pool)
+        self.orderCell = copy(orderCell)
+        self.orderBase = copy(orderBase)
+        self.pinSource = copy(pinSource)
+        self.pinTie = copy(pinTie)
+        self.loadCapacitance = copy(loadCapacitance)
+        self.isClockNetwork = copy(isClockNetwork)
+        instanceCount = orderCell.count
+        allocations = owned
+    }
+
+    deinit {
+        for p in allocations { p.deallocate() }
+    }
+}
