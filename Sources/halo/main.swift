@@ -15,6 +15,7 @@ USAGE: halo <subcommand> [options]
 SUBCOMMANDS:
   characterize   Delay of every code held on a bus (CSV or JSON delay table)
   report         Worst-path report in the manner of OpenSTA's report_checks
+  merge          Join shard tables (from --shard i/n) into one, refusing overlaps and gaps
 
 Run 'halo <subcommand> --help' for the options of each.
 """
@@ -38,6 +39,8 @@ OPTIONS:
   --input-slew T       Transition at every input port (default 0ps; units ps, ns).
   --clock PORT         Clock port of a registered design (found by itself when unambiguous).
   --threads N          Worker threads (default: all cores).
+  --shard I/N          Time only the I-th (0-based) of N equal slices of the codes, for array jobs;
+                       join the shard files with 'halo merge'.
   --format csv|json    Output format (default csv, or by the -o file's extension).
   -o, --output FILE    Write the table to FILE (default: standard output).
   --quiet              No progress line.
@@ -125,7 +128,7 @@ func caseConstants(_ specs: [String], graph: TimingGraph) throws -> [CaseConstan
 
 func characterize(_ argv: [String]) throws {
     let args = try Arguments(argv, valueOptions: ["--liberty", "-l", "--top", "--bus", "--codes", "--set", "--output-load",
-                                                  "--input-slew", "--clock", "--threads", "--format", "-o", "--output"],
+                                                  "--input-slew", "--clock", "--threads", "--shard", "--format", "-o", "--output"],
                              flagOptions: ["--help", "-h", "--quiet", "-q"], command: "characterize")
     if args.flag("--help") || args.flag("-h") { print(characterizeHelp); return }
     let diagnostics = DiagnosticSink()
@@ -143,6 +146,16 @@ func characterize(_ argv: [String]) throws {
         }
         request.codes = a...b
     }
+    if let text = args.value("--shard") {
+        guard let (i, n) = Shards.parse(text) else {
+            throw HaloError("malformed --shard '\(text)' (expected I/N with 0 ≤ I < N, e.g. 0/8)")
+        }
+        let range = request.codes ?? 0...((1 << bus.width) - 1)
+        guard let slice = Shards.slice(range, index: i, count: n) else {
+            throw HaloError("shard \(text) of codes \(range.lowerBound)-\(range.upperBound) is empty (more shards than codes)")
+        }
+        request.codes = slice
+    }
     if let t = args.value("--threads") {
         guard let n = Int(t), n >= 1 else { throw HaloError("malformed --threads '\(t)' (expected a positive integer)") }
         request.threads = n
@@ -157,13 +170,18 @@ func characterize(_ argv: [String]) throws {
     if showProgress { FileHandle.standardError.write("\n".data(using: .utf8)!) }
     table.metadata.libraries = loaded.libraries
     table.metadata.netlist = loaded.netlists.joined(separator: " ")
+    try write(table, format: format, to: output)
+}
+
+/// Writes a table as CSV or JSON to a file, or to standard output.
+func write(_ table: DelayTable, format: String, to output: String?) throws {
     let text = format == "json" ? table.json() : table.csv()
     if let output {
         do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
             throw HaloError("cannot write '\(output)': \(error.localizedDescription)")
         }
     } else {
-        FileHandle.standardOutput.write(text.data(using: .utf8)!)
+        FileHandle.standardOutput.write(Data(text.utf8))
     }
 }
 
@@ -207,12 +225,34 @@ func report(_ argv: [String]) throws {
     print(PathReport.render(analysis: analysis, paths: paths, constants: constants), terminator: "")
 }
 
+let mergeHelp = """
+OVERVIEW: Join delay tables written by 'halo characterize --shard I/N' into one table.
+
+USAGE: halo merge SHARD.csv|SHARD.json... [--format csv|json] [-o FILE]
+
+Refuses a code present in two shards, missing codes between the shards, and 'none' rows that
+disagree. With JSON shards (which record the bus width) it also checks that every code is present.
+"""
+
+func merge(_ argv: [String]) throws {
+    let args = try Arguments(argv, valueOptions: ["--format", "-o", "--output"], flagOptions: ["--help", "-h"], command: "merge")
+    if args.flag("--help") || args.flag("-h") { print(mergeHelp); return }
+    guard !args.positionals.isEmpty else { throw HaloError("'halo merge' needs shard files (see 'halo merge --help')") }
+    let tables = try args.positionals.map { try DelayTable.read(path: $0) }
+    let merged = try Shards.merge(tables, names: args.positionals)
+    let output = args.value("-o", "--output")
+    let format = args.value("--format") ?? (output?.hasSuffix(".json") == true ? "json" : "csv")
+    guard format == "csv" || format == "json" else { throw HaloError("unknown --format '\(format)' (expected csv or json)") }
+    try write(merged, format: format, to: output)
+}
+
 let argv = Array(CommandLine.arguments.dropFirst())
 do {
     guard let sub = argv.first else { print(topHelp); exit(0) }
     switch sub {
     case "characterize": try characterize(Array(argv.dropFirst()))
     case "report": try report(Array(argv.dropFirst()))
+    case "merge": try merge(Array(argv.dropFirst()))
     case "--help", "-h", "help": print(topHelp)
     case "--version": print("halo \(HaloVersion.string)")
     default: throw HaloError("unknown subcommand '\(sub)' (see 'halo --help')")

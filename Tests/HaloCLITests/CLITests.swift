@@ -157,3 +157,24 @@ final class CLITests: XCTestCase {
         try assertError(["characterize", "--frobnicate"], "halo: error: unknown option '--frobnicate' for 'halo characterize' (see 'halo characterize --help')")
     }
 }
+
+extension CLITests {
+    /// `--shard i/n` pieces joined by `halo merge` equal the whole sweep; a missing shard is refused.
+    func testShardAndMerge() throws {
+        let netlist = CLITests.repo.appendingPathComponent("Netlists/osu018/mac8.v").path
+        var pieces: [String] = []
+        for i in 0..<3 {
+            let out = scratch.appendingPathComponent("s\(i).json").path
+            let r = try halo(["characterize", netlist, "--liberty", CLITests.osu018, "--bus", "W", "--shard", "\(i)/3", "-o", out])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            pieces.append(out)
+        }
+        let whole = try halo(["characterize", netlist, "--liberty", CLITests.osu018, "--bus", "W"])
+        let merged = try halo(["merge"] + pieces)
+        XCTAssertEqual(merged.status, 0, merged.stderr)
+        XCTAssertEqual(merged.stdout, whole.stdout)
+        try assertError(["merge", pieces[0], pieces[2]], "halo: error: codes 85-169 are missing (a shard is absent)")
+        try assertError(["characterize", netlist, "--liberty", CLITests.osu018, "--bus", "W", "--shard", "3/3"],
+                        "halo: error: malformed --shard '3/3' (expected I/N with 0 ≤ I < N, e.g. 0/8)")
+    }
+}

@@ -1,0 +1,391 @@
+#!/usr/bin/env bash
+# Halo vs OpenSTA: wall time of a per-code delay sweep (set_case_analysis on the weight bus), on the
+# same machine in the same run. Writes Benchmarks/results/latest.md and latest.csv and prints both.
+# See Benchmarks/README.md for what each number means.
+#
+#   Benchmarks/sweep-vs-opensta.sh                 # full run (mac16: all 65,536 codes in Halo, ~7 min on 2 cores)
+#   QUICK=1 Benchmarks/sweep-vs-opensta.sh         # Halo single-thread on mac16 sweeps 0-4095 and extrapolates
+#
+# Environment (all optional):
+#   QUICK=1              Halo --threads 1 on mac16 sweeps codes 0..QUICK_CODES-1 only, then extrapolates
+#   QUICK_CODES=4096     size of that range
+#   SAMPLE=64            OpenSTA on mac16 sweeps codes 0..SAMPLE-1, then extrapolates to 65,536
+#   STA_CODES=256        OpenSTA codes per design in the scaling table (0..min(2^width, STA_CODES)-1)
+#   HALO_CODES=4096      Halo codes per design wider than 12 bits in the scaling table (mac16 reuses (b))
+#   REPEAT=3             runs per measurement, best wall time kept (a run longer than 10 s is not repeated)
+#   THREADS=$(nproc)     thread count of the "all threads" Halo runs
+#   OPENSTA_UPSTREAM=/path/to/sta   also time an upstream OpenSTA build; the faster OpenSTA is the peer
+#   STA=sta              the Debian (or any) OpenSTA command
+#   HALO=/path/to/halo   use this binary instead of building one
+#   SCRATCH=/tmp/halo-bench-build   swift build scratch path (the binary is SCRATCH/release/halo)
+#   RESULTS=<repo>/Benchmarks/results   where latest.md / latest.csv go
+set -euo pipefail
+export LC_ALL=C
+exec </dev/null
+
+bench_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$bench_dir/.." && pwd)"
+start_s=$SECONDS
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+QUICK="${QUICK:-0}"
+QUICK_CODES="${QUICK_CODES:-4096}"
+SAMPLE="${SAMPLE:-64}"
+STA_CODES="${STA_CODES:-256}"
+HALO_CODES="${HALO_CODES:-4096}"
+REPEAT="${REPEAT:-3}"
+THREADS="${THREADS:-$(nproc)}"
+STA="${STA:-sta}"
+OPENSTA_UPSTREAM="${OPENSTA_UPSTREAM:-}"
+SCRATCH="${SCRATCH:-/tmp/halo-bench-build}"
+RESULTS="${RESULTS:-$bench_dir/results}"
+LONG_RUN_S=10
+
+ref="$repo/Tests/HaloTimingTests/Fixtures/reference"
+sweep_tcl="$ref/opensta-sweep.tcl"
+manifest="$repo/Netlists/MANIFEST.tsv"
+lib018=/usr/share/qflow/tech/osu018/osu018_stdcells.lib
+
+log() { printf '[bench %4ds] %s\n' "$((SECONDS - start_s))" "$*" >&2; }
+die() { printf 'sweep-vs-opensta: error: %s\n' "$*" >&2; exit 1; }
+calc() { awk "BEGIN { printf \"%s\", $1 }" </dev/null; }   # calc 'EXPR' -> number (awk arithmetic)
+fmt() { awk -v x="$2" "BEGIN { if (x == \"\") print \"–\"; else printf \"$1\", x }" </dev/null; }
+
+# ---------------------------------------------------------------------------------------- tools
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+need_pkg() {  # need_pkg COMMAND-OR-FILE PACKAGE
+  if [ -e "$1" ] || command -v "$1" >/dev/null 2>&1; then return; fi
+  log "installing Debian package $2"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "$2" >&2 \
+    || { as_root apt-get update >&2 && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "$2" >&2; } \
+    || die "cannot install $2"
+}
+need_pkg /usr/bin/time time
+[ "$STA" = sta ] && need_pkg sta opensta
+need_pkg "$lib018" qflow-tech-osu018
+command -v "$STA" >/dev/null || die "OpenSTA command '$STA' not found"
+[ -f "$sweep_tcl" ] || die "missing $sweep_tcl"
+
+HALO_GIVEN=${HALO:-}
+if [ -z "${HALO:-}" ]; then
+  command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
+  log "building halo (release) into $SCRATCH"
+  (cd "$repo" && swift build -c release --product halo --scratch-path "$SCRATCH" >&2) || die "swift build failed"
+  HALO="$SCRATCH/release/halo"
+fi
+[ -x "$HALO" ] || die "no halo binary at $HALO"
+
+# OpenSTA builds to time: name -> command
+sta_names=(opensta-debian)
+declare -A sta_cmd=([opensta-debian]="$(command -v "$STA")")
+if [ -n "$OPENSTA_UPSTREAM" ]; then
+  [ -x "$OPENSTA_UPSTREAM" ] || die "OPENSTA_UPSTREAM=$OPENSTA_UPSTREAM is not an executable"
+  sta_names+=(opensta-upstream); sta_cmd[opensta-upstream]="$OPENSTA_UPSTREAM"
+fi
+
+WORK="$(mktemp -d /tmp/halo-bench.XXXXXX)"
+trap 'rm -rf "$WORK"' EXIT
+
+# ---------------------------------------------------------------------------------------- timing
+# timed CMD...: runs CMD (stdin /dev/null, output to $WORK/cmd.log) up to REPEAT times; sets
+# T_WALL (best wall seconds) and T_RSS_KB (largest peak resident set, kB, from /usr/bin/time).
+timed() {
+  local i s e w r
+  T_WALL=""; T_RSS_KB=0
+  for ((i = 1; i <= REPEAT; i++)); do
+    s=$EPOCHREALTIME
+    if ! /usr/bin/time -f '%M' -o "$WORK/time.out" "$@" >"$WORK/cmd.log" 2>&1; then
+      cat "$WORK/cmd.log" >&2; die "command failed: $*"
+    fi
+    e=$EPOCHREALTIME
+    w=$(calc "$e - $s"); r=$(tail -n 1 "$WORK/time.out")
+    if [ -z "$T_WALL" ] || [ "$(calc "$w < $T_WALL")" = 1 ]; then T_WALL=$w; fi
+    if [ "$r" -gt "$T_RSS_KB" ]; then T_RSS_KB=$r; fi
+    [ "$(calc "$w > $LONG_RUN_S")" = 1 ] && break
+  done
+  return 0
+}
+
+check_rows() {  # check_rows CSV N: header + none + N codes
+  local got; got=$(wc -l <"$1")
+  [ "$got" -eq $(($2 + 2)) ] || { cat "$WORK/cmd.log" >&2; die "$1 has $got lines, expected $(($2 + 2))"; }
+}
+
+halo_run() {  # halo_run NETLIST LIB BUS FIRST LAST THREADS OUT
+  timed "$HALO" characterize "$1" --liberty "$2" --bus "$3" --codes "$4-$5" --threads "$6" --quiet -o "$7"
+  check_rows "$7" $(($5 - $4 + 1))
+}
+sta_run() {  # sta_run TOOL NETLIST LIB TOP BUS WIDTH CLOCK FIRST LAST OUT
+  timed env LIBS="$3" NETLIST="$2" TOP="$4" BUS="$5" WIDTH="$6" CLOCK="$7" FIRST="$8" LAST="$9" OUT="${10}" \
+    "${sta_cmd[$1]}" -no_init -no_splash -exit "$sweep_tcl"
+  check_rows "${10}" $(($9 - $8 + 1))
+}
+
+# Results, keyed "tool|design|threads": the CSV row fields, and the table file of each run.
+declare -A R_CODES R_WALL R_BASE R_PER R_CPS R_ALL R_ALLS R_EXTRA R_RSS R_TABLE
+declare -A D_LIB D_LIBNAME D_CELLS D_WIDTH D_NETLIST D_TOP D_BUS D_CLOCK
+designs=()
+csv="$WORK/latest.csv"
+echo "kind,design,library,cells,width,tool,threads,codes_timed,wall_s,base_s,per_code_ms,codes_per_s,all_codes,all_codes_s,extrapolated,peak_rss_mib,max_abs_diff_ps,worst_code" >"$csv"
+
+# record TOOL DESIGN THREADS N WALL BASE RSS_KB TABLE: derive per-code figures and append a CSV row.
+# per code = (wall - base) / (N - 1), base = the same command on code 0 alone (load, link, `none`, code 0).
+record() {
+  local tool=$1 d=$2 th=$3 n=$4 wall=$5 base=$6 rss=$7 table=$8 k="$1|$2|$3"
+  local all=$((1 << D_WIDTH[$d])) per cps alls extra
+  if [ "$n" -gt 1 ]; then per=$(calc "($wall - $base) / ($n - 1) * 1000"); else per=$(calc "$wall * 1000"); fi
+  [ "$(calc "$per <= 0")" = 1 ] && per=$(calc "$wall / $n * 1000")   # timer noise on a tiny design
+  cps=$(calc "1000 / $per")
+  if [ "$n" -eq "$all" ]; then alls=$wall; extra=no; else alls=$(calc "$base + $per / 1000 * ($all - 1)"); extra=yes; fi
+  R_CODES[$k]=$n; R_WALL[$k]=$wall; R_BASE[$k]=$base; R_PER[$k]=$per; R_CPS[$k]=$cps; R_ALL[$k]=$all
+  R_ALLS[$k]=$alls; R_EXTRA[$k]=$extra; R_RSS[$k]=$(calc "$rss / 1024"); R_TABLE[$k]=$table
+  printf 'timing,%s,%s,%s,%s,%s,%s,%s,%.4f,%.4f,%.5f,%.1f,%s,%.2f,%s,%.1f,,\n' "$d" "${D_LIBNAME[$d]}" "${D_CELLS[$d]}" \
+    "${D_WIDTH[$d]}" "$tool" "$th" "$n" "$wall" "$base" "$per" "$cps" "$all" "$alls" "$extra" "${R_RSS[$k]}" >>"$csv"
+}
+
+measure_halo() {  # measure_halo DESIGN THREADS LAST
+  local d=$1 th=$2 last=$3 out="$WORK/halo-$1-t$2.csv" wall rss
+  log "halo $d --threads $th, codes 0-$last"
+  halo_run "${D_NETLIST[$d]}" "${D_LIB[$d]}" "${D_BUS[$d]}" 0 "$last" "$th" "$out"; wall=$T_WALL; rss=$T_RSS_KB
+  halo_run "${D_NETLIST[$d]}" "${D_LIB[$d]}" "${D_BUS[$d]}" 0 0 "$th" "$WORK/base.csv"
+  record halo "$d" "$th" $((last + 1)) "$wall" "$T_WALL" "$rss" "$out"
+}
+measure_sta() {  # measure_sta TOOL DESIGN LAST
+  local tool=$1 d=$2 last=$3 out="$WORK/$1-$2.csv" wall rss
+  log "$tool $d, codes 0-$last"
+  sta_run "$tool" "${D_NETLIST[$d]}" "${D_LIB[$d]}" "${D_TOP[$d]}" "${D_BUS[$d]}" "${D_WIDTH[$d]}" "${D_CLOCK[$d]}" 0 "$last" "$out"
+  wall=$T_WALL; rss=$T_RSS_KB
+  sta_run "$tool" "${D_NETLIST[$d]}" "${D_LIB[$d]}" "${D_TOP[$d]}" "${D_BUS[$d]}" "${D_WIDTH[$d]}" "${D_CLOCK[$d]}" 0 0 "$WORK/base.csv"
+  record "$tool" "$d" 1 $((last + 1)) "$wall" "$T_WALL" "$rss" "$out"
+}
+
+# max |a - b| in ps over the codes (and `none`) present in both tables: prints "PS CODES WORST_CODE"
+max_diff() {
+  awk -F, 'FNR == 1 { next } NR == FNR { a[$1] = $2; next }
+           ($1 in a) { n++; d = ($2 - a[$1]) * 1000; if (d < 0) d = -d; if (n == 1 || d > m) { m = d; w = $1 } }
+           END { if (n) printf "%.3f %d %s\n", m, n, w; else print "- 0 -" }' "$1" "$2"
+}
+
+# ---------------------------------------------------------------------------------------- designs
+# add_design NETLIST LIBDIR: metadata from Netlists/MANIFEST.tsv (by path, or by identical content),
+# else parsed from the Verilog (first module; weight bus W port or wreg net; clock port clk).
+declare -A seen
+add_design() {
+  local v=$1 libdir=$2 lib name sum row="" top bus width cells clock="" m rel
+  lib=$(ls /usr/share/qflow/tech/*/"${libdir}_stdcells.lib" 2>/dev/null | head -n 1) || true
+  [ -n "$lib" ] || { log "skipping $v: no Liberty file for $libdir"; return 0; }
+  sum=$(sha256sum "$v" | cut -c1-64)
+  [ -n "${seen[$sum|$lib]:-}" ] && return 0
+  seen[$sum|$lib]=1
+  if [ -f "$manifest" ]; then
+    for m in "$repo"/Netlists/*/*.v; do
+      rel=${m#"$repo/Netlists/"}
+      if [ "$m" = "$v" ] || [ "$(sha256sum "$m" | cut -c1-64)" = "$sum" ]; then
+        row=$(awk -F'\t' -v f="$rel" '$1 == f' "$manifest"); [ -n "$row" ] && break
+      fi
+    done
+  fi
+  if [ -n "$row" ]; then
+    top=$(cut -f2 <<<"$row"); bus=$(cut -f4 <<<"$row"); width=$(cut -f5 <<<"$row"); cells=$(cut -f8 <<<"$row")
+    grep -qE '(^| )clk:1( |$)' <<<"$(cut -f3 <<<"$row")" && clock=clk
+  else
+    top=$(awk '/^module /{ sub(/^module[ \t]+/, ""); sub(/[ \t(;].*/, ""); print; exit }' "$v")
+    if m=$(grep -oE '^[[:space:]]*input[[:space:]]+(signed[[:space:]]+)?\[[0-9]+:0\][[:space:]]*W;' "$v"); then
+      bus=W
+    elif m=$(grep -oE '^[[:space:]]*wire[[:space:]]+\[[0-9]+:0\][[:space:]]*wreg;' "$v"); then
+      bus=wreg
+    else
+      log "skipping $v: no weight bus (input W or wire wreg) found"; return 0
+    fi
+    width=$(($(sed -E 's/.*\[([0-9]+):0\].*/\1/' <<<"$m") + 1))
+    cells=$(grep -cE '^  [A-Za-z_\\][^ ]* [^ ]+ \($' "$v" || true)
+    grep -qE '^[[:space:]]*input[[:space:]]+clk;' "$v" && clock=clk
+  fi
+  name="$(basename "$v" .v)@$libdir"
+  [ -n "${D_NETLIST[$name]:-}" ] && name="$name#${sum:0:6}"
+  designs+=("$name")
+  D_NETLIST[$name]=$v; D_LIB[$name]=$lib; D_LIBNAME[$name]=$libdir; D_TOP[$name]=$top; D_BUS[$name]=$bus
+  D_WIDTH[$name]=$width; D_CELLS[$name]=$cells; D_CLOCK[$name]=$clock
+}
+[ -f "$repo/Netlists/osu018/mac8.v" ] && [ -f "$repo/Netlists/osu018/mac16.v" ] || die "Netlists/osu018/{mac8,mac16}.v missing"
+add_design "$repo/Netlists/osu018/mac8.v" osu018
+add_design "$repo/Netlists/osu018/mac16.v" osu018
+for v in "$repo"/Netlists/osu018/*.v; do add_design "$v" osu018; done
+for dir in "$ref"/netlists/*/; do
+  [ -d "$dir" ] || continue
+  for v in "$dir"*.v; do [ -f "$v" ] && add_design "$v" "$(basename "$dir")"; done
+done
+log "designs: ${designs[*]}"
+
+# ---------------------------------------------------------------------------------------- runs
+M8=mac8@osu018; M16=mac16@osu018
+# (a) mac8, all 256 codes
+measure_halo "$M8" 1 255
+[ "$THREADS" = 1 ] || measure_halo "$M8" "$THREADS" 255
+for t in "${sta_names[@]}"; do measure_sta "$t" "$M8" 255; done
+peer=${sta_names[0]}
+for t in "${sta_names[@]}"; do [ "$(calc "${R_PER[$t|$M8|1]} < ${R_PER[$peer|$M8|1]}")" = 1 ] && peer=$t; done
+log "peer: $peer (faster OpenSTA per code on mac8)"
+
+# (b) mac16, 65,536 codes
+n16=$((1 << D_WIDTH[$M16]))
+if [ "$QUICK" = 1 ] && [ "$QUICK_CODES" -lt "$n16" ]; then h16_last=$((QUICK_CODES - 1)); else h16_last=$((n16 - 1)); fi
+s16_last=$(( (SAMPLE < n16 ? SAMPLE : n16) - 1 ))
+measure_halo "$M16" 1 "$h16_last"
+[ "$THREADS" = 1 ] || measure_halo "$M16" "$THREADS" $((n16 - 1))
+for t in "${sta_names[@]}"; do measure_sta "$t" "$M16" "$s16_last"; done
+
+# (d) the other designs (scaling table)
+for d in "${designs[@]}"; do
+  [ "$d" = "$M8" ] || [ "$d" = "$M16" ] && continue
+  n=$((1 << D_WIDTH[$d]))
+  if [ "${D_WIDTH[$d]}" -le 12 ] || [ "$HALO_CODES" -ge "$n" ]; then hl=$((n - 1)); else hl=$((HALO_CODES - 1)); fi
+  sl=$(( (STA_CODES < n ? STA_CODES : n) - 1 ))
+  measure_halo "$d" 1 "$hl"
+  [ "$THREADS" = 1 ] || measure_halo "$d" "$THREADS" "$hl"
+  for t in "${sta_names[@]}"; do measure_sta "$t" "$d" "$sl"; done
+done
+
+# (c) agreement, on every design: Halo (--threads 1 table) vs each OpenSTA, vs the upstream fixture table,
+# and Halo --threads 1 vs --threads N on their common codes.
+declare -A A_PS A_N A_W
+for d in "${designs[@]}"; do
+  h1=${R_TABLE[halo|$d|1]}
+  others=("${sta_names[@]}" fixture)
+  [ "$THREADS" = 1 ] || others+=(threads)
+  for o in "${others[@]}"; do
+    case $o in
+      fixture) f="$ref/tables/${D_LIBNAME[$d]}/$(basename "${D_NETLIST[$d]}" .v).csv"
+               # the fixture belongs to this netlist only if the reference netlist is the same file content
+               rv="$ref/netlists/${D_LIBNAME[$d]}/$(basename "${D_NETLIST[$d]}")"
+               { [ -f "$f" ] && [ -f "$rv" ] && cmp -s "$rv" "${D_NETLIST[$d]}"; } || continue
+               label="upstream-fixture" ;;
+      threads) f=${R_TABLE[halo|$d|$THREADS]}; label="halo-threads-$THREADS" ;;
+      *) f=${R_TABLE[$o|$d|1]}; label=$o ;;
+    esac
+    read -r ps n w < <(max_diff "$f" "$h1")
+    A_PS[$d|$o]=$ps; A_N[$d|$o]=$n; A_W[$d|$o]=$w
+    printf 'agreement,%s,%s,%s,%s,halo vs %s,,%s,,,,,,,,,%s,%s\n' "$d" "${D_LIBNAME[$d]}" "${D_CELLS[$d]}" "${D_WIDTH[$d]}" \
+      "$label" "$n" "$ps" "$w" >>"$csv"
+  done
+done
+
+# ---------------------------------------------------------------------------------------- report
+elapsed=$((SECONDS - start_s))
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=""; [ -n "$(git -C "$repo" status --porcelain -- Sources Package.swift 2>/dev/null)" ] && dirty=" (+ uncommitted changes in Sources/)"
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576; exit }' /proc/meminfo)
+sta_ver="$("${sta_cmd[opensta-debian]}" -version 2>/dev/null | head -n 1)"
+deb_ver=$(dpkg-query -W -f='${Version}' opensta 2>/dev/null || true)
+[ -n "$deb_ver" ] && sta_ver="$sta_ver (Debian opensta $deb_ver)"
+up_ver=""; [ -n "$OPENSTA_UPSTREAM" ] && up_ver="$("$OPENSTA_UPSTREAM" -version 2>/dev/null | head -n 1)"
+swift_ver=$( (swift --version 2>/dev/null || true) | head -n 1)
+
+ratio() { calc "$1 / $2"; }
+
+timing_rows() {  # timing_rows DESIGN: one Markdown row per tool/threads measured on DESIGN
+  local d=$1 tool th k label codes
+  local keys=("halo|$d|1")
+  [ "$THREADS" != 1 ] && keys+=("halo|$d|$THREADS")
+  for t in "${sta_names[@]}"; do keys+=("$t|$d|1"); done
+  for k in "${keys[@]}"; do
+    [ -n "${R_WALL[$k]:-}" ] || continue
+    IFS='|' read -r tool _ th <<<"$k"
+    if [ "$tool" = halo ]; then label="Halo, --threads $th"; else label="$tool (1 thread)"; [ "$tool" = "$peer" ] && label="$label, **peer**"; fi
+    codes=${R_CODES[$k]}; [ "${R_EXTRA[$k]}" = yes ] && codes="0–$((codes - 1))"
+    printf '| %s | %s | %s | %s | %s | %s | %s%s | %s |\n' "$label" "$codes" "$(fmt %.3f "${R_WALL[$k]}")" \
+      "$(fmt %.3f "${R_BASE[$k]}")" "$(fmt %.3f "${R_PER[$k]}")" "$(fmt %.0f "${R_CPS[$k]}")" \
+      "$(fmt %.1f "${R_ALLS[$k]}")" "$([ "${R_EXTRA[$k]}" = yes ] && echo " (extrapolated)")" "$(fmt %.1f "${R_RSS[$k]}")"
+  done
+}
+timing_head='| Run | Codes timed | Whole command (s) | Base: load + `none` + code 0 (s) | Per code (ms) | Codes/s | All codes (s) | Peak RSS (MiB) |
+|---|---|---|---|---|---|---|---|'
+
+speedups() {  # speedups DESIGN
+  local d=$1 s="$peer|$1|1"
+  printf -- '- Halo --threads 1 vs %s: **%s×** the codes/s (per code %s ms vs %s ms); whole sweep of all %s codes %s×.\n' \
+    "$peer" "$(fmt %.1f "$(ratio "${R_CPS[halo|$d|1]}" "${R_CPS[$s]}")")" "$(fmt %.3f "${R_PER[halo|$d|1]}")" "$(fmt %.3f "${R_PER[$s]}")" \
+    "${R_ALL[$s]}" "$(fmt %.1f "$(ratio "${R_ALLS[$s]}" "${R_ALLS[halo|$d|1]}")")"
+  [ "$THREADS" = 1 ] && return 0
+  printf -- '- Halo --threads %s vs %s: **%s×** the codes/s; whole sweep %s×. Halo --threads %s vs --threads 1: %s×.\n' \
+    "$THREADS" "$peer" "$(fmt %.1f "$(ratio "${R_CPS[halo|$d|$THREADS]}" "${R_CPS[$s]}")")" \
+    "$(fmt %.1f "$(ratio "${R_ALLS[$s]}" "${R_ALLS[halo|$d|$THREADS]}")")" "$THREADS" \
+    "$(fmt %.2f "$(ratio "${R_CPS[halo|$d|$THREADS]}" "${R_CPS[halo|$d|1]}")")"
+}
+
+report="$WORK/latest.md"
+{
+  echo "# Halo vs OpenSTA: per-code sweep benchmark"
+  echo
+  echo "Generated by \`Benchmarks/sweep-vs-opensta.sh\`; column meanings in \`Benchmarks/README.md\`."
+  echo
+  echo "| | |"
+  echo "|---|---|"
+  echo "| Date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
+  echo "| Machine | $cpu, \`nproc\` = $(nproc), $mem RAM |"
+  if [ -n "${HALO_GIVEN:-}" ]; then echo "| Halo | binary \`$HALO\` (HALO=, not built here); repository at commit \`$commit\`$dirty |"
+  else echo "| Halo | commit \`$commit\`$dirty, release build (\`swift build -c release\`), $swift_ver |"; fi
+  echo "| OpenSTA | \`${sta_cmd[opensta-debian]}\` $sta_ver$([ -n "$up_ver" ] && echo "; upstream \`$OPENSTA_UPSTREAM\` $up_ver") |"
+  echo "| Peer | $peer (the faster OpenSTA per code on mac8) |"
+  echo "| Settings | QUICK=$QUICK, SAMPLE=$SAMPLE, THREADS=$THREADS, REPEAT=$REPEAT (best wall time of up to $REPEAT runs; runs over ${LONG_RUN_S} s once) |"
+  echo "| Load average (1, 5, 15 min) | $load_start at start, $load_end at end (other processes on the machine skew the timings, the all-thread runs most) |"
+  echo "| Benchmark duration | $((elapsed / 60)) min $((elapsed % 60)) s (including the build) |"
+  echo
+  echo "## (a) mac8 × osu018 (${D_CELLS[$M8]} cells), all 256 weight codes"
+  echo
+  echo "$timing_head"
+  timing_rows "$M8"
+  echo
+  speedups "$M8"
+  echo
+  echo "## (b) mac16 × osu018 (${D_CELLS[$M16]} cells), 65,536 weight codes"
+  echo
+  echo "$timing_head"
+  timing_rows "$M16"
+  echo
+  speedups "$M16"
+  echo "- Extrapolated rows: all codes (s) = base + per code × (codes − 1), per code measured on the codes timed (low codes only, the upper bits of W are 0)."
+  echo
+  echo "## (c) Agreement: largest |Halo − other| over the codes both computed (plus \`none\`)"
+  echo
+  printf '| Design | Codes compared with %s (incl. `none`) |' "$peer"
+  for t in "${sta_names[@]}"; do printf ' vs %s (ps) |' "$t"; done
+  echo ' vs upstream fixture table (ps, codes) | Halo --threads 1 vs '"$THREADS"' (ps) |'
+  printf '|---|---|'; for t in "${sta_names[@]}"; do printf -- '---|'; done; echo '---|---|'
+  for d in "${designs[@]}"; do
+    printf '| %s | %s |' "$d" "${A_N[$d|$peer]}"
+    for t in "${sta_names[@]}"; do printf ' %s (code %s) |' "${A_PS[$d|$t]}" "${A_W[$d|$t]}"; done
+    if [ -n "${A_PS[$d|fixture]:-}" ]; then printf ' %s (%s codes) |' "${A_PS[$d|fixture]}" "${A_N[$d|fixture]}"; else printf ' – |'; fi
+    if [ "$THREADS" = 1 ]; then echo ' – |'; else printf ' %s |\n' "${A_PS[$d|threads]}"; fi
+  done
+  echo
+  echo "Debian's 2019 \`sta\` keeps arcs whose side input is constant and applies the Liberty \`default_wire_load\`;"
+  echo "on the osu libraries it differs from upstream OpenSTA (and so from Halo) by a few ps. The fixture tables"
+  echo "(\`Tests/HaloTimingTests/Fixtures/reference/tables\`) come from upstream OpenSTA."
+  echo
+  echo "## (d) Scaling: per-code time vs cell count"
+  echo
+  printf '| Design | Cells | Bus bits | Halo codes | Halo ms/code, 1 thread | Halo ms/code, %s threads | Halo ns per cell per code (1 thread) | %s codes | %s ms/code | Speed-up (1 thread) |\n' "$THREADS" "$peer" "$peer"
+  echo '|---|---|---|---|---|---|---|---|---|---|'
+  for d in $(for d in "${designs[@]}"; do echo "${D_CELLS[$d]} $d"; done | sort -n -k1,1 -k2,2 | cut -d' ' -f2); do
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s× |\n' "$d" "${D_CELLS[$d]}" "${D_WIDTH[$d]}" "${R_CODES[halo|$d|1]}" \
+      "$(fmt %.3f "${R_PER[halo|$d|1]}")" "$(fmt %.3f "${R_PER[halo|$d|$THREADS]}")" \
+      "$(fmt %.2f "$(calc "${R_PER[halo|$d|1]} * 1000000 / ${D_CELLS[$d]}")")" "${R_CODES[$peer|$d|1]}" \
+      "$(fmt %.3f "${R_PER[$peer|$d|1]}")" "$(fmt %.1f "$(ratio "${R_PER[$peer|$d|1]}" "${R_PER[halo|$d|1]}")")"
+  done
+  echo
+  echo "Designs named \`@osu035\`/\`@osu05\` are the reference netlists (same cells as osu018) timed with that library."
+  echo "Raw numbers: \`Benchmarks/results/latest.csv\`."
+} >"$report"
+
+mkdir -p "$RESULTS"
+cp "$report" "$RESULTS/latest.md"
+cp "$csv" "$RESULTS/latest.csv"
+cat "$RESULTS/latest.md"
+echo
+echo '```csv'
+cat "$RESULTS/latest.csv"
+echo '```'
+log "wrote $RESULTS/latest.md and $RESULTS/latest.csv in $((elapsed / 60)) min $((elapsed % 60)) s"
