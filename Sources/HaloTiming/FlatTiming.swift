@@ -218,14 +218,23 @@ func flatTableValue(_ t: FlatTable, _ pool: UnsafePointer<Double>, slew: Double,
         let y10 = values[(i + 1) * n2 + j], y11 = values[(i + 1) * n2 + j + 1]
         return (1 - d1) * (1 - d2) * y00 + d1 * (1 - d2) * y10 + d1 * d2 * y11 + (1 - d1) * d2 * y01
     default:
-        var axes: [[Double]] = []
-        for (s, c) in [(t.axis1, t.count1), (t.axis2, t.count2), (t.axis3, t.count3)] {
-            axes.append(Array(UnsafeBufferPointer(start: pool + Int(s), count: Int(c))))
+        let n2 = Int(t.count2), n3 = Int(t.count3)
+        let a1 = pool + Int(t.axis1), a2 = pool + Int(t.axis2), a3 = pool + Int(t.axis3)
+        let x1 = x(t.input1), x2 = x(t.input2), x3 = x(t.input3)
+        let i = segment(t.axis1, t.count1, x1), j = segment(t.axis2, t.count2, x2), k = segment(t.axis3, t.count3, x3)
+        // An axis of one point contributes weight 1 at index 0.
+        let d1 = t.count1 > 1 ? (x1 - a1[i]) / (a1[i + 1] - a1[i]) : 0
+        let d2 = n2 > 1 ? (x2 - a2[j]) / (a2[j + 1] - a2[j]) : 0
+        let d3 = n3 > 1 ? (x3 - a3[k]) / (a3[k + 1] - a3[k]) : 0
+        var result = 0.0
+        for (di, wi) in [(0, 1 - d1), (1, d1)] where wi != 0 {
+            for (dj, wj) in [(0, 1 - d2), (1, d2)] where wj != 0 {
+                for (dk, wk) in [(0, 1 - d3), (1, d3)] where wk != 0 {
+                    result += wi * wj * wk * values[((i + di) * n2 + (j + dj)) * n3 + (k + dk)]
+                }
+            }
         }
-        let count = Int(t.count1 * t.count2 * t.count3)
-        let model = TableModel(inputs: [t.input1, t.input2, t.input3], axes: axes,
-                               values: Array(UnsafeBufferPointer(start: values, count: count)))
-        return model.value(slew: slew, load: load, relatedSlew: relatedSlew)
+        return result
     }
 }
 

@@ -352,21 +352,26 @@ public final class TimingAnalysis {
             }
         }
         // Register setup checks.
-        for i in g.instanceOrder {
-            let model = g.cells[g.instanceCell[i]]
-            guard !model.checks.isEmpty else { continue }
-            let base = g.instancePinBase[i]
-            for check in model.checks {
-                let dataPin = base + check.dataPin
-                let clockPin = base + check.clockPin
+        let b = g.buffers
+        let pool = UnsafePointer(b.pool)
+        for o in 0..<b.instanceCount {
+            let cell = b.cells[Int(b.orderCell[o])]
+            guard cell.checkEnd > cell.checkStart else { continue }
+            let base = Int(b.orderBase[o])
+            for c in Int(cell.checkStart)..<Int(cell.checkEnd) {
+                let check = b.checks[c]
+                let dataPin = base + Int(check.dataPin)
+                let clockPin = base + Int(check.clockPin)
                 if value[dataPin] != unknown || value[clockPin] != unknown { continue }
-                if let w = check.when, w.evaluate({ LogicValue(rawValue: self.value[base + $0]) ?? .unknown }) == .zero { continue }
+                if check.when >= 0 && evaluate(Int(check.when), base: base) == LogicValue.zero.rawValue { continue }
                 let source = sourcePin(dataPin)
-                let captureNs = (check.clockEdge == .rise ? 0 : g.conditions.clockPeriodNs / 2) + g.conditions.clockPeriodNs
+                let captureNs = (check.clockEdge == 0 ? 0 : g.conditions.clockPeriodNs / 2) + g.conditions.clockPeriodNs
                 for rf in 0..<2 {
                     let a = arrival[source * 2 + rf]
-                    guard a > -.infinity, let table = check.constraint[rf] else { continue }
-                    let setup = table.value(slew: slew[source * 2 + rf], load: 0, relatedSlew: 0)
+                    let table = rf == 0 ? check.riseTable : check.fallTable
+                    guard a > -.infinity, table >= 0 else { continue }
+                    // Ideal clock: the related (clock) pin's slew is 0.
+                    let setup = flatTableValue(b.tables[Int(table)], pool, slew: slew[source * 2 + rf], load: 0, relatedSlew: 0)
                     body(dataPin, rf, a + setup + g.conditions.clockPeriodNs - captureNs, setup)
                 }
             }

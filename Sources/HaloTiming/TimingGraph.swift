@@ -54,8 +54,6 @@ public final class TimingGraph: @unchecked Sendable {
     public let clockPin: Int?
     /// Per pin: true when the pin is on the ideal clock network.
     let isClockNetwork: [Bool]
-    /// Per arc set of each cell model: indices of sibling arc sets (same from/to pins) that have a `when`.
-    let conditionalSiblings: [[[Int]]]
     /// The cells flattened for the sweep's hot loop.
     let flat: FlatTiming
     /// Instances in level order: cell model and first pin.
@@ -214,16 +212,6 @@ public final class TimingGraph: @unchecked Sendable {
             loadCap[netDriver[n] * 2 + 1] = netCap[n * 2 + 1]
         }
         self.loadCapacitance = loadCap
-
-        // Conditional siblings for `when` default-arc handling.
-        conditionalSiblings = cellModels.map { model in
-            model.arcSets.map { set in
-                model.arcSets.indices.filter { j in
-                    let other = model.arcSets[j]
-                    return other.fromPin == set.fromPin && other.toPin == set.toPin && other.when != nil
-                }
-            }
-        }
 
         // Clock port.
         let hasSequential = instanceCell.contains { cellModels[$0].isSequential }
