@@ -2,11 +2,12 @@
 import PackageDescription
 
 // Halo: gate-level timing of MAC hardware under case analysis, and hardware-aware quantization.
-// One target per layer (see README "Architecture"); a lower layer never imports a higher one.
+// One target per layer (see README "Repository layout"); a lower layer never imports a higher one.
 let package = Package(
     name: "Halo",
     products: [
-        .library(name: "Halo", targets: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization"]),
+        .library(name: "Halo", targets: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization",
+                                         "HaloQuantization", "HaloGenerators", "HaloPlot"]),
         .executable(name: "halo", targets: ["halo"]),
     ],
     targets: [
@@ -15,11 +16,19 @@ let package = Package(
         .target(name: "HaloNetlist", dependencies: ["HaloCore"]),
         .target(name: "HaloTiming", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist"]),
         .target(name: "HaloCharacterization", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming"]),
-        .executableTarget(name: "halo", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization"]),
+        .target(name: "HaloQuantization", dependencies: ["HaloCore"]),
+        .target(name: "HaloGenerators", dependencies: ["HaloCore"]),
+        .target(name: "HaloPlot", dependencies: ["HaloCore"]),
+        .executableTarget(name: "halo", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization",
+                                                       "HaloQuantization", "HaloGenerators", "HaloPlot"]),
         .testTarget(name: "HaloLibertyTests", dependencies: ["HaloCore", "HaloLiberty"]),
         .testTarget(name: "HaloNetlistTests", dependencies: ["HaloCore", "HaloNetlist"]),
         .testTarget(name: "HaloTimingTests", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "HaloQuantizationTests", dependencies: ["HaloCore", "HaloQuantization"]),
+        .testTarget(name: "HaloGeneratorsTests", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming",
+                                                               "HaloCharacterization", "HaloGenerators"]),
+        .testTarget(name: "HaloPlotTests", dependencies: ["HaloCore", "HaloPlot"]),
         .testTarget(name: "HaloCLITests", dependencies: ["HaloCore", "halo"]),
     ]
 )

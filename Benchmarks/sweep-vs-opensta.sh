@@ -4,15 +4,19 @@
 # See Benchmarks/README.md for what each number means.
 #
 #   Benchmarks/sweep-vs-opensta.sh                 # full run (mac16: all 65,536 codes in Halo, ~7 min on 2 cores)
-#   QUICK=1 Benchmarks/sweep-vs-opensta.sh         # Halo single-thread on mac16 sweeps 0-4095 and extrapolates
+#   QUICK=1 Benchmarks/sweep-vs-opensta.sh         # Halo single-thread on mac16 sweeps 4096 codes and extrapolates
 #
 # Environment (all optional):
-#   QUICK=1              Halo --threads 1 on mac16 sweeps codes 0..QUICK_CODES-1 only, then extrapolates
-#   QUICK_CODES=4096     size of that range
-#   SAMPLE=64            OpenSTA on mac16 sweeps codes 0..SAMPLE-1, then extrapolates to 65,536
-#   STA_CODES=256        OpenSTA codes per design in the scaling table (0..min(2^width, STA_CODES)-1)
+#   QUICK=1              Halo --threads 1 on mac16 sweeps QUICK_CODES codes only (in SAMPLE_WINDOWS windows),
+#                        then extrapolates; the all-threads run still sweeps every code
+#   QUICK_CODES=4096     number of those codes
+#   SAMPLE=64            OpenSTA on mac16 sweeps SAMPLE codes, then extrapolates to 65,536
+#   SAMPLE_WINDOWS=4     a partial sweep is split in this many equal windows spread over the code space
+#                        (SAMPLE=64 on mac16: codes 0-15, 16384-16399, 32768-32783, 49152-49167)
+#   STA_CODES=256        OpenSTA codes per design in the scaling table (all codes if 2^width <= STA_CODES)
 #   HALO_CODES=4096      Halo codes per design wider than 12 bits in the scaling table (mac16 reuses (b))
-#   REPEAT=3             runs per measurement, best wall time kept (a run longer than 10 s is not repeated)
+#   REPEAT=3             runs per measurement at least, best wall time kept (a run over 10 s is not repeated)
+#   MIN_SECONDS=2, MAX_RUNS=50   short commands are rerun until their runs add up to MIN_SECONDS (at most MAX_RUNS)
 #   THREADS=$(nproc)     thread count of the "all threads" Halo runs
 #   OPENSTA_UPSTREAM=/path/to/sta   also time an upstream OpenSTA build; the faster OpenSTA is the peer
 #   STA=sta              the Debian (or any) OpenSTA command
@@ -31,6 +35,7 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 QUICK="${QUICK:-0}"
 QUICK_CODES="${QUICK_CODES:-4096}"
 SAMPLE="${SAMPLE:-64}"
+SAMPLE_WINDOWS="${SAMPLE_WINDOWS:-4}"
 STA_CODES="${STA_CODES:-256}"
 HALO_CODES="${HALO_CODES:-4096}"
 REPEAT="${REPEAT:-3}"
@@ -39,6 +44,9 @@ STA="${STA:-sta}"
 OPENSTA_UPSTREAM="${OPENSTA_UPSTREAM:-}"
 SCRATCH="${SCRATCH:-/tmp/halo-bench-build}"
 RESULTS="${RESULTS:-$bench_dir/results}"
+MIN_SECONDS="${MIN_SECONDS:-2}"
+MAX_RUNS="${MAX_RUNS:-50}"
+[ "$MAX_RUNS" -ge "$REPEAT" ] || MAX_RUNS=$REPEAT
 LONG_RUN_S=10
 
 ref="$repo/Tests/HaloTimingTests/Fixtures/reference"
@@ -87,12 +95,15 @@ WORK="$(mktemp -d /tmp/halo-bench.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
 
 # ---------------------------------------------------------------------------------------- timing
-# timed CMD...: runs CMD (stdin /dev/null, output to $WORK/cmd.log) up to REPEAT times; sets
-# T_WALL (best wall seconds) and T_RSS_KB (largest peak resident set, kB, from /usr/bin/time).
+# timed CMD...: runs CMD (stdin /dev/null, output to $WORK/cmd.log) REPEAT times, and more (up to
+# MAX_RUNS) until the runs add up to MIN_SECONDS, so that a command of a few ms is timed often enough;
+# a run longer than LONG_RUN_S is not repeated. Sets T_WALL (best wall seconds), T_RUNS and
+# T_RSS_KB (largest peak resident set, kB, from /usr/bin/time).
 timed() {
-  local i s e w r
+  local i s e w r total=0
   T_WALL=""; T_RSS_KB=0
-  for ((i = 1; i <= REPEAT; i++)); do
+  for ((i = 1; i <= MAX_RUNS; i++)); do
+    [ "$i" -gt "$REPEAT" ] && [ "$(calc "$total >= $MIN_SECONDS")" = 1 ] && break
     s=$EPOCHREALTIME
     if ! /usr/bin/time -f '%M' -o "$WORK/time.out" "$@" >"$WORK/cmd.log" 2>&1; then
       cat "$WORK/cmd.log" >&2; die "command failed: $*"
@@ -101,6 +112,7 @@ timed() {
     w=$(calc "$e - $s"); r=$(tail -n 1 "$WORK/time.out")
     if [ -z "$T_WALL" ] || [ "$(calc "$w < $T_WALL")" = 1 ]; then T_WALL=$w; fi
     if [ "$r" -gt "$T_RSS_KB" ]; then T_RSS_KB=$r; fi
+    total=$(calc "$total + $w"); T_RUNS=$i
     [ "$(calc "$w > $LONG_RUN_S")" = 1 ] && break
   done
   return 0
@@ -121,42 +133,72 @@ sta_run() {  # sta_run TOOL NETLIST LIB TOP BUS WIDTH CLOCK FIRST LAST OUT
   check_rows "${10}" $(($9 - $8 + 1))
 }
 
-# Results, keyed "tool|design|threads": the CSV row fields, and the table file of each run.
-declare -A R_CODES R_WALL R_BASE R_PER R_CPS R_ALL R_ALLS R_EXTRA R_RSS R_TABLE
+# Results, keyed "tool|design|threads": the CSV row fields, and the (concatenated) table of each measurement.
+declare -A R_CODES R_RANGES R_WALL R_BASE R_PER R_CPS R_ALL R_ALLS R_EXTRA R_RSS R_TABLE
 declare -A D_LIB D_LIBNAME D_CELLS D_WIDTH D_NETLIST D_TOP D_BUS D_CLOCK
 designs=()
 csv="$WORK/latest.csv"
-echo "kind,design,library,cells,width,tool,threads,codes_timed,wall_s,base_s,per_code_ms,codes_per_s,all_codes,all_codes_s,extrapolated,peak_rss_mib,max_abs_diff_ps,worst_code" >"$csv"
+echo "kind,design,library,cells,width,tool,threads,codes_timed,code_ranges,wall_s,base_s,per_code_ms,codes_per_s,all_codes,all_codes_s,extrapolated,peak_rss_mib,max_abs_diff_ps,worst_code" >"$csv"
 
-# record TOOL DESIGN THREADS N WALL BASE RSS_KB TABLE: derive per-code figures and append a CSV row.
-# per code = (wall - base) / (N - 1), base = the same command on code 0 alone (load, link, `none`, code 0).
+# windows WIDTH COUNT PARTS: code ranges "A-B" covering COUNT codes of a 2^WIDTH-code bus, as PARTS
+# equal windows spread evenly over the code space (all codes as one range when COUNT >= 2^WIDTH).
+# Low codes are the cheapest (upper weight bits 0 prune the multiplier), so a sample spans the space.
+windows() {
+  local all=$((1 << $1)) count=$2 parts=$3 i len
+  if [ "$count" -ge "$all" ]; then echo "0-$((all - 1))"; return; fi
+  [ "$parts" -gt "$count" ] && parts=$count
+  len=$((count / parts))
+  for ((i = 0; i < parts; i++)); do printf '%s ' "$((i * (all / parts)))-$((i * (all / parts) + len - 1))"; done; echo
+}
+
+# record TOOL DESIGN THREADS RANGES WALL BASE RSS_KB TABLE: derive per-code figures, append a CSV row.
+# WALL is the sum over the ranges of the best wall time of each command; BASE the best wall time of the
+# same command on code 0 alone (load, link, `none`, code 0). per code = (WALL - k BASE) / (N - k) for
+# N codes in k ranges: the marginal cost of a code, with load excluded.
 record() {
-  local tool=$1 d=$2 th=$3 n=$4 wall=$5 base=$6 rss=$7 table=$8 k="$1|$2|$3"
-  local all=$((1 << D_WIDTH[$d])) per cps alls extra
-  if [ "$n" -gt 1 ]; then per=$(calc "($wall - $base) / ($n - 1) * 1000"); else per=$(calc "$wall * 1000"); fi
+  local tool=$1 d=$2 th=$3 ranges=$4 wall=$5 base=$6 rss=$7 table=$8 k="$1|$2|$3"
+  local all=$((1 << D_WIDTH[$d])) per cps alls extra n=0 parts=0 r
+  for r in $ranges; do n=$((n + ${r#*-} - ${r%-*} + 1)); parts=$((parts + 1)); done
+  if [ "$n" -gt "$parts" ]; then per=$(calc "($wall - $parts * $base) / ($n - $parts) * 1000"); else per=$(calc "$wall / $n * 1000"); fi
   [ "$(calc "$per <= 0")" = 1 ] && per=$(calc "$wall / $n * 1000")   # timer noise on a tiny design
   cps=$(calc "1000 / $per")
   if [ "$n" -eq "$all" ]; then alls=$wall; extra=no; else alls=$(calc "$base + $per / 1000 * ($all - 1)"); extra=yes; fi
-  R_CODES[$k]=$n; R_WALL[$k]=$wall; R_BASE[$k]=$base; R_PER[$k]=$per; R_CPS[$k]=$cps; R_ALL[$k]=$all
-  R_ALLS[$k]=$alls; R_EXTRA[$k]=$extra; R_RSS[$k]=$(calc "$rss / 1024"); R_TABLE[$k]=$table
-  printf 'timing,%s,%s,%s,%s,%s,%s,%s,%.4f,%.4f,%.5f,%.1f,%s,%.2f,%s,%.1f,,\n' "$d" "${D_LIBNAME[$d]}" "${D_CELLS[$d]}" \
-    "${D_WIDTH[$d]}" "$tool" "$th" "$n" "$wall" "$base" "$per" "$cps" "$all" "$alls" "$extra" "${R_RSS[$k]}" >>"$csv"
+  R_CODES[$k]=$n; R_RANGES[$k]=$(echo $ranges); R_WALL[$k]=$wall; R_BASE[$k]=$base; R_PER[$k]=$per; R_CPS[$k]=$cps
+  R_ALL[$k]=$all; R_ALLS[$k]=$alls; R_EXTRA[$k]=$extra; R_RSS[$k]=$(calc "$rss / 1024"); R_TABLE[$k]=$table
+  printf 'timing,%s,%s,%s,%s,%s,%s,%s,%s,%.4f,%.4f,%.5f,%.1f,%s,%.3f,%s,%.1f,,\n' "$d" "${D_LIBNAME[$d]}" "${D_CELLS[$d]}" \
+    "${D_WIDTH[$d]}" "$tool" "$th" "$n" "${R_RANGES[$k]}" "$wall" "$base" "$per" "$cps" "$all" "$alls" "$extra" "${R_RSS[$k]}" >>"$csv"
+  log "  $tool $d threads $th: per code $(fmt %.4f "$per") ms, base $(fmt %.3f "$base") s, whole $(fmt %.3f "$wall") s"
 }
 
-measure_halo() {  # measure_halo DESIGN THREADS LAST
-  local d=$1 th=$2 last=$3 out="$WORK/halo-$1-t$2.csv" wall rss
-  log "halo $d --threads $th, codes 0-$last"
-  halo_run "${D_NETLIST[$d]}" "${D_LIB[$d]}" "${D_BUS[$d]}" 0 "$last" "$th" "$out"; wall=$T_WALL; rss=$T_RSS_KB
-  halo_run "${D_NETLIST[$d]}" "${D_LIB[$d]}" "${D_BUS[$d]}" 0 0 "$th" "$WORK/base.csv"
-  record halo "$d" "$th" $((last + 1)) "$wall" "$T_WALL" "$rss" "$out"
+# concatenate window tables: one header, one `none` row, then the codes of each
+append_table() {  # append_table PART OUT
+  if [ -s "$2" ]; then tail -n +3 "$1" >>"$2"; else cp "$1" "$2"; fi
 }
-measure_sta() {  # measure_sta TOOL DESIGN LAST
-  local tool=$1 d=$2 last=$3 out="$WORK/$1-$2.csv" wall rss
-  log "$tool $d, codes 0-$last"
-  sta_run "$tool" "${D_NETLIST[$d]}" "${D_LIB[$d]}" "${D_TOP[$d]}" "${D_BUS[$d]}" "${D_WIDTH[$d]}" "${D_CLOCK[$d]}" 0 "$last" "$out"
-  wall=$T_WALL; rss=$T_RSS_KB
-  sta_run "$tool" "${D_NETLIST[$d]}" "${D_LIB[$d]}" "${D_TOP[$d]}" "${D_BUS[$d]}" "${D_WIDTH[$d]}" "${D_CLOCK[$d]}" 0 0 "$WORK/base.csv"
-  record "$tool" "$d" 1 $((last + 1)) "$wall" "$T_WALL" "$rss" "$out"
+
+measure_halo() {  # measure_halo DESIGN THREADS RANGES
+  local d=$1 th=$2 ranges=$3 out="$WORK/halo-$1-t$2.csv" wall=0 rss=0 r
+  log "halo $d --threads $th, codes $ranges"
+  : >"$out"
+  for r in $ranges; do
+    halo_run "${D_NETLIST[$d]}" "${D_LIB[$d]}" "${D_BUS[$d]}" "${r%-*}" "${r#*-}" "$th" "$WORK/part.csv"
+    wall=$(calc "$wall + $T_WALL"); [ "$T_RSS_KB" -gt "$rss" ] && rss=$T_RSS_KB
+    append_table "$WORK/part.csv" "$out"
+  done
+  halo_run "${D_NETLIST[$d]}" "${D_LIB[$d]}" "${D_BUS[$d]}" 0 0 "$th" "$WORK/base.csv"
+  record halo "$d" "$th" "$ranges" "$wall" "$T_WALL" "$rss" "$out"
+}
+measure_sta() {  # measure_sta TOOL DESIGN RANGES
+  local tool=$1 d=$2 ranges=$3 out="$WORK/$1-$2.csv" wall=0 rss=0 r
+  local args=("${D_NETLIST[$d]}" "${D_LIB[$d]}" "${D_TOP[$d]}" "${D_BUS[$d]}" "${D_WIDTH[$d]}" "${D_CLOCK[$d]}")
+  log "$tool $d, codes $ranges"
+  : >"$out"
+  for r in $ranges; do
+    sta_run "$tool" "${args[@]}" "${r%-*}" "${r#*-}" "$WORK/part.csv"
+    wall=$(calc "$wall + $T_WALL"); [ "$T_RSS_KB" -gt "$rss" ] && rss=$T_RSS_KB
+    append_table "$WORK/part.csv" "$out"
+  done
+  sta_run "$tool" "${args[@]}" 0 0 "$WORK/base.csv"
+  record "$tool" "$d" 1 "$ranges" "$wall" "$T_WALL" "$rss" "$out"
 }
 
 # max |a - b| in ps over the codes (and `none`) present in both tables: prints "PS CODES WORST_CODE"
@@ -220,37 +262,38 @@ log "designs: ${designs[*]}"
 # ---------------------------------------------------------------------------------------- runs
 M8=mac8@osu018; M16=mac16@osu018
 # (a) mac8, all 256 codes
-measure_halo "$M8" 1 255
-[ "$THREADS" = 1 ] || measure_halo "$M8" "$THREADS" 255
-for t in "${sta_names[@]}"; do measure_sta "$t" "$M8" 255; done
+all8=$(windows "${D_WIDTH[$M8]}" $((1 << D_WIDTH[$M8])) 1)
+measure_halo "$M8" 1 "$all8"
+[ "$THREADS" = 1 ] || measure_halo "$M8" "$THREADS" "$all8"
+for t in "${sta_names[@]}"; do measure_sta "$t" "$M8" "$all8"; done
 peer=${sta_names[0]}
 for t in "${sta_names[@]}"; do [ "$(calc "${R_PER[$t|$M8|1]} < ${R_PER[$peer|$M8|1]}")" = 1 ] && peer=$t; done
 log "peer: $peer (faster OpenSTA per code on mac8)"
 
 # (b) mac16, 65,536 codes
-n16=$((1 << D_WIDTH[$M16]))
-if [ "$QUICK" = 1 ] && [ "$QUICK_CODES" -lt "$n16" ]; then h16_last=$((QUICK_CODES - 1)); else h16_last=$((n16 - 1)); fi
-s16_last=$(( (SAMPLE < n16 ? SAMPLE : n16) - 1 ))
-measure_halo "$M16" 1 "$h16_last"
-[ "$THREADS" = 1 ] || measure_halo "$M16" "$THREADS" $((n16 - 1))
-for t in "${sta_names[@]}"; do measure_sta "$t" "$M16" "$s16_last"; done
+w16=${D_WIDTH[$M16]}; n16=$((1 << w16))
+if [ "$QUICK" = 1 ]; then h16=$(windows "$w16" "$QUICK_CODES" "$SAMPLE_WINDOWS"); else h16=$(windows "$w16" "$n16" 1); fi
+measure_halo "$M16" 1 "$h16"
+[ "$THREADS" = 1 ] || measure_halo "$M16" "$THREADS" "$(windows "$w16" "$n16" 1)"
+for t in "${sta_names[@]}"; do measure_sta "$t" "$M16" "$(windows "$w16" "$SAMPLE" "$SAMPLE_WINDOWS")"; done
 
 # (d) the other designs (scaling table)
 for d in "${designs[@]}"; do
   [ "$d" = "$M8" ] || [ "$d" = "$M16" ] && continue
-  n=$((1 << D_WIDTH[$d]))
-  if [ "${D_WIDTH[$d]}" -le 12 ] || [ "$HALO_CODES" -ge "$n" ]; then hl=$((n - 1)); else hl=$((HALO_CODES - 1)); fi
-  sl=$(( (STA_CODES < n ? STA_CODES : n) - 1 ))
-  measure_halo "$d" 1 "$hl"
-  [ "$THREADS" = 1 ] || measure_halo "$d" "$THREADS" "$hl"
-  for t in "${sta_names[@]}"; do measure_sta "$t" "$d" "$sl"; done
+  w=${D_WIDTH[$d]}
+  if [ "$w" -le 12 ]; then hr=$(windows "$w" $((1 << w)) 1); else hr=$(windows "$w" "$HALO_CODES" "$SAMPLE_WINDOWS"); fi
+  measure_halo "$d" 1 "$hr"
+  [ "$THREADS" = 1 ] || measure_halo "$d" "$THREADS" "$hr"
+  for t in "${sta_names[@]}"; do measure_sta "$t" "$d" "$(windows "$w" "$STA_CODES" "$SAMPLE_WINDOWS")"; done
 done
 
 # (c) agreement, on every design: Halo (--threads 1 table) vs each OpenSTA, vs the upstream fixture table,
 # and Halo --threads 1 vs --threads N on their common codes.
 declare -A A_PS A_N A_W
 for d in "${designs[@]}"; do
-  h1=${R_TABLE[halo|$d|1]}
+  # Halo's table with the most codes is the one compared (the thread counts must agree anyway)
+  h1=${R_TABLE[halo|$d|1]}; hn=${R_TABLE[halo|$d|$THREADS]}
+  [ "$(wc -l <"$hn")" -gt "$(wc -l <"$h1")" ] && { h1=$hn; hn=${R_TABLE[halo|$d|1]}; }
   others=("${sta_names[@]}" fixture)
   [ "$THREADS" = 1 ] || others+=(threads)
   for o in "${others[@]}"; do
@@ -260,12 +303,12 @@ for d in "${designs[@]}"; do
                rv="$ref/netlists/${D_LIBNAME[$d]}/$(basename "${D_NETLIST[$d]}")"
                { [ -f "$f" ] && [ -f "$rv" ] && cmp -s "$rv" "${D_NETLIST[$d]}"; } || continue
                label="upstream-fixture" ;;
-      threads) f=${R_TABLE[halo|$d|$THREADS]}; label="halo-threads-$THREADS" ;;
+      threads) f=$hn; label="halo-threads-1-vs-$THREADS" ;;
       *) f=${R_TABLE[$o|$d|1]}; label=$o ;;
     esac
     read -r ps n w < <(max_diff "$f" "$h1")
     A_PS[$d|$o]=$ps; A_N[$d|$o]=$n; A_W[$d|$o]=$w
-    printf 'agreement,%s,%s,%s,%s,halo vs %s,,%s,,,,,,,,,%s,%s\n' "$d" "${D_LIBNAME[$d]}" "${D_CELLS[$d]}" "${D_WIDTH[$d]}" \
+    printf 'agreement,%s,%s,%s,%s,halo vs %s,,%s,,,,,,,,,,%s,%s\n' "$d" "${D_LIBNAME[$d]}" "${D_CELLS[$d]}" "${D_WIDTH[$d]}" \
       "$label" "$n" "$ps" "$w" >>"$csv"
   done
 done
@@ -294,10 +337,10 @@ timing_rows() {  # timing_rows DESIGN: one Markdown row per tool/threads measure
     [ -n "${R_WALL[$k]:-}" ] || continue
     IFS='|' read -r tool _ th <<<"$k"
     if [ "$tool" = halo ]; then label="Halo, --threads $th"; else label="$tool (1 thread)"; [ "$tool" = "$peer" ] && label="$label, **peer**"; fi
-    codes=${R_CODES[$k]}; [ "${R_EXTRA[$k]}" = yes ] && codes="0–$((codes - 1))"
+    codes=${R_CODES[$k]}; [ "${R_EXTRA[$k]}" = yes ] && codes="$codes: $(sed 's/-/–/g; s/ /, /g' <<<"${R_RANGES[$k]}")"
     printf '| %s | %s | %s | %s | %s | %s | %s%s | %s |\n' "$label" "$codes" "$(fmt %.3f "${R_WALL[$k]}")" \
-      "$(fmt %.3f "${R_BASE[$k]}")" "$(fmt %.3f "${R_PER[$k]}")" "$(fmt %.0f "${R_CPS[$k]}")" \
-      "$(fmt %.1f "${R_ALLS[$k]}")" "$([ "${R_EXTRA[$k]}" = yes ] && echo " (extrapolated)")" "$(fmt %.1f "${R_RSS[$k]}")"
+      "$(fmt %.3f "${R_BASE[$k]}")" "$(fmt %.4f "${R_PER[$k]}")" "$(fmt %.0f "${R_CPS[$k]}")" \
+      "$(fmt %.3f "${R_ALLS[$k]}")" "$([ "${R_EXTRA[$k]}" = yes ] && echo " (extrapolated)")" "$(fmt %.1f "${R_RSS[$k]}")"
   done
 }
 timing_head='| Run | Codes timed | Whole command (s) | Base: load + `none` + code 0 (s) | Per code (ms) | Codes/s | All codes (s) | Peak RSS (MiB) |
@@ -306,7 +349,7 @@ timing_head='| Run | Codes timed | Whole command (s) | Base: load + `none` + cod
 speedups() {  # speedups DESIGN
   local d=$1 s="$peer|$1|1"
   printf -- '- Halo --threads 1 vs %s: **%s×** the codes/s (per code %s ms vs %s ms); whole sweep of all %s codes %s×.\n' \
-    "$peer" "$(fmt %.1f "$(ratio "${R_CPS[halo|$d|1]}" "${R_CPS[$s]}")")" "$(fmt %.3f "${R_PER[halo|$d|1]}")" "$(fmt %.3f "${R_PER[$s]}")" \
+    "$peer" "$(fmt %.1f "$(ratio "${R_CPS[halo|$d|1]}" "${R_CPS[$s]}")")" "$(fmt %.4f "${R_PER[halo|$d|1]}")" "$(fmt %.4f "${R_PER[$s]}")" \
     "${R_ALL[$s]}" "$(fmt %.1f "$(ratio "${R_ALLS[$s]}" "${R_ALLS[halo|$d|1]}")")"
   [ "$THREADS" = 1 ] && return 0
   printf -- '- Halo --threads %s vs %s: **%s×** the codes/s; whole sweep %s×. Halo --threads %s vs --threads 1: %s×.\n' \
@@ -329,7 +372,7 @@ report="$WORK/latest.md"
   else echo "| Halo | commit \`$commit\`$dirty, release build (\`swift build -c release\`), $swift_ver |"; fi
   echo "| OpenSTA | \`${sta_cmd[opensta-debian]}\` $sta_ver$([ -n "$up_ver" ] && echo "; upstream \`$OPENSTA_UPSTREAM\` $up_ver") |"
   echo "| Peer | $peer (the faster OpenSTA per code on mac8) |"
-  echo "| Settings | QUICK=$QUICK, SAMPLE=$SAMPLE, THREADS=$THREADS, REPEAT=$REPEAT (best wall time of up to $REPEAT runs; runs over ${LONG_RUN_S} s once) |"
+  echo "| Settings | QUICK=$QUICK, SAMPLE=$SAMPLE, THREADS=$THREADS; each figure is the best wall time of at least REPEAT=$REPEAT runs, more until they add up to MIN_SECONDS=$MIN_SECONDS s (at most MAX_RUNS=$MAX_RUNS); a run over ${LONG_RUN_S} s runs once |"
   echo "| Load average (1, 5, 15 min) | $load_start at start, $load_end at end (other processes on the machine skew the timings, the all-thread runs most) |"
   echo "| Benchmark duration | $((elapsed / 60)) min $((elapsed % 60)) s (including the build) |"
   echo
@@ -346,7 +389,7 @@ report="$WORK/latest.md"
   timing_rows "$M16"
   echo
   speedups "$M16"
-  echo "- Extrapolated rows: all codes (s) = base + per code × (codes − 1), per code measured on the codes timed (low codes only, the upper bits of W are 0)."
+  echo "- Extrapolated rows: all codes (s) = base + per code × (65,536 − 1), with the per code time measured on the windows listed; the whole-command time of a windowed run is the sum of its window commands."
   echo
   echo "## (c) Agreement: largest |Halo − other| over the codes both computed (plus \`none\`)"
   echo
@@ -371,9 +414,9 @@ report="$WORK/latest.md"
   echo '|---|---|---|---|---|---|---|---|---|---|'
   for d in $(for d in "${designs[@]}"; do echo "${D_CELLS[$d]} $d"; done | sort -n -k1,1 -k2,2 | cut -d' ' -f2); do
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s× |\n' "$d" "${D_CELLS[$d]}" "${D_WIDTH[$d]}" "${R_CODES[halo|$d|1]}" \
-      "$(fmt %.3f "${R_PER[halo|$d|1]}")" "$(fmt %.3f "${R_PER[halo|$d|$THREADS]}")" \
+      "$(fmt %.4f "${R_PER[halo|$d|1]}")" "$(fmt %.4f "${R_PER[halo|$d|$THREADS]}")" \
       "$(fmt %.2f "$(calc "${R_PER[halo|$d|1]} * 1000000 / ${D_CELLS[$d]}")")" "${R_CODES[$peer|$d|1]}" \
-      "$(fmt %.3f "${R_PER[$peer|$d|1]}")" "$(fmt %.1f "$(ratio "${R_PER[$peer|$d|1]}" "${R_PER[halo|$d|1]}")")"
+      "$(fmt %.4f "${R_PER[$peer|$d|1]}")" "$(fmt %.1f "$(ratio "${R_PER[$peer|$d|1]}" "${R_PER[halo|$d|1]}")")"
   done
   echo
   echo "Designs named \`@osu035\`/\`@osu05\` are the reference netlists (same cells as osu018) timed with that library."

@@ -1,5 +1,4 @@
 import Foundation
-import HaloCore
 
 /// The critical-path delay of a design for every code held on a bus: Halo's central artifact.
 ///
