@@ -120,17 +120,34 @@ public enum Characterizer {
         results.withUnsafeMutableBufferPointer { buffer in
             let out = UnsafeSendableBuffer(buffer)
             let next = AtomicCounter()
+            // A full sweep walks Gray-code indices, so consecutive codes differ in one bit and
+            // `update` re-times only what that bit reaches; a partial range walks codes in order.
+            let gray = range == all
             DispatchQueue.concurrentPerform(iterations: threads) { _ in
                 let analysis = TimingAnalysis(graph: graph)
                 var constants = fixed + bus.constants(code: 0)
+                var changes: [CaseConstant] = []
                 while true {
                     let c = next.add(1) - 1
                     if c >= chunks { break }
                     let lo = c * chunk, hi = min(count, lo + chunk)
+                    var previous = -1
                     for k in lo..<hi {
-                        let code = range.lowerBound + k
-                        for b in 0..<bus.width { constants[fixed.count + b].value = (code >> b) & 1 == 1 }
-                        out[k] = analysis.run(constants: constants)
+                        let code = gray ? (k ^ (k >> 1)) : range.lowerBound + k
+                        let result: TimingResult
+                        if previous < 0 {
+                            for b in 0..<bus.width { constants[fixed.count + b].value = (code >> b) & 1 == 1 }
+                            result = analysis.run(constants: constants)
+                        } else {
+                            changes.removeAll(keepingCapacity: true)
+                            let flipped = code ^ previous
+                            for b in 0..<bus.width where (flipped >> b) & 1 == 1 {
+                                changes.append(CaseConstant(pin: bus.pins[b], value: (code >> b) & 1 == 1))
+                            }
+                            result = analysis.update(changes)
+                        }
+                        previous = code
+                        out[code - range.lowerBound] = result
                     }
                     let total = done.add(hi - lo)
                     progress?(total, count)

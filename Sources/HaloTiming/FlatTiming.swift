@@ -58,6 +58,8 @@ struct FlatCell {
     var pinStart: Int32
     var arcSetStart: Int32, arcSetEnd: Int32
     var checkStart: Int32, checkEnd: Int32
+    /// The cell's arcs (all arc sets) in `arcs`.
+    var arcStart: Int32, arcEnd: Int32
 }
 
 /// All cells of a graph, flattened.
@@ -76,6 +78,8 @@ struct FlatTiming {
     var generalFunctions: [CompiledFunction] = []
     var tables: [FlatTable] = []
     var pool: [Double] = []
+    /// Axes already in the pool, so tables on the same grid share offsets (and interpolation weights).
+    private var axisOffsets: [[Double]: Int32] = [:]
 
     init(models: [CellModel]) {
         for model in models {
@@ -85,6 +89,7 @@ struct FlatTiming {
                 pinFunction.append(model.functions[k].map { addFunction($0) } ?? -1)
             }
             let setStart = Int32(arcSets.count)
+            let cellArcStart = Int32(arcs.count)
             for (s, set) in model.arcSets.enumerated() {
                 let arcStart = Int32(arcs.count)
                 for arc in set.arcs {
@@ -112,7 +117,8 @@ struct FlatTiming {
             }
             cells.append(FlatCell(pinCount: Int32(model.pinNames.count), pinStart: pinStart,
                                   arcSetStart: setStart, arcSetEnd: Int32(arcSets.count),
-                                  checkStart: checkStart, checkEnd: Int32(checks.count)))
+                                  checkStart: checkStart, checkEnd: Int32(checks.count),
+                                  arcStart: cellArcStart, arcEnd: Int32(arcs.count)))
         }
     }
 
@@ -131,8 +137,10 @@ struct FlatTiming {
     private mutating func addTable(_ t: TableModel) -> Int32 {
         func axis(_ k: Int) -> (Int32, Int32) {
             guard k < t.axes.count else { return (0, 1) }
+            if let start = axisOffsets[t.axes[k]] { return (start, Int32(t.axes[k].count)) }
             let start = Int32(pool.count)
             pool.append(contentsOf: t.axes[k])
+            axisOffsets[t.axes[k]] = start
             return (start, Int32(t.axes[k].count))
         }
         let (a1, n1) = axis(0), (a2, n2) = axis(1), (a3, n3) = axis(2)
@@ -238,6 +246,111 @@ func flatTableValue(_ t: FlatTable, _ pool: UnsafePointer<Double>, slew: Double,
     }
 }
 
+/// Bilinear weights of a point on a 2-D grid: value = Σ weight × values[offset + index].
+struct GridWeights {
+    var i00: Int, i01: Int, i10: Int, i11: Int
+    var w00: Double, w01: Double, w10: Double, w11: Double
+}
+
+/// True when two tables are 2-D on the same grid (same axis offsets and inputs), so one set of
+/// weights serves both.
+@inline(__always) func sameGrid(_ a: FlatTable, _ b: FlatTable) -> Bool {
+    a.order == 2 && b.order == 2 && a.axis1 == b.axis1 && a.axis2 == b.axis2 && a.count1 == b.count1
+        && a.count2 == b.count2 && a.input1 == b.input1 && a.input2 == b.input2
+}
+
+/// The interpolation weights of a 2-D table at (slew, load), as `flatTableValue` computes them.
+@inline(__always)
+func gridWeights(_ t: FlatTable, _ pool: UnsafePointer<Double>, slew: Double, load: Double) -> GridWeights {
+    @inline(__always) func x(_ input: AxisInput) -> Double {
+        switch input {
+        case .inputSlew: return slew
+        case .load: return load
+        default: return 0
+        }
+    }
+    @inline(__always) func segment(_ a: UnsafePointer<Double>, _ n: Int, _ v: Double) -> (Int, Double) {
+        if n <= 1 { return (0, 0) }
+        var i: Int
+        if v <= a[0] { i = 0 } else if v >= a[n - 1] { i = n - 2 } else {
+            var lower = -1, upper = n
+            while upper - lower > 1 {
+                let mid = (upper + lower) >> 1
+                if v >= a[mid] { lower = mid } else { upper = mid }
+            }
+            i = lower
+        }
+        return (i, (v - a[i]) / (a[i + 1] - a[i]))
+    }
+    let n1 = Int(t.count1), n2 = Int(t.count2)
+    let (i, d1) = segment(pool + Int(t.axis1), n1, x(t.input1))
+    let (j, d2) = segment(pool + Int(t.axis2), n2, x(t.input2))
+    let i1 = n1 > 1 ? i + 1 : i, j1 = n2 > 1 ? j + 1 : j
+    return GridWeights(i00: i * n2 + j, i01: i * n2 + j1, i10: i1 * n2 + j, i11: i1 * n2 + j1,
+                       w00: (1 - d1) * (1 - d2), w01: (1 - d1) * d2, w10: d1 * (1 - d2), w11: d1 * d2)
+}
+
+/// The load axis's segment of an arc: fixed for a pin, so computed once per graph.
+struct LoadSegment {
+    /// 1 when the load is the table's first axis, 2 when the second, 0 when the cache does not apply.
+    var axis: Int32
+    var index: Int32
+    var fraction: Double
+}
+
+/// The segment of `load` on the load axis of a 2-D table (see `gridWeights`).
+func loadSegment(_ t: FlatTable, _ pool: UnsafePointer<Double>, load: Double) -> LoadSegment {
+    guard t.order == 2 else { return LoadSegment(axis: 0, index: 0, fraction: 0) }
+    let axis: Int32 = t.input1 == .load ? 1 : (t.input2 == .load ? 2 : 0)
+    guard axis != 0, (t.input1 == .inputSlew || t.input2 == .inputSlew) else { return LoadSegment(axis: 0, index: 0, fraction: 0) }
+    let start = axis == 1 ? t.axis1 : t.axis2, count = Int(axis == 1 ? t.count1 : t.count2)
+    guard count > 1 else { return LoadSegment(axis: 0, index: 0, fraction: 0) }
+    let a = pool + Int(start)
+    var i: Int
+    if load <= a[0] { i = 0 } else if load >= a[count - 1] { i = count - 2 } else {
+        i = 0
+        while load >= a[i + 1] { i += 1 }
+    }
+    return LoadSegment(axis: axis, index: Int32(i), fraction: (load - a[i]) / (a[i + 1] - a[i]))
+}
+
+/// `gridWeights` with the load's segment already known: only the slew axis is searched.
+@inline(__always)
+func gridWeights(_ t: FlatTable, _ pool: UnsafePointer<Double>, slew: Double, _ ls: LoadSegment) -> GridWeights {
+    let slewStart = ls.axis == 1 ? t.axis2 : t.axis1
+    let n = Int(ls.axis == 1 ? t.count2 : t.count1)
+    var i = 0, d = 0.0
+    if n > 1 {
+        let a = pool + Int(slewStart)
+        if slew <= a[0] { i = 0 } else if slew >= a[n - 1] { i = n - 2 } else {
+            var lower = -1, upper = n
+            while upper - lower > 1 {
+                let mid = (upper + lower) >> 1
+                if slew >= a[mid] { lower = mid } else { upper = mid }
+            }
+            i = lower
+        }
+        d = (slew - a[i]) / (a[i + 1] - a[i])
+    }
+    let i1 = n > 1 ? i + 1 : i
+    let j = Int(ls.index), j1 = j + 1, dl = ls.fraction
+    let n2 = Int(t.count2)
+    if ls.axis == 1 {
+        // Rows are loads, columns slews.
+        return GridWeights(i00: j * n2 + i, i01: j * n2 + i1, i10: j1 * n2 + i, i11: j1 * n2 + i1,
+                           w00: (1 - dl) * (1 - d), w01: (1 - dl) * d, w10: dl * (1 - d), w11: dl * d)
+    }
+    return GridWeights(i00: i * n2 + j, i01: i * n2 + j1, i10: i1 * n2 + j, i11: i1 * n2 + j1,
+                       w00: (1 - d) * (1 - dl), w01: (1 - d) * dl, w10: d * (1 - dl), w11: d * dl)
+}
+
+/// A 2-D table's value with precomputed weights.
+@inline(__always)
+func gridValue(_ t: FlatTable, _ pool: UnsafePointer<Double>, _ w: GridWeights) -> Double {
+    let v = pool + Int(t.values)
+    return w.w00 * v[w.i00] + w.w10 * v[w.i10] + w.w11 * v[w.i11] + w.w01 * v[w.i01]
+}
+
 /// Read-only copies of the flat arrays at stable addresses, for the hot loop (no bounds checks,
 /// no reference counting, no exclusivity checks). Owned by the `TimingGraph`.
 final class FlatBuffers: @unchecked Sendable {
@@ -258,7 +371,13 @@ final class FlatBuffers: @unchecked Sendable {
     let pinTie: UnsafeMutablePointer<UInt8>
     let loadCapacitance: UnsafeMutablePointer<Double>
     let isClockNetwork: UnsafeMutablePointer<Bool>
+    /// Per level-order position: first index in `arcLoad` of its cell's arcs.
+    let arcLoadStart: UnsafeMutablePointer<Int32>
+    /// Per instance arc: the load's segment on the arc's table grid.
+    let arcLoad: UnsafeMutablePointer<LoadSegment>
     let instanceCount: Int
+    /// The most pins any cell has.
+    let maxCellPins: Int
     private var allocations: [UnsafeMutableRawPointer] = []
 
     init(flat: FlatTiming, orderCell: [Int32], orderBase: [Int32], pinSource: [Int32], pinTie: [UInt8],
@@ -288,6 +407,27 @@ final class FlatBuffers: @unchecked Sendable {
         self.loadCapacitance = copy(loadCapacitance)
         self.isClockNetwork = copy(isClockNetwork)
         instanceCount = orderCell.count
+        var starts: [Int32] = []
+        var segments: [LoadSegment] = []
+        flat.pool.withUnsafeBufferPointer { pool in
+            for o in 0..<orderCell.count {
+                let cell = flat.cells[Int(orderCell[o])]
+                starts.append(Int32(segments.count))
+                for s in Int(cell.arcSetStart)..<Int(cell.arcSetEnd) {
+                    let set = flat.arcSets[s]
+                    let toPin = Int(orderBase[o]) + Int(set.toPin)
+                    for a in Int(set.arcStart)..<Int(set.arcEnd) {
+                        let arc = flat.arcs[a]
+                        let t = arc.slew >= 0 ? flat.tables[Int(arc.slew)] : (arc.delay >= 0 ? flat.tables[Int(arc.delay)] : nil)
+                        let load = loadCapacitance[toPin * 2 + Int(arc.to)]
+                        segments.append(t.map { loadSegment($0, pool.baseAddress!, load: load) } ?? LoadSegment(axis: 0, index: 0, fraction: 0))
+                    }
+                }
+            }
+        }
+        arcLoadStart = copy(starts)
+        arcLoad = copy(segments)
+        maxCellPins = flat.cells.map { Int($0.pinCount) }.max() ?? 1
         allocations = owned
     }
 

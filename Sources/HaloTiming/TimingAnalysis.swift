@@ -72,6 +72,13 @@ public final class TimingAnalysis {
     private let pinCount: Int
     /// Pins given a case constant by the last run (to clear them cheaply).
     private var casePins: [Int] = []
+    /// Level-order positions waiting to be re-timed by `update` (one bit each).
+    private let dirty: UnsafeMutablePointer<UInt64>
+    private let dirtyWords: Int
+    /// Scratch for an instance's old outputs (value, arrivals, slews) during `update`: 5 per output pin.
+    private let previous: UnsafeMutablePointer<Double>
+    /// True once `run` has timed the design (so `update` has a state to start from).
+    private var hasState = false
 
     public init(graph: TimingGraph) {
         self.graph = graph
@@ -87,6 +94,11 @@ public final class TimingAnalysis {
         slew.initialize(repeating: 0, count: max(2, n * 2))
         predecessor = .allocate(capacity: max(2, n * 2))
         predecessor.initialize(repeating: -1, count: max(2, n * 2))
+        let maxPins = graph.buffers.maxCellPins
+        previous = .allocate(capacity: max(5, maxPins * 5))
+        dirtyWords = (graph.instanceCount + 63) / 64 + 1
+        dirty = .allocate(capacity: dirtyWords)
+        dirty.initialize(repeating: 0, count: dirtyWords)
     }
 
     deinit {
@@ -95,6 +107,8 @@ public final class TimingAnalysis {
         arrival.deallocate()
         slew.deallocate()
         predecessor.deallocate()
+        dirty.deallocate()
+        previous.deallocate()
     }
 
     /// Times the design with these constants held (an empty list: no case analysis).
@@ -106,7 +120,88 @@ public final class TimingAnalysis {
             caseValue[c.pin] = c.value ? 1 : 0
             casePins.append(c.pin)
         }
+        hasState = true
         return propagate()
+    }
+
+    /// Changes some case constants and re-times only what they reach: the instances whose inputs
+    /// changed, and onward only where an output's value, arrival or slew changed. The result equals
+    /// `run` with the full set of constants. Sweeps call it with the one bit a Gray-code step flips.
+    @discardableResult
+    public func update(_ changes: [CaseConstant]) -> TimingResult {
+        guard hasState else { return run(constants: changes) }
+        let g = graph
+        for c in changes where c.pin >= 0 && c.pin < pinCount {
+            let v: UInt8 = c.value ? 1 : 0
+            if caseValue[c.pin] == v { continue }
+            if caseValue[c.pin] == LogicValue.unknown.rawValue { casePins.append(c.pin) }
+            caseValue[c.pin] = v
+            let inst = g.pinInstance[c.pin]
+            if inst >= 0 {
+                markDirty(g.orderPosition[inst])
+            } else {
+                let k = g.pinCellPin[c.pin]
+                if g.design.ports[k].direction == .input {
+                    setInputPort(c.pin)
+                    for f in g.portFanoutStart[k]..<g.portFanoutStart[k + 1] { markDirty(Int(g.portFanout[f])) }
+                }
+            }
+        }
+        let b = g.buffers
+        var w = 0
+        while w < dirtyWords {
+            while dirty[w] != 0 {
+                let bit = dirty[w].trailingZeroBitCount
+                dirty[w] &= ~(UInt64(1) << UInt64(bit))
+                let o = w * 64 + bit
+                guard o < b.instanceCount else { continue }
+                if retimeInstance(o) {
+                    for f in g.fanoutStart[o]..<g.fanoutStart[o + 1] { markDirty(Int(g.fanout[f])) }
+                }
+            }
+            w += 1
+        }
+        return findWorstEndpoint()
+    }
+
+    @inline(__always) private func markDirty(_ o: Int) {
+        dirty[o >> 6] |= UInt64(1) << UInt64(o & 63)
+    }
+
+    /// Resets and re-times one instance's outputs; true when any output's value, arrival or slew changed.
+    private func retimeInstance(_ o: Int) -> Bool {
+        let b = graph.buffers
+        let cell = b.cells[Int(b.orderCell[o])]
+        let base = Int(b.orderBase[o])
+        let pinStart = Int(cell.pinStart)
+        var n = 0
+        for k in 0..<Int(cell.pinCount) where b.pinIsOutput[pinStart + k] {
+            let p = base + k
+            previous[n] = Double(value[p])
+            n += 1
+            for rf in 0..<2 {
+                previous[n] = arrival[p * 2 + rf]
+                previous[n + 1] = slew[p * 2 + rf]
+                n += 2
+                arrival[p * 2 + rf] = -.infinity
+                slew[p * 2 + rf] = 0
+                predecessor[p * 2 + rf] = -1
+            }
+            value[p] = LogicValue.unknown.rawValue
+        }
+        processInstance(o)
+        var changed = false
+        var i = 0
+        for k in 0..<Int(cell.pinCount) where b.pinIsOutput[pinStart + k] {
+            let p = base + k
+            if previous[i] != Double(value[p]) { changed = true }
+            i += 1
+            for rf in 0..<2 {
+                if previous[i] != arrival[p * 2 + rf] || previous[i + 1] != slew[p * 2 + rf] { changed = true }
+                i += 2
+            }
+        }
+        return changed
     }
 
     /// The logic value of a pin after the last run.
@@ -147,126 +242,150 @@ public final class TimingAnalysis {
         let g = graph
         let b = g.buffers
         let unknown = LogicValue.unknown.rawValue
-        let value = self.value, caseValue = self.caseValue
-        let arrival = self.arrival, slew = self.slew, predecessor = self.predecessor
         arrival.update(repeating: -.infinity, count: pinCount * 2)
         slew.update(repeating: 0, count: pinCount * 2)
         predecessor.update(repeating: -1, count: pinCount * 2)
         value.update(repeating: unknown, count: pinCount)
-        let halfPeriod = g.conditions.clockPeriodNs / 2
-        let inputSlew = g.conditions.inputSlewNs
-
-        // Ports: input ports are sources (arrival 0, configured slew); constants from case or ties.
         for k in 0..<g.design.ports.count where g.design.ports[k].direction == .input {
-            let p = g.portPinBase + k
-            if caseValue[p] != unknown { value[p] = caseValue[p] }
-            else if b.pinTie[p] != unknown { value[p] = b.pinTie[p] }
-            if p == g.clockPin { continue }  // the ideal clock is applied at the register clock pins
-            if value[p] == unknown {
-                arrival[p * 2] = 0
-                arrival[p * 2 + 1] = 0
-            }
-            slew[p * 2] = inputSlew
-            slew[p * 2 + 1] = inputSlew
+            setInputPort(g.portPinBase + k)
         }
+        for o in 0..<b.instanceCount { processInstance(o) }
+        return findWorstEndpoint()
+    }
 
+    /// Value, arrival and slew of an input port from its case constant or tie.
+    @inline(__always) private func setInputPort(_ p: Int) {
+        let g = graph
+        let unknown = LogicValue.unknown.rawValue
+        value[p] = caseValue[p] != unknown ? caseValue[p] : g.buffers.pinTie[p]
+        arrival[p * 2] = -.infinity
+        arrival[p * 2 + 1] = -.infinity
+        if p == g.clockPin { return }  // the ideal clock is applied at the register clock pins
+        if value[p] == unknown {
+            arrival[p * 2] = 0
+            arrival[p * 2 + 1] = 0
+        }
+        slew[p * 2] = g.conditions.inputSlewNs
+        slew[p * 2 + 1] = g.conditions.inputSlewNs
+    }
+
+    /// Re-times the instance at level-order position `o` from its inputs: pin values, output values,
+    /// output slews and arrivals (its outputs must be reset by the caller).
+    @inline(__always) private func processInstance(_ o: Int) {
+        let g = graph
+        let b = g.buffers
+        let unknown = LogicValue.unknown.rawValue
+        let value = self.value, caseValue = self.caseValue
+        let arrival = self.arrival, slew = self.slew, predecessor = self.predecessor
+        let halfPeriod = g.conditions.clockPeriodNs / 2
         let cells = b.cells, pinIsOutput = b.pinIsOutput, pinFunction = b.pinFunction
         let arcSets = b.arcSets, arcs = b.arcs, siblings = b.siblings
         let tables = b.tables, pool = UnsafePointer(b.pool), pinSource = b.pinSource, pinTie = b.pinTie
         let loadCap = b.loadCapacitance, isClock = b.isClockNetwork
-
-        for o in 0..<b.instanceCount {
-            let cell = cells[Int(b.orderCell[o])]
-            let base = Int(b.orderBase[o])
-            let pinStart = Int(cell.pinStart)
-            let pinCountOfCell = Int(cell.pinCount)
-            var anyConstant = false
-            // Input values.
-            for k in 0..<pinCountOfCell where !pinIsOutput[pinStart + k] {
-                let p = base + k
-                var v = caseValue[p]
+        let arcLoadBase = Int(b.arcLoadStart[o]) - Int(b.cells[Int(b.orderCell[o])].arcStart)
+        let cell = cells[Int(b.orderCell[o])]
+        let base = Int(b.orderBase[o])
+        let pinStart = Int(cell.pinStart)
+        let pinCountOfCell = Int(cell.pinCount)
+        var anyConstant = false
+        // Input values.
+        for k in 0..<pinCountOfCell where !pinIsOutput[pinStart + k] {
+            let p = base + k
+            var v = caseValue[p]
+            if v == unknown {
+                v = pinTie[p]
                 if v == unknown {
-                    v = pinTie[p]
-                    if v == unknown {
-                        let src = Int(pinSource[p])
-                        if src != p { v = value[src] }
-                    }
+                    let src = Int(pinSource[p])
+                    if src != p { v = value[src] }
                 }
-                value[p] = v
-                if v != unknown { anyConstant = true }
             }
-            // Output values.
-            for k in 0..<pinCountOfCell where pinIsOutput[pinStart + k] {
-                let p = base + k
-                if caseValue[p] != unknown {
-                    value[p] = caseValue[p]
+            value[p] = v
+            if v != unknown { anyConstant = true }
+        }
+        // Output values.
+        for k in 0..<pinCountOfCell where pinIsOutput[pinStart + k] {
+            let p = base + k
+            if caseValue[p] != unknown {
+                value[p] = caseValue[p]
+            } else {
+                let f = pinFunction[pinStart + k]
+                if f >= 0 { value[p] = evaluate(Int(f), base: base) }
+            }
+            if value[p] != unknown { anyConstant = true }
+        }
+        // Arcs.
+        for s in Int(cell.arcSetStart)..<Int(cell.arcSetEnd) {
+            let set = arcSets[s]
+            let fromPin = base + Int(set.fromPin)
+            let toPin = base + Int(set.toPin)
+            if value[fromPin] != unknown { continue }
+            let source = caseValue[fromPin] == unknown ? Int(pinSource[fromPin]) : fromPin
+            let idealClock = set.isClockEdge && isClock[fromPin]
+            // Arrival-side enable: sense under constants, when conditions.
+            var sense = ArcSense.unknown
+            if anyConstant {
+                let f = pinFunction[pinStart + Int(set.toPin)]
+                if f >= 0 { sense = self.sense(Int(f), pin: Int(set.fromPin), base: base) }
+            }
+            var enabled = value[toPin] == unknown && sense != .none
+            if enabled {
+                if set.when >= 0 {
+                    if evaluate(Int(set.when), base: base) == LogicValue.zero.rawValue { enabled = false }
                 } else {
-                    let f = pinFunction[pinStart + k]
-                    if f >= 0 { value[p] = evaluate(Int(f), base: base) }
-                }
-                if value[p] != unknown { anyConstant = true }
-            }
-            // Arcs.
-            for s in Int(cell.arcSetStart)..<Int(cell.arcSetEnd) {
-                let set = arcSets[s]
-                let fromPin = base + Int(set.fromPin)
-                let toPin = base + Int(set.toPin)
-                if value[fromPin] != unknown { continue }
-                let source = caseValue[fromPin] == unknown ? Int(pinSource[fromPin]) : fromPin
-                let idealClock = set.isClockEdge && isClock[fromPin]
-                // Arrival-side enable: sense under constants, when conditions.
-                var sense = ArcSense.unknown
-                if anyConstant {
-                    let f = pinFunction[pinStart + Int(set.toPin)]
-                    if f >= 0 { sense = self.sense(Int(f), pin: Int(set.fromPin), base: base) }
-                }
-                var enabled = value[toPin] == unknown && sense != .none
-                if enabled {
-                    if set.when >= 0 {
-                        if evaluate(Int(set.when), base: base) == LogicValue.zero.rawValue { enabled = false }
-                    } else {
-                        for j in Int(set.siblingStart)..<Int(set.siblingEnd) {
-                            let w = arcSets[Int(siblings[j])].when
-                            if w >= 0 && evaluate(Int(w), base: base) == LogicValue.one.rawValue {
-                                enabled = false
-                                break
-                            }
+                    for j in Int(set.siblingStart)..<Int(set.siblingEnd) {
+                        let w = arcSets[Int(siblings[j])].when
+                        if w >= 0 && evaluate(Int(w), base: base) == LogicValue.one.rawValue {
+                            enabled = false
+                            break
                         }
                     }
                 }
-                for a in Int(set.arcStart)..<Int(set.arcEnd) {
-                    let arc = arcs[a]
-                    let fromIndex = Int(arc.from), toIndex = Int(arc.to)
-                    let inSlew = idealClock ? 0 : slew[source * 2 + fromIndex]
-                    let load = loadCap[toPin * 2 + toIndex]
-                    if arc.slew >= 0 {
-                        let sv = flatTableValue(tables[Int(arc.slew)], pool, slew: inSlew, load: load, relatedSlew: 0)
-                        if sv > slew[toPin * 2 + toIndex] { slew[toPin * 2 + toIndex] = sv }
-                    }
-                    guard enabled else { continue }
-                    switch sense {
-                    case .positiveUnate: if fromIndex != toIndex { continue }
-                    case .negativeUnate: if fromIndex == toIndex { continue }
-                    default: break
-                    }
-                    let fromArrival: Double
-                    if idealClock {
-                        fromArrival = fromIndex == 0 ? 0 : halfPeriod
+            }
+            for a in Int(set.arcStart)..<Int(set.arcEnd) {
+                let arc = arcs[a]
+                let fromIndex = Int(arc.from), toIndex = Int(arc.to)
+                let inSlew = idealClock ? 0 : slew[source * 2 + fromIndex]
+                let load = loadCap[toPin * 2 + toIndex]
+                // Slew and delay tables on one grid share the interpolation weights.
+                var delayValue = 0.0
+                var delayDone = false
+                if arc.slew >= 0 {
+                    let st = tables[Int(arc.slew)]
+                    let sv: Double
+                    if arc.delay >= 0, sameGrid(st, tables[Int(arc.delay)]) {
+                        let ls = b.arcLoad[arcLoadBase + a]
+                        let w = ls.axis != 0 ? gridWeights(st, pool, slew: inSlew, ls) : gridWeights(st, pool, slew: inSlew, load: load)
+                        sv = gridValue(st, pool, w)
+                        delayValue = gridValue(tables[Int(arc.delay)], pool, w)
+                        delayDone = true
                     } else {
-                        fromArrival = arrival[source * 2 + fromIndex]
-                        if fromArrival == -.infinity { continue }
+                        sv = flatTableValue(st, pool, slew: inSlew, load: load, relatedSlew: 0)
                     }
-                    let d = arc.delay >= 0 ? flatTableValue(tables[Int(arc.delay)], pool, slew: inSlew, load: load, relatedSlew: 0) : 0
-                    let t = fromArrival + d
-                    if t > arrival[toPin * 2 + toIndex] {
-                        arrival[toPin * 2 + toIndex] = t
-                        predecessor[toPin * 2 + toIndex] = Int32(fromPin * 2 + fromIndex)
-                    }
+                    if sv > slew[toPin * 2 + toIndex] { slew[toPin * 2 + toIndex] = sv }
+                }
+                guard enabled else { continue }
+                switch sense {
+                case .positiveUnate: if fromIndex != toIndex { continue }
+                case .negativeUnate: if fromIndex == toIndex { continue }
+                default: break
+                }
+                let fromArrival: Double
+                if idealClock {
+                    fromArrival = fromIndex == 0 ? 0 : halfPeriod
+                } else {
+                    fromArrival = arrival[source * 2 + fromIndex]
+                    if fromArrival == -.infinity { continue }
+                }
+                let d = delayDone ? delayValue
+                    : (arc.delay >= 0 ? flatTableValue(tables[Int(arc.delay)], pool, slew: inSlew, load: load, relatedSlew: 0) : 0)
+                let t = fromArrival + d
+                if t > arrival[toPin * 2 + toIndex] {
+                    arrival[toPin * 2 + toIndex] = t
+                    predecessor[toPin * 2 + toIndex] = Int32(fromPin * 2 + fromIndex)
                 }
             }
         }
-        return findWorstEndpoint()
-    }
+        }
 
     /// Care mask of a flat function's minterms consistent with the pins' constants (≤ 6 variables).
     @inline(__always) private func careMask(_ f: FlatFunction, base: Int) -> UInt64 {

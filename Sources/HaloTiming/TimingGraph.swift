@@ -65,6 +65,14 @@ public final class TimingGraph: @unchecked Sendable {
     let pinTie: [UInt8]
     /// The flat data at stable addresses for the hot loop.
     let buffers: FlatBuffers
+    /// Per instance: its position in `instanceOrder`.
+    let orderPosition: [Int]
+    /// Per level-order position: the positions of the instances its outputs feed (CSR; always later positions).
+    let fanoutStart: [Int]
+    let fanout: [Int32]
+    /// Per input port k: the positions of the instances it feeds (CSR).
+    let portFanoutStart: [Int]
+    let portFanout: [Int32]
 
     /// Number of pins (instance pins and ports).
     public var pinCount: Int { pinInstance.count }
@@ -322,6 +330,37 @@ public final class TimingGraph: @unchecked Sendable {
             for p in 0..<pinInstance.count where pinNet[p] >= 0 && netOnClock[pinNet[p]] { onClock[p] = true }
         }
         self.isClockNetwork = onClock
+        var position = [Int](repeating: 0, count: instCount)
+        for (o, i) in order.enumerated() { position[i] = o }
+        self.orderPosition = position
+        func loadPositions(ofNet n: Int) -> [Int32] {
+            guard n >= 0 else { return [] }
+            return (loadCount[n]..<loadCount[n + 1]).compactMap { li -> Int32? in
+                let inst = pinInstance[netLoads[li]]
+                return inst >= 0 ? Int32(position[inst]) : nil
+            }
+        }
+        var fanoutStart = [0]
+        var fanout: [Int32] = []
+        for i in order {
+            let model = cellModels[instanceCell[i]]
+            var targets = Set<Int32>()
+            for k in 0..<model.pinNames.count where model.pinDirections[k] != .input {
+                for t in loadPositions(ofNet: pinNet[instancePinBase[i] + k]) { targets.insert(t) }
+            }
+            fanout.append(contentsOf: targets.sorted())
+            fanoutStart.append(fanout.count)
+        }
+        self.fanoutStart = fanoutStart
+        self.fanout = fanout
+        var portFanoutStart = [0]
+        var portFanout: [Int32] = []
+        for port in design.ports {
+            if port.direction == .input { portFanout.append(contentsOf: Set(loadPositions(ofNet: port.net)).sorted()) }
+            portFanoutStart.append(portFanout.count)
+        }
+        self.portFanoutStart = portFanoutStart
+        self.portFanout = portFanout
         self.buffers = FlatBuffers(flat: flat, orderCell: orderCell, orderBase: orderBase, pinSource: pinSource,
                                    pinTie: pinTie, loadCapacitance: loadCap, isClockNetwork: onClock)
     }
