@@ -25,6 +25,11 @@ let package = Package(
         .testTarget(name: "HaloNetlistTests", dependencies: ["HaloCore", "HaloNetlist"]),
         .testTarget(name: "HaloTimingTests", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "HaloQuantizationTests", dependencies: ["HaloCore", "HaloQuantization"]),
+        .testTarget(name: "HaloGeneratorsTests", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming",
+                                                               "HaloCharacterization", "HaloGenerators"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "HaloPlotTests", dependencies: ["HaloCore", "HaloPlot"]),
         .testTarget(name: "HaloCLITests", dependencies: ["HaloCore", "halo"]),
     ]
 )

@@ -3,7 +3,7 @@
 # same machine in the same run. Writes Benchmarks/results/latest.md and latest.csv and prints both.
 # See Benchmarks/README.md for what each number means.
 #
-#   Benchmarks/sweep-vs-opensta.sh                 # full run (mac16: all 65,536 codes in Halo, ~7 min on 2 cores)
+#   Benchmarks/sweep-vs-opensta.sh                 # full run (mac16: all 65,536 codes in Halo; ~6 min on 2 busy cores)
 #   QUICK=1 Benchmarks/sweep-vs-opensta.sh         # Halo single-thread on mac16 sweeps 4096 codes and extrapolates
 #
 # Environment (all optional):
@@ -18,10 +18,13 @@
 #   REPEAT=3             runs per measurement at least, best wall time kept (a run over 10 s is not repeated)
 #   MIN_SECONDS=2, MAX_RUNS=50   short commands are rerun until their runs add up to MIN_SECONDS (at most MAX_RUNS)
 #   THREADS=$(nproc)     thread count of the "all threads" Halo runs
-#   OPENSTA_UPSTREAM=/path/to/sta   also time an upstream OpenSTA build; the faster OpenSTA is the peer
+#   OPENSTA_UPSTREAM=/path/to/sta   also time an upstream OpenSTA build; on each design the faster OpenSTA
+#                        (per code, wall time) is the peer Halo is compared with
 #   STA=sta              the Debian (or any) OpenSTA command
 #   HALO=/path/to/halo   use this binary instead of building one
 #   SCRATCH=/tmp/halo-bench-build   swift build scratch path (the binary is SCRATCH/release/halo)
+#   SNAPSHOT=1           build the committed HEAD (git archive into /tmp/halo-bench-src, scratch SCRATCH-head)
+#                        instead of the working tree, e.g. while others are editing Sources/
 #   RESULTS=<repo>/Benchmarks/results   where latest.md / latest.csv go
 set -euo pipefail
 export LC_ALL=C
@@ -43,6 +46,7 @@ THREADS="${THREADS:-$(nproc)}"
 STA="${STA:-sta}"
 OPENSTA_UPSTREAM="${OPENSTA_UPSTREAM:-}"
 SCRATCH="${SCRATCH:-/tmp/halo-bench-build}"
+SNAPSHOT="${SNAPSHOT:-0}"
 RESULTS="${RESULTS:-$bench_dir/results}"
 MIN_SECONDS="${MIN_SECONDS:-2}"
 MAX_RUNS="${MAX_RUNS:-50}"
@@ -56,7 +60,7 @@ lib018=/usr/share/qflow/tech/osu018/osu018_stdcells.lib
 
 log() { printf '[bench %4ds] %s\n' "$((SECONDS - start_s))" "$*" >&2; }
 die() { printf 'sweep-vs-opensta: error: %s\n' "$*" >&2; exit 1; }
-calc() { awk "BEGIN { printf \"%s\", $1 }" </dev/null; }   # calc 'EXPR' -> number (awk arithmetic)
+calc() { awk "BEGIN { printf \"%.9g\", ($1) }" </dev/null; }   # calc 'EXPR' -> number (awk arithmetic)
 fmt() { awk -v x="$2" "BEGIN { if (x == \"\") print \"–\"; else printf \"$1\", x }" </dev/null; }
 
 # ---------------------------------------------------------------------------------------- tools
@@ -75,10 +79,25 @@ command -v "$STA" >/dev/null || die "OpenSTA command '$STA' not found"
 [ -f "$sweep_tcl" ] || die "missing $sweep_tcl"
 
 HALO_GIVEN=${HALO:-}
+# the commit (and whether Sources/ had uncommitted edits) at build time
+commit_full=$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown); commit=${commit_full:0:7}
+dirty=""; [ -n "$(git -C "$repo" status --porcelain -- Sources Package.swift 2>/dev/null)" ] && dirty=" (+ uncommitted changes in Sources/)"
 if [ -z "${HALO:-}" ]; then
   command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
-  log "building halo (release) into $SCRATCH"
-  (cd "$repo" && swift build -c release --product halo --scratch-path "$SCRATCH" >&2) || die "swift build failed"
+  src="$repo"
+  if [ "$SNAPSHOT" = 1 ]; then   # build the committed HEAD, untouched by edits in the working tree
+    src=/tmp/halo-bench-src; SCRATCH="$SCRATCH-head"
+    rm -rf "$src"; mkdir -p "$src"
+    git -C "$repo" archive "$commit_full" | tar -x -C "$src"
+    dirty=""
+  fi
+  log "building halo (release) from $src into $SCRATCH"
+  # retried: a source file edited while the build runs fails it ("was modified during the build")
+  for attempt in 1 2 3; do
+    (cd "$src" && swift build -c release --product halo --scratch-path "$SCRATCH" >&2) && break
+    [ "$attempt" = 3 ] && die "swift build failed"
+    log "build failed, retrying in 10 s"; sleep 10
+  done
   HALO="$SCRATCH/release/halo"
 fi
 [ -x "$HALO" ] || die "no halo binary at $HALO"
@@ -97,24 +116,26 @@ trap 'rm -rf "$WORK"' EXIT
 # ---------------------------------------------------------------------------------------- timing
 # timed CMD...: runs CMD (stdin /dev/null, output to $WORK/cmd.log) REPEAT times, and more (up to
 # MAX_RUNS) until the runs add up to MIN_SECONDS, so that a command of a few ms is timed often enough;
-# a run longer than LONG_RUN_S is not repeated. Sets T_WALL (best wall seconds), T_RUNS and
-# T_RSS_KB (largest peak resident set, kB, from /usr/bin/time).
+# a run longer than LONG_RUN_S is not repeated. Sets T_WALL (best wall seconds), T_CPU (mean user +
+# system CPU seconds, from /usr/bin/time, 10 ms resolution per run), T_RUNS and T_RSS_KB (largest
+# peak resident set, kB). CPU time is much less sensitive than wall time to other load on the machine.
 timed() {
-  local i s e w r total=0
+  local i s e w r u sy total=0 cpu=0
   T_WALL=""; T_RSS_KB=0
   for ((i = 1; i <= MAX_RUNS; i++)); do
     [ "$i" -gt "$REPEAT" ] && [ "$(calc "$total >= $MIN_SECONDS")" = 1 ] && break
     s=$EPOCHREALTIME
-    if ! /usr/bin/time -f '%M' -o "$WORK/time.out" "$@" >"$WORK/cmd.log" 2>&1; then
+    if ! /usr/bin/time -f '%M %U %S' -o "$WORK/time.out" "$@" >"$WORK/cmd.log" 2>&1; then
       cat "$WORK/cmd.log" >&2; die "command failed: $*"
     fi
     e=$EPOCHREALTIME
-    w=$(calc "$e - $s"); r=$(tail -n 1 "$WORK/time.out")
+    w=$(calc "$e - $s"); read -r r u sy < <(tail -n 1 "$WORK/time.out")
     if [ -z "$T_WALL" ] || [ "$(calc "$w < $T_WALL")" = 1 ]; then T_WALL=$w; fi
     if [ "$r" -gt "$T_RSS_KB" ]; then T_RSS_KB=$r; fi
-    total=$(calc "$total + $w"); T_RUNS=$i
+    total=$(calc "$total + $w"); cpu=$(calc "$cpu + $u + $sy"); T_RUNS=$i
     [ "$(calc "$w > $LONG_RUN_S")" = 1 ] && break
   done
+  T_CPU=$(calc "$cpu / $T_RUNS")
   return 0
 }
 
@@ -134,11 +155,11 @@ sta_run() {  # sta_run TOOL NETLIST LIB TOP BUS WIDTH CLOCK FIRST LAST OUT
 }
 
 # Results, keyed "tool|design|threads": the CSV row fields, and the (concatenated) table of each measurement.
-declare -A R_CODES R_RANGES R_WALL R_BASE R_PER R_CPS R_ALL R_ALLS R_EXTRA R_RSS R_TABLE
+declare -A R_CPU R_BCPU R_PCPU R_CODES R_RANGES R_WALL R_BASE R_PER R_CPS R_ALL R_ALLS R_EXTRA R_RSS R_TABLE
 declare -A D_LIB D_LIBNAME D_CELLS D_WIDTH D_NETLIST D_TOP D_BUS D_CLOCK
 designs=()
 csv="$WORK/latest.csv"
-echo "kind,design,library,cells,width,tool,threads,codes_timed,code_ranges,wall_s,base_s,per_code_ms,codes_per_s,all_codes,all_codes_s,extrapolated,peak_rss_mib,max_abs_diff_ps,worst_code" >"$csv"
+echo "kind,design,library,cells,width,tool,threads,codes_timed,code_ranges,wall_s,base_s,per_code_ms,codes_per_s,all_codes,all_codes_s,extrapolated,peak_rss_mib,cpu_s,base_cpu_s,per_code_cpu_ms,max_abs_diff_ps,worst_code" >"$csv"
 
 # windows WIDTH COUNT PARTS: code ranges "A-B" covering COUNT codes of a 2^WIDTH-code bus, as PARTS
 # equal windows spread evenly over the code space (all codes as one range when COUNT >= 2^WIDTH).
@@ -151,23 +172,27 @@ windows() {
   for ((i = 0; i < parts; i++)); do printf '%s ' "$((i * (all / parts)))-$((i * (all / parts) + len - 1))"; done; echo
 }
 
-# record TOOL DESIGN THREADS RANGES WALL BASE RSS_KB TABLE: derive per-code figures, append a CSV row.
+# record TOOL DESIGN THREADS RANGES WALL BASE RSS_KB TABLE CPU BASE_CPU: derive per-code figures, append a CSV row.
 # WALL is the sum over the ranges of the best wall time of each command; BASE the best wall time of the
 # same command on code 0 alone (load, link, `none`, code 0). per code = (WALL - k BASE) / (N - k) for
-# N codes in k ranges: the marginal cost of a code, with load excluded.
+# N codes in k ranges: the marginal cost of a code, with load excluded. The same with CPU seconds.
 record() {
-  local tool=$1 d=$2 th=$3 ranges=$4 wall=$5 base=$6 rss=$7 table=$8 k="$1|$2|$3"
-  local all=$((1 << D_WIDTH[$d])) per cps alls extra n=0 parts=0 r
+  local tool=$1 d=$2 th=$3 ranges=$4 wall=$5 base=$6 rss=$7 table=$8 cpu=$9 bcpu=${10} k="$1|$2|$3"
+  local all=$((1 << D_WIDTH[$d])) per cps alls extra n=0 parts=0 r pcpu
   for r in $ranges; do n=$((n + ${r#*-} - ${r%-*} + 1)); parts=$((parts + 1)); done
   if [ "$n" -gt "$parts" ]; then per=$(calc "($wall - $parts * $base) / ($n - $parts) * 1000"); else per=$(calc "$wall / $n * 1000"); fi
   [ "$(calc "$per <= 0")" = 1 ] && per=$(calc "$wall / $n * 1000")   # timer noise on a tiny design
+  if [ "$n" -gt "$parts" ]; then pcpu=$(calc "($cpu - $parts * $bcpu) / ($n - $parts) * 1000"); else pcpu=$(calc "$cpu / $n * 1000"); fi
+  [ "$(calc "$pcpu <= 0")" = 1 ] && pcpu=$(calc "$cpu / $n * 1000")
   cps=$(calc "1000 / $per")
   if [ "$n" -eq "$all" ]; then alls=$wall; extra=no; else alls=$(calc "$base + $per / 1000 * ($all - 1)"); extra=yes; fi
   R_CODES[$k]=$n; R_RANGES[$k]=$(echo $ranges); R_WALL[$k]=$wall; R_BASE[$k]=$base; R_PER[$k]=$per; R_CPS[$k]=$cps
   R_ALL[$k]=$all; R_ALLS[$k]=$alls; R_EXTRA[$k]=$extra; R_RSS[$k]=$(calc "$rss / 1024"); R_TABLE[$k]=$table
-  printf 'timing,%s,%s,%s,%s,%s,%s,%s,%s,%.4f,%.4f,%.5f,%.1f,%s,%.3f,%s,%.1f,,\n' "$d" "${D_LIBNAME[$d]}" "${D_CELLS[$d]}" \
-    "${D_WIDTH[$d]}" "$tool" "$th" "$n" "${R_RANGES[$k]}" "$wall" "$base" "$per" "$cps" "$all" "$alls" "$extra" "${R_RSS[$k]}" >>"$csv"
-  log "  $tool $d threads $th: per code $(fmt %.4f "$per") ms, base $(fmt %.3f "$base") s, whole $(fmt %.3f "$wall") s"
+  R_CPU[$k]=$cpu; R_BCPU[$k]=$bcpu; R_PCPU[$k]=$pcpu
+  printf 'timing,%s,%s,%s,%s,%s,%s,%s,%s,%.4f,%.4f,%.5f,%.1f,%s,%.3f,%s,%.1f,%.4f,%.4f,%.5f,,\n' "$d" "${D_LIBNAME[$d]}" "${D_CELLS[$d]}" \
+    "${D_WIDTH[$d]}" "$tool" "$th" "$n" "${R_RANGES[$k]}" "$wall" "$base" "$per" "$cps" "$all" "$alls" "$extra" "${R_RSS[$k]}" \
+    "$cpu" "$bcpu" "$pcpu" >>"$csv"
+  log "  $tool $d threads $th: per code $(fmt %.4f "$per") ms (CPU $(fmt %.4f "$pcpu") ms), base $(fmt %.3f "$base") s, whole $(fmt %.3f "$wall") s"
 }
 
 # concatenate window tables: one header, one `none` row, then the codes of each
@@ -176,29 +201,29 @@ append_table() {  # append_table PART OUT
 }
 
 measure_halo() {  # measure_halo DESIGN THREADS RANGES
-  local d=$1 th=$2 ranges=$3 out="$WORK/halo-$1-t$2.csv" wall=0 rss=0 r
+  local d=$1 th=$2 ranges=$3 out="$WORK/halo-$1-t$2.csv" wall=0 rss=0 cpu=0 r
   log "halo $d --threads $th, codes $ranges"
   : >"$out"
   for r in $ranges; do
     halo_run "${D_NETLIST[$d]}" "${D_LIB[$d]}" "${D_BUS[$d]}" "${r%-*}" "${r#*-}" "$th" "$WORK/part.csv"
-    wall=$(calc "$wall + $T_WALL"); [ "$T_RSS_KB" -gt "$rss" ] && rss=$T_RSS_KB
+    wall=$(calc "$wall + $T_WALL"); cpu=$(calc "$cpu + $T_CPU"); [ "$T_RSS_KB" -gt "$rss" ] && rss=$T_RSS_KB
     append_table "$WORK/part.csv" "$out"
   done
   halo_run "${D_NETLIST[$d]}" "${D_LIB[$d]}" "${D_BUS[$d]}" 0 0 "$th" "$WORK/base.csv"
-  record halo "$d" "$th" "$ranges" "$wall" "$T_WALL" "$rss" "$out"
+  record halo "$d" "$th" "$ranges" "$wall" "$T_WALL" "$rss" "$out" "$cpu" "$T_CPU"
 }
 measure_sta() {  # measure_sta TOOL DESIGN RANGES
-  local tool=$1 d=$2 ranges=$3 out="$WORK/$1-$2.csv" wall=0 rss=0 r
+  local tool=$1 d=$2 ranges=$3 out="$WORK/$1-$2.csv" wall=0 rss=0 cpu=0 r
   local args=("${D_NETLIST[$d]}" "${D_LIB[$d]}" "${D_TOP[$d]}" "${D_BUS[$d]}" "${D_WIDTH[$d]}" "${D_CLOCK[$d]}")
   log "$tool $d, codes $ranges"
   : >"$out"
   for r in $ranges; do
     sta_run "$tool" "${args[@]}" "${r%-*}" "${r#*-}" "$WORK/part.csv"
-    wall=$(calc "$wall + $T_WALL"); [ "$T_RSS_KB" -gt "$rss" ] && rss=$T_RSS_KB
+    wall=$(calc "$wall + $T_WALL"); cpu=$(calc "$cpu + $T_CPU"); [ "$T_RSS_KB" -gt "$rss" ] && rss=$T_RSS_KB
     append_table "$WORK/part.csv" "$out"
   done
   sta_run "$tool" "${args[@]}" 0 0 "$WORK/base.csv"
-  record "$tool" "$d" 1 "$ranges" "$wall" "$T_WALL" "$rss" "$out"
+  record "$tool" "$d" 1 "$ranges" "$wall" "$T_WALL" "$rss" "$out" "$cpu" "$T_CPU"
 }
 
 # max |a - b| in ps over the codes (and `none`) present in both tables: prints "PS CODES WORST_CODE"
@@ -266,9 +291,6 @@ all8=$(windows "${D_WIDTH[$M8]}" $((1 << D_WIDTH[$M8])) 1)
 measure_halo "$M8" 1 "$all8"
 [ "$THREADS" = 1 ] || measure_halo "$M8" "$THREADS" "$all8"
 for t in "${sta_names[@]}"; do measure_sta "$t" "$M8" "$all8"; done
-peer=${sta_names[0]}
-for t in "${sta_names[@]}"; do [ "$(calc "${R_PER[$t|$M8|1]} < ${R_PER[$peer|$M8|1]}")" = 1 ] && peer=$t; done
-log "peer: $peer (faster OpenSTA per code on mac8)"
 
 # (b) mac16, 65,536 codes
 w16=${D_WIDTH[$M16]}; n16=$((1 << w16))
@@ -285,6 +307,13 @@ for d in "${designs[@]}"; do
   measure_halo "$d" 1 "$hr"
   [ "$THREADS" = 1 ] || measure_halo "$d" "$THREADS" "$hr"
   for t in "${sta_names[@]}"; do measure_sta "$t" "$d" "$(windows "$w" "$STA_CODES" "$SAMPLE_WINDOWS")"; done
+done
+
+# the peer on each design: the faster OpenSTA per code (wall)
+declare -A PEER
+for d in "${designs[@]}"; do
+  PEER[$d]=${sta_names[0]}
+  for t in "${sta_names[@]}"; do [ "$(calc "${R_PER[$t|$d|1]} < ${R_PER[${PEER[$d]}|$d|1]}")" = 1 ] && PEER[$d]=$t; done
 done
 
 # (c) agreement, on every design: Halo (--threads 1 table) vs each OpenSTA, vs the upstream fixture table,
@@ -308,7 +337,7 @@ for d in "${designs[@]}"; do
     esac
     read -r ps n w < <(max_diff "$f" "$h1")
     A_PS[$d|$o]=$ps; A_N[$d|$o]=$n; A_W[$d|$o]=$w
-    printf 'agreement,%s,%s,%s,%s,halo vs %s,,%s,,,,,,,,,,%s,%s\n' "$d" "${D_LIBNAME[$d]}" "${D_CELLS[$d]}" "${D_WIDTH[$d]}" \
+    printf 'agreement,%s,%s,%s,%s,halo vs %s,,%s,,,,,,,,,,,,,%s,%s\n' "$d" "${D_LIBNAME[$d]}" "${D_CELLS[$d]}" "${D_WIDTH[$d]}" \
       "$label" "$n" "$ps" "$w" >>"$csv"
   done
 done
@@ -316,8 +345,6 @@ done
 # ---------------------------------------------------------------------------------------- report
 elapsed=$((SECONDS - start_s))
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
-commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=""; [ -n "$(git -C "$repo" status --porcelain -- Sources Package.swift 2>/dev/null)" ] && dirty=" (+ uncommitted changes in Sources/)"
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576; exit }' /proc/meminfo)
 sta_ver="$("${sta_cmd[opensta-debian]}" -version 2>/dev/null | head -n 1)"
@@ -336,21 +363,22 @@ timing_rows() {  # timing_rows DESIGN: one Markdown row per tool/threads measure
   for k in "${keys[@]}"; do
     [ -n "${R_WALL[$k]:-}" ] || continue
     IFS='|' read -r tool _ th <<<"$k"
-    if [ "$tool" = halo ]; then label="Halo, --threads $th"; else label="$tool (1 thread)"; [ "$tool" = "$peer" ] && label="$label, **peer**"; fi
+    if [ "$tool" = halo ]; then label="Halo, --threads $th"; else label="$tool (1 thread)"; [ "$tool" = "${PEER[$d]}" ] && label="$label, **peer**"; fi
     codes=${R_CODES[$k]}; [ "${R_EXTRA[$k]}" = yes ] && codes="$codes: $(sed 's/-/–/g; s/ /, /g' <<<"${R_RANGES[$k]}")"
-    printf '| %s | %s | %s | %s | %s | %s | %s%s | %s |\n' "$label" "$codes" "$(fmt %.3f "${R_WALL[$k]}")" \
-      "$(fmt %.3f "${R_BASE[$k]}")" "$(fmt %.4f "${R_PER[$k]}")" "$(fmt %.0f "${R_CPS[$k]}")" \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s%s | %s |\n' "$label" "$codes" "$(fmt %.3f "${R_WALL[$k]}")" \
+      "$(fmt %.3f "${R_BASE[$k]}")" "$(fmt %.4f "${R_PER[$k]}")" "$(fmt %.0f "${R_CPS[$k]}")" "$(fmt %.4f "${R_PCPU[$k]}")" \
       "$(fmt %.3f "${R_ALLS[$k]}")" "$([ "${R_EXTRA[$k]}" = yes ] && echo " (extrapolated)")" "$(fmt %.1f "${R_RSS[$k]}")"
   done
 }
-timing_head='| Run | Codes timed | Whole command (s) | Base: load + `none` + code 0 (s) | Per code (ms) | Codes/s | All codes (s) | Peak RSS (MiB) |
-|---|---|---|---|---|---|---|---|'
+timing_head='| Run | Codes timed | Whole command (s) | Base: load + `none` + code 0 (s) | Per code (ms) | Codes/s | Per code, CPU time (ms) | All codes (s) | Peak RSS (MiB) |
+|---|---|---|---|---|---|---|---|---|'
 
 speedups() {  # speedups DESIGN
-  local d=$1 s="$peer|$1|1"
-  printf -- '- Halo --threads 1 vs %s: **%s×** the codes/s (per code %s ms vs %s ms); whole sweep of all %s codes %s×.\n' \
+  local d=$1 peer=${PEER[$1]} s="${PEER[$1]}|$1|1"
+  printf -- '- Halo --threads 1 vs %s: **%s×** the codes/s (per code %s ms vs %s ms); whole sweep of all %s codes %s×; per code on CPU time %s×.\n' \
     "$peer" "$(fmt %.1f "$(ratio "${R_CPS[halo|$d|1]}" "${R_CPS[$s]}")")" "$(fmt %.4f "${R_PER[halo|$d|1]}")" "$(fmt %.4f "${R_PER[$s]}")" \
-    "${R_ALL[$s]}" "$(fmt %.1f "$(ratio "${R_ALLS[$s]}" "${R_ALLS[halo|$d|1]}")")"
+    "${R_ALL[$s]}" "$(fmt %.1f "$(ratio "${R_ALLS[$s]}" "${R_ALLS[halo|$d|1]}")")" \
+    "$(fmt %.1f "$(ratio "${R_PCPU[$s]}" "${R_PCPU[halo|$d|1]}")")"
   [ "$THREADS" = 1 ] && return 0
   printf -- '- Halo --threads %s vs %s: **%s×** the codes/s; whole sweep %s×. Halo --threads %s vs --threads 1: %s×.\n' \
     "$THREADS" "$peer" "$(fmt %.1f "$(ratio "${R_CPS[halo|$d|$THREADS]}" "${R_CPS[$s]}")")" \
@@ -369,13 +397,19 @@ report="$WORK/latest.md"
   echo "| Date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
   echo "| Machine | $cpu, \`nproc\` = $(nproc), $mem RAM |"
   if [ -n "${HALO_GIVEN:-}" ]; then echo "| Halo | binary \`$HALO\` (HALO=, not built here); repository at commit \`$commit\`$dirty |"
-  else echo "| Halo | commit \`$commit\`$dirty, release build (\`swift build -c release\`), $swift_ver |"; fi
+  else echo "| Halo | commit \`$commit\`$dirty, release build (\`swift build -c release\`$([ "$SNAPSHOT" = 1 ] && echo " of the committed HEAD, SNAPSHOT=1")), $swift_ver |"; fi
   echo "| OpenSTA | \`${sta_cmd[opensta-debian]}\` $sta_ver$([ -n "$up_ver" ] && echo "; upstream \`$OPENSTA_UPSTREAM\` $up_ver") |"
-  echo "| Peer | $peer (the faster OpenSTA per code on mac8) |"
+  echo "| Peer | on each design, the faster OpenSTA per code (wall time)$([ "${#sta_names[@]}" = 1 ] && echo ": ${sta_names[0]}, the only one run") |"
   echo "| Settings | QUICK=$QUICK, SAMPLE=$SAMPLE, THREADS=$THREADS; each figure is the best wall time of at least REPEAT=$REPEAT runs, more until they add up to MIN_SECONDS=$MIN_SECONDS s (at most MAX_RUNS=$MAX_RUNS); a run over ${LONG_RUN_S} s runs once |"
   echo "| Load average (1, 5, 15 min) | $load_start at start, $load_end at end (other processes on the machine skew the timings, the all-thread runs most) |"
   echo "| Benchmark duration | $((elapsed / 60)) min $((elapsed % 60)) s (including the build) |"
   echo
+  busy=$(awk -v a="${load_start%% *}" -v b="${load_end%% *}" -v n="$(nproc)" 'BEGIN { print ((a > n / 2 || b > n / 2) ? 1 : 0) }')
+  if [ "$busy" = 1 ]; then
+    echo "**Warning: the machine was busy** (1-minute load average above nproc/2). Wall times are inflated, OpenSTA's long"
+    echo "runs more than Halo's short repeated ones; the CPU-time columns are the more reliable comparison."
+    echo
+  fi
   echo "## (a) mac8 × osu018 (${D_CELLS[$M8]} cells), all 256 weight codes"
   echo
   echo "$timing_head"
@@ -393,12 +427,12 @@ report="$WORK/latest.md"
   echo
   echo "## (c) Agreement: largest |Halo − other| over the codes both computed (plus \`none\`)"
   echo
-  printf '| Design | Codes compared with %s (incl. `none`) |' "$peer"
+  printf '| Design | Codes compared with %s (incl. `none`) |' "${sta_names[0]}"
   for t in "${sta_names[@]}"; do printf ' vs %s (ps) |' "$t"; done
   echo ' vs upstream fixture table (ps, codes) | Halo --threads 1 vs '"$THREADS"' (ps) |'
   printf '|---|---|'; for t in "${sta_names[@]}"; do printf -- '---|'; done; echo '---|---|'
   for d in "${designs[@]}"; do
-    printf '| %s | %s |' "$d" "${A_N[$d|$peer]}"
+    printf '| %s | %s |' "$d" "${A_N[$d|${sta_names[0]}]}"
     for t in "${sta_names[@]}"; do printf ' %s (code %s) |' "${A_PS[$d|$t]}" "${A_W[$d|$t]}"; done
     if [ -n "${A_PS[$d|fixture]:-}" ]; then printf ' %s (%s codes) |' "${A_PS[$d|fixture]}" "${A_N[$d|fixture]}"; else printf ' – |'; fi
     if [ "$THREADS" = 1 ]; then echo ' – |'; else printf ' %s |\n' "${A_PS[$d|threads]}"; fi
@@ -410,13 +444,15 @@ report="$WORK/latest.md"
   echo
   echo "## (d) Scaling: per-code time vs cell count"
   echo
-  printf '| Design | Cells | Bus bits | Halo codes | Halo ms/code, 1 thread | Halo ms/code, %s threads | Halo ns per cell per code (1 thread) | %s codes | %s ms/code | Speed-up (1 thread) |\n' "$THREADS" "$peer" "$peer"
-  echo '|---|---|---|---|---|---|---|---|---|---|'
+  printf '| Design | Cells | Bus bits | Halo codes | Halo ms/code, 1 thread | Halo ms/code, %s threads | Halo ns per cell per code (1 thread) | Peer | Peer codes | Peer ms/code | Speed-up (1 thread, wall) | Speed-up (1 thread, CPU time) |\n' "$THREADS"
+  echo '|---|---|---|---|---|---|---|---|---|---|---|---|'
   for d in $(for d in "${designs[@]}"; do echo "${D_CELLS[$d]} $d"; done | sort -n -k1,1 -k2,2 | cut -d' ' -f2); do
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s× |\n' "$d" "${D_CELLS[$d]}" "${D_WIDTH[$d]}" "${R_CODES[halo|$d|1]}" \
+    peer=${PEER[$d]}
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s× | %s× |\n' "$d" "${D_CELLS[$d]}" "${D_WIDTH[$d]}" "${R_CODES[halo|$d|1]}" \
       "$(fmt %.4f "${R_PER[halo|$d|1]}")" "$(fmt %.4f "${R_PER[halo|$d|$THREADS]}")" \
-      "$(fmt %.2f "$(calc "${R_PER[halo|$d|1]} * 1000000 / ${D_CELLS[$d]}")")" "${R_CODES[$peer|$d|1]}" \
-      "$(fmt %.4f "${R_PER[$peer|$d|1]}")" "$(fmt %.1f "$(ratio "${R_PER[$peer|$d|1]}" "${R_PER[halo|$d|1]}")")"
+      "$(fmt %.0f "$(calc "${R_PER[halo|$d|1]} * 1000000 / ${D_CELLS[$d]}")")" "$peer" "${R_CODES[$peer|$d|1]}" \
+      "$(fmt %.4f "${R_PER[$peer|$d|1]}")" "$(fmt %.1f "$(ratio "${R_PER[$peer|$d|1]}" "${R_PER[halo|$d|1]}")")" \
+      "$(fmt %.1f "$(ratio "${R_PCPU[$peer|$d|1]}" "${R_PCPU[halo|$d|1]}")")"
   done
   echo
   echo "Designs named \`@osu035\`/\`@osu05\` are the reference netlists (same cells as osu018) timed with that library."

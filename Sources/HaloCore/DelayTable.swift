@@ -11,6 +11,11 @@ import Foundation
 /// `code` is the unsigned integer of the bus bits (bit 0 = LSB); the row `none` is the delay with no
 /// case analysis. An empty `delay_ns` means no path exists under that code (every endpoint constant).
 /// Readers accept any extra columns after `delay_ns`.
+///
+/// With energy (`halo characterize --energy`) two more columns follow, by name:
+/// `code,delay_ns,startpoint,endpoint,energy_fj,toggles` — switching plus internal energy per operation
+/// in fJ and net transitions per operation (see `Stimulus` for how they were measured). They are written
+/// only when some row has them, and read back whenever the header names them.
 public struct DelayTable: Sendable, Equatable {
     /// One row: a code and its worst path.
     public struct Entry: Sendable, Equatable {
@@ -19,12 +24,58 @@ public struct DelayTable: Sendable, Equatable {
         public var delayNs: Double?
         public var startpoint: String
         public var endpoint: String
+        /// Energy per operation in fJ (switching ½·C·V² plus internal), nil when not measured.
+        public var energyFJ: Double?
+        /// Net transitions per operation, nil when not measured.
+        public var toggles: Double?
 
-        public init(code: Int, delayNs: Double?, startpoint: String = "", endpoint: String = "") {
+        public init(code: Int, delayNs: Double?, startpoint: String = "", endpoint: String = "",
+                    energyFJ: Double? = nil, toggles: Double? = nil) {
             self.code = code
             self.delayNs = delayNs
             self.startpoint = startpoint
             self.endpoint = endpoint
+            self.energyFJ = energyFJ
+            self.toggles = toggles
+        }
+    }
+
+    /// How the energy columns were measured (JSON `stimulus` object).
+    public struct Stimulus: Sendable, Equatable {
+        /// Activation values: `uniform`, `gaussian` or `file`.
+        public var kind: String
+        /// The input bus the activations drive (e.g. `A`).
+        public var activationBus: String
+        /// Standard deviation of gaussian activations, in integer steps of the format.
+        public var sigma: Double?
+        /// The activation file, for `file`.
+        public var file: String?
+        /// Vectors simulated per code (operations = vectors − 1).
+        public var vectors: Int
+        /// Seed of the random streams (nil for a file with nothing random).
+        public var seed: Int?
+        /// What the other free inputs carry: `zero` or `random`.
+        public var otherInputs: String
+        /// `zero-delay` (functional toggles) or `glitch` (event-driven with per-arc delays).
+        public var simulation: String
+        /// The supply voltage used in ½·C·V², V.
+        public var supplyVoltageV: Double
+        /// Sum of the instances' `cell_leakage_power`, nW (not part of `energy_fj`).
+        public var leakageNW: Double?
+
+        public init(kind: String, activationBus: String, sigma: Double? = nil, file: String? = nil, vectors: Int,
+                    seed: Int? = nil, otherInputs: String = "zero", simulation: String = "zero-delay",
+                    supplyVoltageV: Double, leakageNW: Double? = nil) {
+            self.kind = kind
+            self.activationBus = activationBus
+            self.sigma = sigma
+            self.file = file
+            self.vectors = vectors
+            self.seed = seed
+            self.otherInputs = otherInputs
+            self.simulation = simulation
+            self.supplyVoltageV = supplyVoltageV
+            self.leakageNW = leakageNW
         }
     }
 
@@ -39,6 +90,8 @@ public struct DelayTable: Sendable, Equatable {
         public var inputSlewNs: Double = 0
         public var clock: String?
         public var version: String = HaloVersion.string
+        /// The energy stimulus, when the table has energy columns.
+        public var stimulus: Stimulus?
 
         public init() {}
     }
@@ -63,12 +116,30 @@ public struct DelayTable: Sendable, Equatable {
 
     // MARK: CSV
 
+    /// True when some row has an energy or toggle figure.
+    public var hasEnergy: Bool {
+        (unconstrained.map { $0.energyFJ != nil || $0.toggles != nil } ?? false)
+            || entries.contains { $0.energyFJ != nil || $0.toggles != nil }
+    }
+
+    /// The energy of a code in fJ per operation, if the table has it.
+    public func energyFJ(ofCode code: Int) -> Double? {
+        if let i = entries.firstIndex(where: { $0.code == code }) { return entries[i].energyFJ }
+        return nil
+    }
+
     /// The CSV text.
     public func csv() -> String {
-        var out = "code,delay_ns,startpoint,endpoint\n"
+        let energy = hasEnergy
+        var out = energy ? "code,delay_ns,startpoint,endpoint,energy_fj,toggles\n" : "code,delay_ns,startpoint,endpoint\n"
         func row(_ code: String, _ e: Entry) {
             let d = e.delayNs.map { String(format: "%.6f", $0) } ?? ""
-            out += "\(code),\(d),\(csvField(e.startpoint)),\(csvField(e.endpoint))\n"
+            out += "\(code),\(d),\(csvField(e.startpoint)),\(csvField(e.endpoint))"
+            if energy {
+                out += "," + (e.energyFJ.map { String(format: "%.4f", $0) } ?? "")
+                out += "," + (e.toggles.map { String(format: "%.4f", $0) } ?? "")
+            }
+            out += "\n"
         }
         if let u = unconstrained { row("none", u) }
         for e in entries { row(String(e.code), e) }
@@ -90,6 +161,8 @@ public struct DelayTable: Sendable, Equatable {
         var lineNumber = 0
         var sawHeader = false
         var seen = Set<Int>()
+        var energyColumn: Int?
+        var togglesColumn: Int?
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
@@ -102,6 +175,13 @@ public struct DelayTable: Sendable, Equatable {
                                     at: SourceLocation(file: path, line: lineNumber, column: 1))
                 }
                 sawHeader = true
+                for (k, f) in fields.enumerated() {
+                    switch f.text.trimmingCharacters(in: .whitespaces) {
+                    case "energy_fj": energyColumn = k
+                    case "toggles": togglesColumn = k
+                    default: break
+                    }
+                }
                 continue
             }
             guard fields.count >= 2 else {
@@ -120,8 +200,20 @@ public struct DelayTable: Sendable, Equatable {
             }
             let start = fields.count > 2 ? fields[2].text : ""
             let end = fields.count > 3 ? fields[3].text : ""
+            func optionalNumber(_ column: Int?, _ what: String) throws -> Double? {
+                guard let column, column < fields.count else { return nil }
+                let t = fields[column].text.trimmingCharacters(in: .whitespaces)
+                if t.isEmpty { return nil }
+                guard let x = Double(t), x.isFinite else {
+                    throw HaloError("malformed \(what) '\(t)'",
+                                    at: SourceLocation(file: path, line: lineNumber, column: fields[column].column))
+                }
+                return x
+            }
+            let energy = try optionalNumber(energyColumn, "energy")
+            let toggles = try optionalNumber(togglesColumn, "toggle count")
             if codeText == "none" {
-                unconstrained = Entry(code: -1, delayNs: delay, startpoint: start, endpoint: end)
+                unconstrained = Entry(code: -1, delayNs: delay, startpoint: start, endpoint: end, energyFJ: energy, toggles: toggles)
                 continue
             }
             guard let code = Int(codeText), code >= 0 else {
@@ -131,7 +223,7 @@ public struct DelayTable: Sendable, Equatable {
             guard seen.insert(code).inserted else {
                 throw HaloError("duplicate code \(code)", at: SourceLocation(file: path, line: lineNumber, column: fields[0].column))
             }
-            entries.append(Entry(code: code, delayNs: delay, startpoint: start, endpoint: end))
+            entries.append(Entry(code: code, delayNs: delay, startpoint: start, endpoint: end, energyFJ: energy, toggles: toggles))
         }
         guard sawHeader else {
             throw HaloError("empty delay table (no 'code,delay_ns' header)", at: SourceLocation(file: path, line: max(1, lineNumber), column: 1))
@@ -202,6 +294,12 @@ public struct DelayTable: Sendable, Equatable {
             return o + "\""
         }
         func num(_ d: Double?) -> String { d.map { String(format: "%.6f", $0) } ?? "null" }
+        func energyFields(_ e: Entry) -> String {
+            var o = ""
+            if let x = e.energyFJ { o += ", \"energy_fj\": \(String(format: "%.4f", x))" }
+            if let x = e.toggles { o += ", \"toggles\": \(String(format: "%.4f", x))" }
+            return o
+        }
         let m = metadata
         var out = "{\n"
         out += "  \"halo_version\": \(esc(m.version)),\n"
@@ -213,10 +311,18 @@ public struct DelayTable: Sendable, Equatable {
         out += "  \"output_load_ff\": \(m.outputLoadFF),\n"
         out += "  \"input_slew_ns\": \(m.inputSlewNs),\n"
         out += "  \"clock\": \(m.clock.map(esc) ?? "null"),\n"
-        out += "  \"none\": " + (unconstrained.map { "{\"delay_ns\": \(num($0.delayNs)), \"startpoint\": \(esc($0.startpoint)), \"endpoint\": \(esc($0.endpoint))}" } ?? "null") + ",\n"
+        if let st = m.stimulus {
+            func optional(_ d: Double?) -> String { d.map { "\($0)" } ?? "null" }
+            out += "  \"stimulus\": {\"kind\": \(esc(st.kind)), \"activation_bus\": \(esc(st.activationBus)), "
+            out += "\"sigma\": \(optional(st.sigma)), \"file\": \(st.file.map(esc) ?? "null"), \"vectors\": \(st.vectors), "
+            out += "\"seed\": \(st.seed.map { String($0) } ?? "null"), \"other_inputs\": \(esc(st.otherInputs)), "
+            out += "\"simulation\": \(esc(st.simulation)), \"supply_voltage_v\": \(optional(st.supplyVoltageV)), "
+            out += "\"leakage_nw\": \(optional(st.leakageNW))},\n"
+        }
+        out += "  \"none\": " + (unconstrained.map { "{\"delay_ns\": \(num($0.delayNs)), \"startpoint\": \(esc($0.startpoint)), \"endpoint\": \(esc($0.endpoint))\(energyFields($0))}" } ?? "null") + ",\n"
         out += "  \"codes\": [\n"
         for (k, e) in entries.enumerated() {
-            out += "    {\"code\": \(e.code), \"delay_ns\": \(num(e.delayNs)), \"startpoint\": \(esc(e.startpoint)), \"endpoint\": \(esc(e.endpoint))}"
+            out += "    {\"code\": \(e.code), \"delay_ns\": \(num(e.delayNs)), \"startpoint\": \(esc(e.startpoint)), \"endpoint\": \(esc(e.endpoint))\(energyFields(e))}"
             out += k + 1 < entries.count ? ",\n" : "\n"
         }
         out += "  ]\n}\n"
@@ -234,7 +340,8 @@ public struct DelayTable: Sendable, Equatable {
         }
         func entry(_ d: [String: Any], code: Int) -> Entry {
             Entry(code: code, delayNs: (d["delay_ns"] as? NSNumber)?.doubleValue,
-                  startpoint: d["startpoint"] as? String ?? "", endpoint: d["endpoint"] as? String ?? "")
+                  startpoint: d["startpoint"] as? String ?? "", endpoint: d["endpoint"] as? String ?? "",
+                  energyFJ: (d["energy_fj"] as? NSNumber)?.doubleValue, toggles: (d["toggles"] as? NSNumber)?.doubleValue)
         }
         var m = Metadata()
         m.netlist = dict["netlist"] as? String ?? ""
@@ -245,6 +352,15 @@ public struct DelayTable: Sendable, Equatable {
         m.outputLoadFF = (dict["output_load_ff"] as? NSNumber)?.doubleValue ?? 10
         m.inputSlewNs = (dict["input_slew_ns"] as? NSNumber)?.doubleValue ?? 0
         m.clock = dict["clock"] as? String
+        if let st = dict["stimulus"] as? [String: Any] {
+            m.stimulus = Stimulus(kind: st["kind"] as? String ?? "", activationBus: st["activation_bus"] as? String ?? "",
+                                  sigma: (st["sigma"] as? NSNumber)?.doubleValue, file: st["file"] as? String,
+                                  vectors: (st["vectors"] as? NSNumber)?.intValue ?? 0, seed: (st["seed"] as? NSNumber)?.intValue,
+                                  otherInputs: st["other_inputs"] as? String ?? "zero",
+                                  simulation: st["simulation"] as? String ?? "zero-delay",
+                                  supplyVoltageV: (st["supply_voltage_v"] as? NSNumber)?.doubleValue ?? 0,
+                                  leakageNW: (st["leakage_nw"] as? NSNumber)?.doubleValue)
+        }
         var entries: [Entry] = []
         for (k, c) in codes.enumerated() {
             guard let code = (c["code"] as? NSNumber)?.intValue, code >= 0 else {

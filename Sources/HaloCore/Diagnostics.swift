@@ -35,9 +35,32 @@ public struct HaloError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     public var description: String {
-        if let location { return "\(location): error: \(message)" }
-        return "halo: error: \(message)"
+        if let location { return "\(location): error: \(oneLine(message))" }
+        return "halo: error: \(oneLine(message))"
     }
+}
+
+/// A message made fit for one line of a terminal: control characters (from a malformed input
+/// quoted in the message) are escaped, and an overlong message is cut with `…`.
+public func oneLine(_ message: String, limit: Int = 400) -> String {
+    var out = ""
+    var count = 0
+    for scalar in message.unicodeScalars {
+        if count >= limit { out += "…"; break }
+        switch scalar {
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
+                out += String(format: "\\u{%02X}", scalar.value)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        count += 1
+    }
+    return out
 }
 
 /// A warning: something skipped or suspicious but not fatal.
@@ -51,8 +74,8 @@ public struct HaloWarning: CustomStringConvertible, Sendable, Equatable {
     }
 
     public var description: String {
-        if let location { return "\(location): warning: \(message)" }
-        return "halo: warning: \(message)"
+        if let location { return "\(location): warning: \(oneLine(message))" }
+        return "halo: warning: \(oneLine(message))"
     }
 }
 

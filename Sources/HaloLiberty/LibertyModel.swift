@@ -2,7 +2,9 @@ import HaloCore
 
 // The in-memory model of a Liberty library. Units are normalized when the file is read:
 // every time (delays, slews, table axes of transitions) is in **ns**, every capacitance in **fF**,
-// area in the library's area unit, power as written.
+// area in the library's area unit, internal energy (`internal_power` tables) in **fJ**, leakage
+// power of `leakage_power` groups in **nW** (`cell_leakage_power` stays as written; see
+// `LibertyLibrary.leakagePowerUnitNW`).
 
 /// A Boolean expression from a Liberty `function` or `when` attribute.
 public indirect enum BooleanExpression: Hashable, Sendable, CustomStringConvertible {
@@ -192,6 +194,53 @@ public struct LibertyTiming: Sendable {
     }
 }
 
+/// One Liberty `internal_power` group of a pin: the energy drawn inside the cell per transition,
+/// beyond charging the load (which is ½·C·V² on the net).
+///
+/// Units: OpenSTA's convention (`LibertyReader::energyScale`): a table value is in
+/// `voltage_unit² × capacitive_load_unit` (osu018: 1 V² × 1 pF = 1 pJ) and is converted to **fJ** on
+/// reading; axes are in ns (`input_transition_time`) and fF (`total_output_net_capacitance`), like
+/// timing tables. On an output pin, `risePower` is the energy of an output rise caused by a
+/// transition of the related pin, `fallPower` of an output fall; on an input pin without
+/// `related_pin` (a flop's clock, "passive" tables), the energy of that pin's own rise or fall.
+/// A `power` table sets both.
+public struct LibertyInternalPower: Sendable {
+    /// The `related_pin` names, bit-level (empty when the group names none).
+    public var relatedPins: [String]
+    /// The `when` condition, if any.
+    public var when: BooleanExpression?
+    /// Energy per rising transition, fJ.
+    public var risePower: LibertyTable?
+    /// Energy per falling transition, fJ.
+    public var fallPower: LibertyTable?
+    /// Where the group starts in the file.
+    public var location: SourceLocation?
+
+    public init(relatedPins: [String] = [], when: BooleanExpression? = nil, risePower: LibertyTable? = nil,
+                fallPower: LibertyTable? = nil, location: SourceLocation? = nil) {
+        self.relatedPins = relatedPins
+        self.when = when
+        self.risePower = risePower
+        self.fallPower = fallPower
+        self.location = location
+    }
+}
+
+/// One Liberty `leakage_power` group of a cell: the static power in a state.
+public struct LibertyLeakagePower: Sendable {
+    /// The state it applies to (`when`); nil for the default.
+    public var when: BooleanExpression?
+    /// `value`, in nW (scaled by the library's `leakage_power_unit`; nW when the library states none).
+    public var powerNW: Double
+    public var location: SourceLocation?
+
+    public init(when: BooleanExpression? = nil, powerNW: Double, location: SourceLocation? = nil) {
+        self.when = when
+        self.powerNW = powerNW
+        self.location = location
+    }
+}
+
 /// Pin direction.
 public enum PinDirection: String, Sendable {
     case input, output, `inout`, `internal`
@@ -215,11 +264,13 @@ public struct LibertyPin: Sendable {
     public var isClock: Bool
     /// Timing groups written inside this pin (arcs *to* this pin, or checks *on* this pin).
     public var timings: [LibertyTiming]
+    /// `internal_power` groups written inside this pin (energies in fJ).
+    public var internalPower: [LibertyInternalPower]
 
     public init(name: String, direction: PinDirection, capacitanceFF: Double = 0,
                 riseCapacitanceFF: Double? = nil, fallCapacitanceFF: Double? = nil,
                 function: BooleanExpression? = nil, threeState: BooleanExpression? = nil,
-                isClock: Bool = false, timings: [LibertyTiming] = []) {
+                isClock: Bool = false, timings: [LibertyTiming] = [], internalPower: [LibertyInternalPower] = []) {
         self.name = name
         self.direction = direction
         self.capacitanceFF = capacitanceFF
@@ -229,6 +280,7 @@ public struct LibertyPin: Sendable {
         self.threeState = threeState
         self.isClock = isClock
         self.timings = timings
+        self.internalPower = internalPower
     }
 }
 
@@ -265,18 +317,22 @@ public struct LibertyCell: Sendable {
     public var area: Double
     public var pins: [LibertyPin]
     public var sequentials: [LibertySequential]
-    /// `cell_leakage_power`, in the library's leakage power unit.
+    /// `cell_leakage_power`, in the library's leakage power unit (as written; multiply by
+    /// `LibertyLibrary.leakagePowerUnitNW` for nW).
     public var leakagePower: Double?
     public var location: SourceLocation?
+    /// State-dependent `leakage_power` groups (in nW).
+    public var leakagePowers: [LibertyLeakagePower]
 
     public init(name: String, area: Double = 0, pins: [LibertyPin] = [], sequentials: [LibertySequential] = [],
-                leakagePower: Double? = nil, location: SourceLocation? = nil) {
+                leakagePower: Double? = nil, location: SourceLocation? = nil, leakagePowers: [LibertyLeakagePower] = []) {
         self.name = name
         self.area = area
         self.pins = pins
         self.sequentials = sequentials
         self.leakagePower = leakagePower
         self.location = location
+        self.leakagePowers = leakagePowers
     }
 
     /// The index of the pin named `name`, if any.
@@ -300,16 +356,27 @@ public final class LibertyLibrary: @unchecked Sendable {
     public var timeUnitNs: Double
     /// The library's own `capacitive_load_unit` in fF (1000 for `(1,pf)`); values are already scaled.
     public var capacitiveLoadUnitFF: Double
+    /// The library's own `voltage_unit` in V (1 for `1V`).
+    public var voltageUnitV: Double
+    /// The library's own `leakage_power_unit` in nW (1 for `1nW`), nil when the library states none.
+    /// `cell_leakage_power` values are as written: multiply by this (or 1 when nil) for nW.
+    public var leakagePowerUnitNW: Double?
+    /// The unit of `internal_power` tables as written, in fJ: `voltage_unit² × capacitive_load_unit`
+    /// (OpenSTA's convention; 1000 for osu018's 1 V and 1 pF). Table values are already scaled to fJ.
+    public var internalEnergyUnitFJ: Double { voltageUnitV * voltageUnitV * capacitiveLoadUnitFF }
     private var cellIndexByName: [String: Int] = [:]
 
     public init(name: String, path: String, cells: [LibertyCell], nominalVoltage: Double? = nil,
-                timeUnitNs: Double = 1, capacitiveLoadUnitFF: Double = 1) {
+                timeUnitNs: Double = 1, capacitiveLoadUnitFF: Double = 1, voltageUnitV: Double = 1,
+                leakagePowerUnitNW: Double? = nil) {
         self.name = name
         self.path = path
         self.cells = cells
         self.nominalVoltage = nominalVoltage
         self.timeUnitNs = timeUnitNs
         self.capacitiveLoadUnitFF = capacitiveLoadUnitFF
+        self.voltageUnitV = voltageUnitV
+        self.leakagePowerUnitNW = leakagePowerUnitNW
         for (i, c) in cells.enumerated() where cellIndexByName[c.name] == nil {
             cellIndexByName[c.name] = i
         }

@@ -7,7 +7,10 @@ import HaloCore
 /// continuations, `/* */` and `//` comments; library units (`time_unit`, `capacitive_load_unit`,
 /// `voltage_unit`, `nom_voltage`); `lu_table_template`s; cells with `pin`, `pin(A, B)`, `bus`
 /// (through `type` groups), `bundle`; `timing` groups with NLDM delay, transition and constraint
-/// tables; `ff` and `latch` groups. Power, CCS, OCV and other groups are skipped.
+/// tables; `ff` and `latch` groups; `internal_power` groups of pins (`rise_power`, `fall_power`, `power`
+/// tables through `power_lut_template`s, scaled to fJ as OpenSTA does: `voltage_unit² ×
+/// capacitive_load_unit`), `leakage_power` groups of cells (scaled to nW by `leakage_power_unit`).
+/// CCS, OCV and other groups are skipped.
 /// Every read is independent: there is no global state.
 public enum LibertyReader {
     /// Reads a .lib file. Throws HaloError with location on malformed input; warnings go to `diagnostics`.
@@ -73,13 +76,15 @@ private struct PinState {
     var threeState: BooleanExpression?
     var isClock = false
     var timings: [LibertyTiming] = []
+    var internalPower: [LibertyInternalPower] = []
 
     func finish() -> LibertyPin {
         let direction = self.direction ?? (function != nil ? .output : .input)
         let c = capacitance ?? 0
         return LibertyPin(name: name, direction: direction, capacitanceFF: c,
                           riseCapacitanceFF: riseCapacitance ?? c, fallCapacitanceFF: fallCapacitance ?? c,
-                          function: function, threeState: threeState, isClock: isClock, timings: timings)
+                          function: function, threeState: threeState, isClock: isClock, timings: timings,
+                          internalPower: internalPower)
     }
 }
 
@@ -95,6 +100,12 @@ private struct RelatedReference {
 private struct ParsedTiming {
     var related: [RelatedReference]
     var timing: LibertyTiming
+}
+
+/// An `internal_power` group read once, to be attached to each pin of its pin/bus group.
+private struct ParsedInternalPower {
+    var related: [RelatedReference]
+    var power: LibertyInternalPower
 }
 
 /// The pins of one cell while it is being read.
@@ -153,7 +164,11 @@ private final class LibertyModelBuilder {
     var timeUnitNs = 1.0
     var capacitiveUnitFF = 1000.0   // Liberty default: 1 pF
     var voltageUnitV = 1.0
+    /// `leakage_power_unit` in nW, if stated.
+    var leakageUnitNW: Double?
     var templates: [String: TableTemplate] = [:]
+    /// `power_lut_template`s (a separate namespace from `lu_table_template`s).
+    var powerTemplates: [String: TableTemplate] = [:]
     var libraryBusTypes: [String: BusType] = [:]
     /// Names declared with `define_group`: user groups, skipped silently.
     var userGroups: Set<String> = []
@@ -302,6 +317,7 @@ private final class LibertyModelBuilder {
             case "time_unit": timeUnitNs = try timeUnit(a)
             case "capacitive_load_unit": capacitiveUnitFF = try capacitiveLoadUnit(a)
             case "voltage_unit": voltageUnitV = try voltageUnit(a)
+            case "leakage_power_unit": leakageUnitNW = try powerUnit(a)
             case "nom_voltage": nominalVoltage = a
             case "bus_naming_style": try readBusNamingStyle(a)
             case "define_group":
@@ -318,6 +334,7 @@ private final class LibertyModelBuilder {
             let g = tree.groups[child]
             switch name(g) {
             case "lu_table_template": try readTemplate(g)
+            case "power_lut_template": try readTemplate(g, power: true)
             case "type": try readBusType(g, into: &libraryBusTypes)
             default: break
             }
@@ -328,7 +345,7 @@ private final class LibertyModelBuilder {
         for child in root.children {
             let g = tree.groups[child]
             switch name(g) {
-            case "lu_table_template", "type":
+            case "lu_table_template", "power_lut_template", "type":
                 break
             case "cell":
                 let cell = try readCell(g)
@@ -343,7 +360,8 @@ private final class LibertyModelBuilder {
             }
         }
         return LibertyLibrary(name: libraryName, path: tree.path, cells: cells, nominalVoltage: nominal,
-                              timeUnitNs: timeUnitNs, capacitiveLoadUnitFF: capacitiveUnitFF)
+                              timeUnitNs: timeUnitNs, capacitiveLoadUnitFF: capacitiveUnitFF,
+                              voltageUnitV: voltageUnitV, leakagePowerUnitNW: leakageUnitNW)
     }
 
     /// `time_unit : "1ns"` → ns per unit.
@@ -363,6 +381,16 @@ private final class LibertyModelBuilder {
         let text = tree.text(v)
         guard let x = scaledUnit(text, ["v": 1, "mv": 1e-3, "uv": 1e-6, "kv": 1e3]) else {
             throw error("unknown voltage_unit '\(excerpt(text))' (expected e.g. \"1V\", \"1mV\")", at: v)
+        }
+        return x
+    }
+
+    /// `leakage_power_unit : "1nW"` → nW per unit.
+    func powerUnit(_ a: LibertyAttribute) throws -> Double {
+        let v = try singleValue(a)
+        let text = tree.text(v)
+        guard let x = scaledUnit(text, ["w": 1e9, "mw": 1e6, "uw": 1e3, "nw": 1, "pw": 1e-3, "fw": 1e-6]) else {
+            throw error("unknown leakage_power_unit '\(excerpt(text))' (expected e.g. \"1nW\", \"1pW\")", at: v)
         }
         return x
     }
@@ -418,9 +446,10 @@ private final class LibertyModelBuilder {
         TableVariable(rawValue: text) ?? .unknown
     }
 
-    func readTemplate(_ g: LibertyGroupNode) throws {
+    func readTemplate(_ g: LibertyGroupNode, power: Bool = false) throws {
+        let kind = power ? "power_lut_template" : "lu_table_template"
         guard let nameValue = tree.arguments(of: g).first else {
-            throw error("lu_table_template has no name", at: g)
+            throw error("\(kind) has no name", at: g)
         }
         var variables: [TableVariable?] = [nil, nil, nil]
         var variableAttributes: [LibertyAttribute?] = [nil, nil, nil]
@@ -446,11 +475,11 @@ private final class LibertyModelBuilder {
         while count < 3, variables[count] != nil { count += 1 }
         for k in count..<3 {
             if let a = variableAttributes[k] {
-                throw error("lu_table_template '\(excerpt(templateName))' has variable_\(k + 1) but no variable_\(count + 1)", at: a)
+                throw error("\(kind) '\(excerpt(templateName))' has variable_\(k + 1) but no variable_\(count + 1)", at: a)
             }
         }
-        templates[templateName] = TableTemplate(variables: variables.prefix(count).compactMap { $0 },
-                                                indices: Array(indices.prefix(count)))
+        let template = TableTemplate(variables: variables.prefix(count).compactMap { $0 }, indices: Array(indices.prefix(count)))
+        if power { powerTemplates[templateName] = template } else { templates[templateName] = template }
     }
 
     func readBusType(_ g: LibertyGroupNode, into types: inout [String: BusType]) throws {
@@ -554,6 +583,8 @@ private final class LibertyModelBuilder {
                     let nestedTargets = try pinNames(ng, pins: pins).compactMap { pins.indexByName[$0] }
                     try applyPinGroup(ng, targets: nestedTargets, isBusGroup: false, cell: cell.name, pins: &pins)
                 }
+            case "leakage_power":
+                if let leakage = try readLeakagePower(pg, pins: pins) { cell.leakagePowers.append(leakage) }
             case "ff":
                 cell.sequentials.append(try readSequential(pg, kind: .flipFlop))
             case "latch":
@@ -715,6 +746,21 @@ private final class LibertyModelBuilder {
                     timing.relatedPins = related
                     pins.states[t].timings.append(timing)
                 }
+            case "internal_power":
+                let parsed = try readInternalPower(tg, pins: pins)
+                for (k, t) in targets.enumerated() {
+                    var power = parsed.power
+                    var related: [String] = []
+                    for r in parsed.related {
+                        if r.bits.count <= 1 || r.crossProduct || !isBusGroup {
+                            related.append(contentsOf: r.bits)
+                        } else if let bit = LibertyModelBuilder.alignedBit(r.bits, target: k, of: n) {
+                            related.append(bit)
+                        }
+                    }
+                    power.relatedPins = related
+                    pins.states[t].internalPower.append(power)
+                }
             case "pin" where isBusGroup:
                 break   // handled by the caller
             default:
@@ -804,15 +850,16 @@ private final class LibertyModelBuilder {
         }
     }
 
-    /// Reads a delay, transition or constraint table; values are scaled to ns.
-    func readTable(_ g: LibertyGroupNode) throws -> LibertyTable {
+    /// Reads a delay, transition or constraint table; values are scaled to ns. With `power`, an
+    /// `internal_power` table (template from the `power_lut_template`s, values scaled to fJ).
+    func readTable(_ g: LibertyGroupNode, power: Bool = false) throws -> LibertyTable {
         let tableName = name(g)
         var template: TableTemplate?
         var templateName = ""
         if let arg = tree.arguments(of: g).first {
             templateName = tree.text(arg)
             if templateName != "scalar" {
-                guard let t = templates[templateName] else {
+                guard let t = power ? (powerTemplates[templateName] ?? templates[templateName]) : templates[templateName] else {
                     throw error("undefined table template '\(excerpt(templateName))'", at: arg)
                 }
                 template = t
@@ -855,6 +902,15 @@ private final class LibertyModelBuilder {
             }
             variables = Array(repeating: .unknown, count: count)
         }
+        if power, let valuesAttribute, template != nil,
+           (0..<variables.count).contains(where: { indices[$0] == nil && template?.indices[$0] == nil }) {
+            // A power table whose template gives no break points: a single value reads as a scalar.
+            var single: [Double] = []
+            try numberList(tree.values(of: valuesAttribute), into: &single)
+            if single.count == 1 {
+                return LibertyTable(variables: [], axes: [], values: [single[0] * internalEnergyUnitFJ])
+            }
+        }
         var axes: [[Double]] = []
         for (k, variable) in variables.enumerated() {
             guard let axis = indices[k] ?? template?.indices[k] else {
@@ -885,10 +941,81 @@ private final class LibertyModelBuilder {
             throw error("table '\(tableName)' has \(values.count) value\(values.count == 1 ? "" : "s"), expected \(expected) (\(shape))",
                         at: valuesAttribute)
         }
-        if timeUnitNs != 1 {
-            for i in values.indices { values[i] *= timeUnitNs }
+        let scale = power ? internalEnergyUnitFJ : timeUnitNs
+        if scale != 1 {
+            for i in values.indices { values[i] *= scale }
         }
         return LibertyTable(variables: variables, axes: axes, values: values)
+    }
+
+    /// `internal_power` energies are in `voltage_unit² × capacitive_load_unit` (OpenSTA's energy scale), → fJ.
+    var internalEnergyUnitFJ: Double { voltageUnitV * voltageUnitV * capacitiveUnitFF }
+
+    // MARK: Power
+
+    /// Reads the related pins of an `internal_power` or `timing` group's `related_pin` attribute.
+    func relatedReferences(_ a: LibertyAttribute, pins: CellPins, crossProduct: Bool) throws -> [RelatedReference] {
+        var related: [RelatedReference] = []
+        for v in tree.values(of: a) {
+            let names = tree.text(v).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\n" || $0 == "\r" })
+            for name in names {
+                let s = String(name)
+                let bits = try expandName(s, pins: pins, at: v)
+                for bit in bits where pins.indexByName[bit] == nil {
+                    diagnostics?.warn("related pin '\(excerpt(bit))' is not a pin of this cell", at: tree.location(of: v))
+                }
+                related.append(RelatedReference(name: s, bits: bits, crossProduct: crossProduct))
+            }
+        }
+        return related
+    }
+
+    /// An `internal_power` group: `related_pin`, `when`, and `rise_power`/`fall_power`/`power` tables (fJ).
+    func readInternalPower(_ g: LibertyGroupNode, pins: CellPins) throws -> ParsedInternalPower {
+        var power = LibertyInternalPower(location: tree.location(of: g))
+        var related: [RelatedReference] = []
+        for a in g.attributes {
+            switch name(a) {
+            case "related_pin", "related_bus_pins":
+                related += try relatedReferences(a, pins: pins, crossProduct: name(a) == "related_bus_pins")
+            case "when":
+                power.when = try expression(a)
+            default:
+                break
+            }
+        }
+        for child in g.children {
+            let tg = tree.groups[child]
+            switch name(tg) {
+            case "rise_power": power.risePower = try readTable(tg, power: true)
+            case "fall_power": power.fallPower = try readTable(tg, power: true)
+            case "power":
+                let table = try readTable(tg, power: true)
+                power.risePower = table
+                power.fallPower = table
+            default: skipGroup(tg)
+            }
+        }
+        return ParsedInternalPower(related: related, power: power)
+    }
+
+    /// A `leakage_power` group: `value` (→ nW) and `when`. Nil (with a warning) when it has no value.
+    func readLeakagePower(_ g: LibertyGroupNode, pins: CellPins) throws -> LibertyLeakagePower? {
+        var when: BooleanExpression?
+        var value: Double?
+        for a in g.attributes {
+            switch name(a) {
+            case "value": value = try number(a)
+            case "when": when = try expression(a)
+            default: break
+            }
+        }
+        for child in g.children { skipGroup(tree.groups[child]) }
+        guard let value else {
+            diagnostics?.warn("leakage_power group has no value; ignored", at: tree.location(of: g))
+            return nil
+        }
+        return LibertyLeakagePower(when: when, powerNW: value * (leakageUnitNW ?? 1), location: tree.location(of: g))
     }
 
     // MARK: Sequential

@@ -33,7 +33,13 @@ public final class LogicEvaluator {
             guard let ns = seq.nextState else {
                 throw HaloError("cell '\(model.name)' has a sequential group without next_state")
             }
-            next.append(try CompiledFunction(ns, pinIndex: { model.pinNames.firstIndex(of: $0) }))
+            // The state variables read as two virtual pins after the cell's own: IQ and IQN.
+            let statePin = model.pinNames.count
+            next.append(try CompiledFunction(ns, pinIndex: { name in
+                if name == seq.stateVariable { return statePin }
+                if name == seq.invertedStateVariable { return statePin + 1 }
+                return model.pinNames.firstIndex(of: name)
+            }))
             reads.append(model.rawFunctions.map { f -> Int8 in
                 guard let f else { return 0 }
                 if f == .variable(seq.stateVariable) { return 1 }
@@ -93,7 +99,12 @@ public final class LogicEvaluator {
             let ci = g.instanceCell[i]
             guard let f = nextState[ci] else { continue }
             let base = g.instancePinBase[i]
-            newState[i] = LogicEvaluator.evaluate(f) { self.words[base + $0] }
+            let statePin = g.cells[ci].pinNames.count
+            newState[i] = LogicEvaluator.evaluate(f) { k in
+                if k == statePin { return self.state[i] }
+                if k == statePin + 1 { return ~self.state[i] }
+                return self.words[base + k]
+            }
         }
         state = newState
         evaluate()

@@ -16,6 +16,10 @@ SUBCOMMANDS:
   characterize   Delay of every code held on a bus (CSV or JSON delay table)
   report         Worst-path report in the manner of OpenSTA's report_checks
   merge          Join shard tables (from --shard i/n) into one, refusing overlaps and gaps
+  generate       Generate a MAC variant netlist (array/Wallace/Dadda/Booth/Baugh-Wooley, int or e4m3)
+  select         Choose a quantization grid of fast codes from a delay table
+  quantize       Quantize weights (.safetensors/.npy/CSV) onto that grid, with baselines and DVFS plan
+  plot           Draw a delay table (delay per code, histogram) or a delay-vs-error report as SVG
 
 Run 'halo <subcommand> --help' for the options of each.
 """
@@ -27,6 +31,9 @@ USAGE: halo characterize NETLIST.v... [--liberty LIB]... [--top MODULE] --bus NA
                          [--codes A-B] [--set TARGET=VALUE]... [--output-load 10fF]
                          [--input-slew 0ps] [--clock PORT] [--threads N]
                          [--format csv|json] [-o FILE] [--quiet]
+                         [--energy [--vectors N] [--activations FILE] [--seed S]
+                                   [--stimulus uniform|gaussian[:SIGMA]] [--activation-bus NAME]
+                                   [--other-inputs zero|random] [--glitch] [--vdd V]]
 
 OPTIONS:
   --liberty LIB        Liberty library (repeatable). Without one, gate primitives and Yosys
@@ -45,6 +52,20 @@ OPTIONS:
   -o, --output FILE    Write the table to FILE (default: standard output).
   --quiet              No progress line.
   -h, --help           Show this help.
+
+ENERGY (adds columns energy_fj,toggles: energy per operation in fJ, net transitions per operation):
+  --energy             Simulate each code with the same input stream (weight bus held) and count
+                       toggles; energy = ½·C·V² per net transition + Liberty internal_power.
+  --vectors N          Vectors per code (default 1000; with --activations, the file's length).
+  --activations FILE   Activation values from FILE instead of random: integers (-3, 17, 0x2a)
+                       separated by blanks, commas or newlines, '#' comments; repeated if shorter.
+  --stimulus KIND      Random activations: uniform (default) or gaussian[:SIGMA] (SIGMA in integer
+                       steps, default a quarter of the signed range: 32 for 8 bits).
+  --seed S             Seed of the random streams (default 1).
+  --activation-bus B   Bus the activations drive (default: the other input bus of the weight's width).
+  --other-inputs M     Other free inputs (e.g. the partial sum P): zero (default) or random.
+  --glitch             Event-driven simulation with per-arc delays: glitches count (combinational).
+  --vdd V              Supply voltage for ½·C·V² (default: the library's nom_voltage).
 """
 
 let reportHelp = """
@@ -127,9 +148,12 @@ func caseConstants(_ specs: [String], graph: TimingGraph) throws -> [CaseConstan
 }
 
 func characterize(_ argv: [String]) throws {
-    let args = try Arguments(argv, valueOptions: ["--liberty", "-l", "--top", "--bus", "--codes", "--set", "--output-load",
-                                                  "--input-slew", "--clock", "--threads", "--shard", "--format", "-o", "--output"],
-                             flagOptions: ["--help", "-h", "--quiet", "-q"], command: "characterize")
+    let energyValueOptions: Set<String> = ["--vectors", "--activations", "--seed", "--stimulus", "--activation-bus",
+                                           "--other-inputs", "--vdd"]
+    let args = try Arguments(argv, valueOptions: Set(["--liberty", "-l", "--top", "--bus", "--codes", "--set", "--output-load",
+                                                      "--input-slew", "--clock", "--threads", "--shard", "--format", "-o", "--output"])
+                                                 .union(energyValueOptions),
+                             flagOptions: ["--help", "-h", "--quiet", "-q", "--energy", "--glitch"], command: "characterize")
     if args.flag("--help") || args.flag("-h") { print(characterizeHelp); return }
     let diagnostics = DiagnosticSink()
     defer { for w in diagnostics.warnings { print(w, to: &stderrStream) } }
@@ -166,8 +190,78 @@ func characterize(_ argv: [String]) throws {
     let showProgress = !(args.flag("--quiet") || args.flag("-q")) && isatty(2) != 0
     let start = Date()
     let progress: (@Sendable (Int, Int) -> Void)? = showProgress ? progressPrinter(start: start) : nil
+    // Energy options are checked before the (long) delay sweep.
+    let energy = args.flag("--energy")
+    if !energy, let stray = (energyValueOptions.sorted() + ["--glitch"]).first(where: { !args.values($0).isEmpty || args.flag($0) }) {
+        throw HaloError("\(stray) needs --energy")
+    }
+    var energyRequest = EnergyRequest(busName: busName, codes: request.codes)
+    var energyLibraries: [LibertyLibrary] = []
+    if energy {
+        energyRequest.fixedConstants = request.fixedConstants
+        energyRequest.threads = request.threads
+        energyRequest.glitchAware = args.flag("--glitch")
+        var stimulus = EnergyStimulus()
+        if let t = args.value("--vectors") {
+            guard let n = Int(t), n >= 2 else { throw HaloError("malformed --vectors '\(t)' (expected an integer ≥ 2)") }
+            stimulus.vectors = n
+        }
+        if let t = args.value("--seed") {
+            guard let s = UInt64(t) else { throw HaloError("malformed --seed '\(t)' (expected a non-negative integer)") }
+            stimulus.seed = s
+        }
+        if let t = args.value("--stimulus") {
+            let parts = t.split(separator: ":", maxSplits: 1).map(String.init)
+            switch parts.first ?? "" {
+            case "uniform" where parts.count == 1: stimulus.activations = .uniform
+            case "gaussian":
+                var sigma: Double?
+                if parts.count == 2 {
+                    guard let x = Double(parts[1]), x > 0, x.isFinite else {
+                        throw HaloError("malformed sigma '\(parts[1])' in --stimulus (expected e.g. gaussian:32)")
+                    }
+                    sigma = x
+                }
+                stimulus.activations = .gaussian(sigma: sigma)
+            default: throw HaloError("unknown --stimulus '\(t)' (expected uniform or gaussian[:SIGMA])")
+            }
+        }
+        if let path = args.value("--activations") {
+            if args.value("--stimulus") != nil { throw HaloError("--activations and --stimulus exclude each other") }
+            stimulus.activations = .values(try EnergyStimulus.readActivations(path: path), source: path)
+        }
+        stimulus.activationBus = args.value("--activation-bus")
+        if let t = args.value("--other-inputs") {
+            guard let m = EnergyStimulus.OtherInputs(rawValue: t) else {
+                throw HaloError("unknown --other-inputs '\(t)' (expected zero or random)")
+            }
+            stimulus.otherInputs = m
+        }
+        if let t = args.value("--vdd") {
+            guard let v = Double(t.lowercased().replacingOccurrences(of: "v", with: "")), v > 0, v.isFinite else {
+                throw HaloError("malformed --vdd '\(t)' (expected a voltage such as 1.8)")
+            }
+            energyRequest.supplyVoltageV = v
+        }
+        energyRequest.stimulus = stimulus
+        // Fail early. The timing graph keeps no Liberty objects: read the libraries again for their power data.
+        _ = try EnergyCharacterizer.makeStimulus(graph: graph, weightBus: bus, request: energyRequest)
+        energyLibraries = try loaded.libraries.map { try LibertyReader.read(path: $0) }
+        _ = try EnergyModel(graph: graph, libraries: energyLibraries, supplyVoltageV: energyRequest.supplyVoltageV)
+    }
     var table = try Characterizer.characterize(graph: graph, request: request, progress: progress)
     if showProgress { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+    if energy {
+        let energyStart = Date()
+        let energyProgress: (@Sendable (Int, Int) -> Void)? = showProgress ? progressPrinter(start: energyStart) : nil
+        let energies = try EnergyCharacterizer.characterize(graph: graph, libraries: energyLibraries, request: energyRequest,
+                                                            progress: energyProgress)
+        if showProgress {
+            let leak = energies.leakageNW.map { String(format: "%.3g nW", $0) } ?? "none stated"
+            FileHandle.standardError.write(Data("\nenergy: \(energies.stimulus.vectors) vectors a code; leakage (not in energy_fj): \(leak)\n".utf8))
+        }
+        EnergyCharacterizer.annotate(&table, with: energies)
+    }
     table.metadata.libraries = loaded.libraries
     table.metadata.netlist = loaded.netlists.joined(separator: " ")
     try write(table, format: format, to: output)
@@ -253,6 +347,10 @@ do {
     case "characterize": try characterize(Array(argv.dropFirst()))
     case "report": try report(Array(argv.dropFirst()))
     case "merge": try merge(Array(argv.dropFirst()))
+    case "generate": try generateCommand(Array(argv.dropFirst()))
+    case "select": try selectCommand(Array(argv.dropFirst()))
+    case "quantize": try quantizeCommand(Array(argv.dropFirst()))
+    case "plot": try plotCommand(Array(argv.dropFirst()))
     case "--help", "-h", "help": print(topHelp)
     case "--version": print("halo \(HaloVersion.string)")
     default: throw HaloError("unknown subcommand '\(sub)' (see 'halo --help')")

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# MAC variant benchmark: for every netlist of Netlists/variants (generic gates with Halo's embedded library,
+# and osu018 with its Liberty file), the cells, the area, the delay with no case analysis, the distribution
+# of the per-code delays of the weight bus, how many codes are fast, and what a 16-level grid of the fastest
+# codes would allow. Writes Benchmarks/results/variants.md and variants.csv.
+#
+#   Benchmarks/variants.sh                # about 5 minutes on 2 cores (including the build)
+#
+# Environment (all optional):
+#   HALO=/path/to/halo      use this binary (its build directory must also hold the modules and objects of
+#                           HaloCore/HaloLiberty/HaloNetlist/HaloTiming, for the area helper below)
+#   SCRATCH=/tmp/halo-variants-bench-build   swift build scratch path (binary SCRATCH/release/halo)
+#   THREADS=$(nproc)        halo characterize --threads
+#   RESULTS=<repo>/Benchmarks/results
+#   ONLY=REGEX              only the netlists whose file matches (for a quick look; results then partial)
+#
+# Definitions (also written into variants.md):
+#   none      critical-path delay with no case analysis (what a conventional sign-off uses as the clock)
+#   per-code  the delay with the weight bus held at each code (all 2^n codes; W, or wreg when registered);
+#             a code under which no path exists (every output constant: weight 0 of a plain multiplier)
+#             counts as 0 ns
+#   ≤70/80/90 %   number of codes whose delay is at most 70/80/90 % of the slowest code's
+#   grid16    the 16 fastest codes (a stand-in for the grid selector of HaloQuantization, not a
+#             quantization-aware choice): the delay of the slowest of them; at 4 bits it is every code
+#   gain      none / grid16: the clock-frequency factor the grid allows over the no-case sign-off
+#   area      sum of the cells' Liberty `area` (TimingGraph.area): µm² for osu018, the generic library's
+#             transistor count for generic
+set -euo pipefail
+export LC_ALL=C
+exec </dev/null
+
+bench_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$bench_dir/.." && pwd)"
+corpus="$repo/Netlists/variants"
+manifest="$corpus/MANIFEST.tsv"
+LIB=/usr/share/qflow/tech/osu018/osu018_stdcells.lib
+SCRATCH="${SCRATCH:-/tmp/halo-variants-bench-build}"
+THREADS="${THREADS:-$(nproc)}"
+RESULTS="${RESULTS:-$bench_dir/results}"
+ONLY="${ONLY:-}"
+start_s=$SECONDS
+log() { printf '[variants %4ds] %s\n' "$((SECONDS - start_s))" "$*" >&2; }
+die() { printf 'variants.sh: error: %s\n' "$*" >&2; exit 1; }
+
+[[ -f "$manifest" ]] || die "missing $manifest (run Netlists/variants/regenerate.sh)"
+[[ -f "$LIB" ]] || die "missing $LIB (apt-get install qflow-tech-osu018)"
+command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
+built="given as HALO=${HALO:-}, not built"
+if [[ -z "${HALO:-}" ]]; then
+  built="including the build"
+  log "building halo (release) into $SCRATCH"
+  (cd "$repo" && swift build -c release --product halo --scratch-path "$SCRATCH" >&2) || die "swift build failed"
+  HALO="$SCRATCH/release/halo"
+fi
+build="$(cd "$(dirname "$HALO")" && pwd)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/halo-variants-bench.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+# The area helper: TimingGraph.area and the instance count, compiled against the modules and objects of the
+# same build (halo has no subcommand that prints the area).
+cat > "$work/stats.swift" <<'EOF'
+import HaloLiberty
+import HaloNetlist
+import HaloTiming
+// stats LIB|- NETLIST...: prints "NETLIST<TAB>cells<TAB>area" per netlist.
+let args = Array(CommandLine.arguments.dropFirst())
+let libraries = args[0] == "-" ? [] : [try LibertyReader.read(path: args[0])]
+for path in args.dropFirst() {
+    let graph = try TimingGraph(design: try VerilogReader.read(paths: [path], top: nil), libraries: libraries)
+    print("\(path)\t\(graph.instanceCount)\t\(graph.area)")
+}
+EOF
+objects=()
+for t in HaloCore HaloLiberty HaloNetlist HaloTiming; do
+  compgen -G "$build/$t.build/*.o" >/dev/null || die "no objects of $t in $build (build halo with swift build, or unset HALO)"
+  objects+=("$build/$t.build/"*.o)
+done
+swiftc -O "$work/stats.swift" -I "$build/Modules" "${objects[@]}" -o "$work/stats" 2> "$work/stats.log" ||
+  { cat "$work/stats.log" >&2; die "cannot compile the area helper against $build"; }
+
+rows=()
+while IFS=$'\t' read -r file top buses wbus width signed format mult adder acc accumulate registered _; do
+  [[ "$file" == file ]] && continue
+  [[ -n "$ONLY" && ! "$file" =~ $ONLY ]] && continue
+  rows+=("$file|$top|$wbus|$width|$signed|$format|$mult|$adder|$acc|$accumulate|$registered")
+done < "$manifest"
+(( ${#rows[@]} > 0 )) || die "no netlists selected"
+log "${#rows[@]} netlists"
+
+# Cells and area, one helper run per library.
+generic=() osu=()
+for r in "${rows[@]}"; do
+  f="${r%%|*}"
+  if [[ $f == osu018/* ]]; then osu+=("$corpus/$f"); else generic+=("$corpus/$f"); fi
+done
+: > "$work/area.tsv"
+(( ${#generic[@]} )) && "$work/stats" - "${generic[@]}" >> "$work/area.tsv"
+(( ${#osu[@]} )) && "$work/stats" "$LIB" "${osu[@]}" >> "$work/area.tsv"
+log "cells and areas done"
+
+# stats CSV -> "codes none min median max n70 n80 n90 grid16"
+stats() {
+  awk -F, 'NR > 1 && $1 == "none" { print "none", ($2 == "" ? 0 : $2) } NR > 1 && $1 != "none" { print "code", ($2 == "" ? 0 : $2) }' "$1" \
+    | sort -k1,1 -k2,2g \
+    | awk '$1 == "none" { none = $2; next }
+           { d[n++] = $2 }
+           END {
+             max = d[n - 1]; med = (n % 2) ? d[(n - 1) / 2] : (d[n / 2 - 1] + d[n / 2]) / 2
+             for (i = 0; i < n; i++) { if (d[i] <= 0.7 * max + 1e-12) a++; if (d[i] <= 0.8 * max + 1e-12) b++; if (d[i] <= 0.9 * max + 1e-12) c++ }
+             g = d[(n < 16 ? n : 16) - 1]
+             printf "%d %.6f %.6f %.6f %.6f %d %d %d %.6f\n", n, none, d[0], med, max, a, b, c, g
+           }'
+}
+
+csv="$work/variants.csv"
+echo "library,file,top,multiplier,adder,width,signed,format,acc_width,accumulate,registered,weight_bus,cells,area,codes,none_ns,min_ns,median_ns,max_ns,codes_le70,codes_le80,codes_le90,grid16_ns,gain_vs_none,seconds" > "$csv"
+for r in "${rows[@]}"; do
+  IFS='|' read -r file top wbus width signed format mult adder acc accumulate registered <<<"$r"
+  lib=generic; libopt=(); [[ $file == osu018/* ]] && { lib=osu018; libopt=(--liberty "$LIB"); }
+  t0=$(date +%s.%N)
+  "$HALO" characterize "$corpus/$file" "${libopt[@]}" --bus "$wbus" --threads "$THREADS" --quiet -o "$work/t.csv" ||
+    die "halo characterize failed on $file"
+  t1=$(date +%s.%N)
+  read -r codes none mn med mx n70 n80 n90 grid < <(stats "$work/t.csv")
+  IFS=$'\t' read -r _ cells area < <(grep -F "$corpus/$file"$'\t' "$work/area.tsv")
+  gain=$(awk -v a="$none" -v b="$grid" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+  echo "$lib,$file,$top,$mult,$adder,$width,$signed,$format,$acc,$accumulate,$registered,$wbus,$cells,$area,$codes,$none,$mn,$med,$mx,$n70,$n80,$n90,$grid,$gain,$secs" >> "$csv"
+  log "$file: $codes codes in ${secs}s, none $none ns, grid16 $grid ns (x$gain)"
+done
+
+# Markdown
+md="$work/variants.md"
+commit="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+dirty=""; [[ -n "$(git -C "$repo" status --porcelain -- Sources Netlists/variants 2>/dev/null)" ]] && dirty=" (with uncommitted changes)"
+{
+  echo "# MAC variants: per-code delay benchmark"
+  echo
+  echo "Generated by \`Benchmarks/variants.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'): $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), \`nproc\` = $(nproc);"
+  echo "Halo commit \`$commit\`$dirty, $("$HALO" --version); $(yosys -V 2>/dev/null | cut -d' ' -f1-2) netlists from \`Netlists/variants\` (see its MANIFEST.tsv);"
+  echo "osu018 = \`$LIB\`, generic = Halo's embedded generic library. Output load 10 fF, input slew 0, ideal clock."
+  echo "Duration: $((SECONDS - start_s)) s (halo $built)."
+  echo
+  echo "- **none**: critical-path delay with no case analysis (the conventional sign-off clock)."
+  echo "- **min / median / max**: over the delays with the weight bus (\`W\`, or \`wreg\` when registered) held at each of its 2^n codes. A code with no path (every output constant, weight 0 of a plain multiplier \`mul_*\`) counts as 0."
+  echo "- **≤70 % / ≤80 % / ≤90 %**: number of codes whose delay is at most that fraction of the slowest code's (max)."
+  echo "- **grid16**: delay of the slowest of the 16 fastest codes — a stand-in for HaloQuantization's grid selector (being written), which would choose the levels for quantization error too; at 4 bits it is every code. **gain** = none / grid16, the clock-frequency factor that grid allows."
+  echo "- **area**: sum of the cells' Liberty \`area\` (\`TimingGraph.area\`): µm² for osu018; for generic, the embedded library's transistor count."
+  echo "- osu018 netlists are Yosys/ABC mappings of the generic ones: ABC restructures the logic, so an osu018 row shows the architecture after re-synthesis."
+  for lib in osu018 generic; do
+    echo
+    echo "## $lib"
+    echo
+    echo "| netlist | cells | area | none (ns) | min | median | max | ≤70 % | ≤80 % | ≤90 % | grid16 (ns) | gain |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    awk -F, -v lib="$lib" 'NR > 1 && $1 == lib {
+      printf "| `%s` | %d | %.0f | %.3f | %.3f | %.3f | %.3f | %d | %d | %d | %.3f | %.2f× |\n", $3, $13, $14, $16, $17, $18, $19, $20, $21, $22, $23, $24 }' "$csv"
+  done
+  echo
+  echo "## Best grid16 gain per group (osu018)"
+  echo
+  echo "| group | netlist | gain | grid16 (ns) | none (ns) | cells |"
+  echo "|---|---|---:|---:|---:|---:|"
+  awk -F, 'NR > 1 && $1 == "osu018" {
+      grp = ($8 == "e4m3" ? "e4m3" : ($7 == "no" ? "u" : "s") $6) ($11 == "yes" ? " registered" : "") ($10 == "no" ? " multiplier" : "")
+      if (!(grp in best) || $24 + 0 > gain[grp]) { best[grp] = $3; gain[grp] = $24 + 0; g16[grp] = $23; nn[grp] = $16; c[grp] = $13 }
+    }
+    END { for (k in best) printf "| %s | `%s` | %.2f× | %.3f | %.3f | %d |\n", k, best[k], gain[k], g16[k], nn[k], c[k] }' "$csv" | sort
+} > "$md"
+
+mkdir -p "$RESULTS"
+if [[ -n "$ONLY" ]]; then
+  cp "$csv" "$RESULTS/variants-partial.csv"; cp "$md" "$RESULTS/variants-partial.md"
+  log "ONLY set: wrote $RESULTS/variants-partial.md and .csv"
+else
+  cp "$csv" "$RESULTS/variants.csv"; cp "$md" "$RESULTS/variants.md"
+  log "wrote $RESULTS/variants.md and variants.csv"
+fi
+cat "$md"

@@ -1,0 +1,149 @@
+import Foundation
+
+/// A code the MAC can be given: its bus bits, the value it encodes, and its critical-path delay.
+public struct CodeLevel: Sendable, Equatable, Hashable {
+    /// Unsigned integer of the bus bits (the table's `code`).
+    public var code: Int
+    /// The real value of the code in the format.
+    public var value: Double
+    /// Critical-path delay under this code, ns (0 when the table says no path exists).
+    public var delayNs: Double
+
+    /// A level.
+    public init(code: Int, value: Double, delayNs: Double) {
+        self.code = code
+        self.value = value
+        self.delayNs = delayNs
+    }
+}
+
+/// A delay table read through a number format: which values can be levels and how fast each is.
+///
+/// - Codes that decode to NaN or ±∞ are never levels; codes absent from the table are not used
+///   (their delay is unknown); a row with an empty delay (no path under that code) counts as 0 ns.
+/// - When several codes encode the same value (e4m3 +0 and −0), the fastest code stands for it.
+/// - The **reference delay** — what every speed-up is measured against — is the table's `none` row
+///   (the critical path with no case analysis, i.e. what a conventional design is signed off at),
+///   or, when the table has no `none` row, the largest delay over all its codes.
+public struct CodeSpace: Sendable {
+    /// The format.
+    public let format: NumberFormat
+    /// One level per distinct finite value, sorted by value.
+    public let levels: [CodeLevel]
+    /// The reference delay, ns.
+    public let referenceDelayNs: Double
+    /// `"none row"` or `"slowest code"`: where ``referenceDelayNs`` comes from.
+    public let referenceSource: String
+    /// Number of the format's codes the table lacks (they are never used).
+    public let missingCodes: Int
+    /// Distinct delays of ``levels``, ascending.
+    public let distinctDelays: [Double]
+
+    /// Reads `table` as codes of `format`. `tablePath` labels errors. Refuses a table with codes
+    /// outside the format's code space, a JSON table whose bus width differs from the format's, and
+    /// a table with no usable code.
+    public init(table: DelayTable, format: NumberFormat, tablePath: String) throws {
+        self.format = format
+        if table.metadata.busWidth > 0 && table.metadata.busWidth != format.bits {
+            throw WeightFileError(tablePath, "the table is for a \(table.metadata.busWidth)-bit bus but \(format) has \(format.bits) bits")
+        }
+        var byValue: [Double: CodeLevel] = [:]
+        var present = 0
+        for e in table.entries {
+            guard e.code < format.codeCount else {
+                throw WeightFileError(tablePath, "code \(e.code) is outside the \(format.bits)-bit code space of \(format) (0…\(format.codeCount - 1))")
+            }
+            present += 1
+            guard format.isLevel(e.code), let v = format.value(ofCode: e.code) else { continue }
+            let level = CodeLevel(code: e.code, value: v == 0 ? 0 : v, delayNs: e.delayNs ?? 0)
+            if let old = byValue[level.value], (old.delayNs, old.code) <= (level.delayNs, level.code) { continue }
+            byValue[level.value] = level
+        }
+        guard !byValue.isEmpty else {
+            throw WeightFileError(tablePath, "no code of the table is a finite \(format) value")
+        }
+        levels = byValue.values.sorted { $0.value < $1.value }
+        missingCodes = format.codeCount - present
+        let slowest = levels.map(\.delayNs).max()!
+        if let none = table.unconstrained?.delayNs, none > 0 {
+            referenceDelayNs = none
+            referenceSource = "none row"
+        } else {
+            referenceDelayNs = slowest
+            referenceSource = "slowest code"
+        }
+        distinctDelays = Array(Set(levels.map(\.delayNs))).sorted()
+    }
+
+    /// A code space from explicit levels (tests, synthetic tables).
+    public init(format: NumberFormat, levels: [CodeLevel], referenceDelayNs: Double) {
+        self.format = format
+        self.levels = levels.sorted { $0.value < $1.value }
+        self.referenceDelayNs = referenceDelayNs
+        self.referenceSource = "given"
+        self.missingCodes = 0
+        self.distinctDelays = Array(Set(levels.map(\.delayNs))).sorted()
+    }
+
+    /// Levels whose delay is at most `maxDelayNs` (a tiny tolerance absorbs printing round-off).
+    public func allowed(maxDelayNs: Double) -> [CodeLevel] {
+        levels.filter { $0.delayNs <= maxDelayNs + 1e-12 }
+    }
+
+    /// The `k` fastest levels, ignoring error (ties: smaller magnitude, then smaller code).
+    public func fastest(_ k: Int) -> [CodeLevel] {
+        let sorted = levels.sorted { ($0.delayNs, abs($0.value), $0.code) < ($1.delayNs, abs($1.value), $1.code) }
+        return Array(sorted.prefix(k)).sorted { $0.value < $1.value }
+    }
+
+    /// The level of a code, if the code is usable.
+    public func level(ofCode code: Int) -> CodeLevel? { levels.first { $0.code == code } }
+
+    /// Speed-up of a clock period against the reference delay.
+    public func speedup(maxDelayNs: Double) -> Double { maxDelayNs > 0 ? referenceDelayNs / maxDelayNs : .infinity }
+
+    /// The smallest budget under which at least `k` distinct values are allowed (the whole table's
+    /// slowest delay when it has fewer than `k`).
+    public func smallestBudget(admitting k: Int) -> Double {
+        let delays = levels.map(\.delayNs).sorted()
+        return delays[min(k, delays.count) - 1]
+    }
+
+    /// The baselines of the report, each a set of levels (see ``Baseline``): every code; for integer
+    /// formats of N bits, the N/2-bit integers placed in the low bits (int4 −8…7 in int8) and in the
+    /// high bits (multiples of 16 in int8); and the `k` fastest codes ignoring error (left out when
+    /// `k` covers every code).
+    public func baselines(levels k: Int) -> [Baseline] {
+        var out: [Baseline] = []
+        out.append(Baseline(name: format.isInteger ? "\(format) (all codes)" : "\(format) (all finite codes)", levels: levels))
+        switch format {
+        case .int(let n) where n >= 2:
+            let h = n / 2
+            let lowSet = (-(1 << (h - 1)) ..< (1 << (h - 1))).compactMap { format.code(ofInteger: $0) }
+            let step = 1 << (n - h)
+            let highSet = stride(from: -(1 << (n - 1)), to: 1 << (n - 1), by: step).compactMap { format.code(ofInteger: $0) }
+            out.append(Baseline(name: "int\(h) low bits (\(-(1 << (h - 1)))…\((1 << (h - 1)) - 1))", levels: levels.filter { lowSet.contains($0.code) }))
+            out.append(Baseline(name: "int\(h) high bits (multiples of \(step))", levels: levels.filter { highSet.contains($0.code) }))
+        case .uint(let n) where n >= 2:
+            let h = n / 2
+            let step = 1 << (n - h)
+            out.append(Baseline(name: "uint\(h) low bits (0…\((1 << h) - 1))", levels: levels.filter { $0.code < (1 << h) }))
+            out.append(Baseline(name: "uint\(h) high bits (multiples of \(step))", levels: levels.filter { $0.code % step == 0 }))
+        default:
+            break
+        }
+        if k < levels.count { out.append(Baseline(name: "\(k) fastest codes", levels: fastest(k))) }
+        return out.filter { !$0.levels.isEmpty }
+    }
+}
+
+/// A fixed set of levels measured as a baseline (no level choice, only the scale search).
+public struct Baseline: Sendable, Equatable {
+    /// Display name (`int8 (all codes)`, `int4 low bits (-8…7)`, `int4 high bits (multiples of 16)`,
+    /// `16 fastest codes`).
+    public var name: String
+    /// Its levels, sorted by value.
+    public var levels: [CodeLevel]
+    /// The slowest of its codes: the clock period it needs.
+    public var maxDelayNs: Double { levels.map(\.delayNs).max() ?? 0 }
+}

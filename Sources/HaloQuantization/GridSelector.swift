@@ -1,0 +1,748 @@
+import Foundation
+
+/// Effort of the searches over scales (see ``GridSelector`` for the method).
+public struct SelectorOptions: Sendable, Equatable {
+    /// Points per octave of the log-spaced grid of the global scale search (α).
+    public var scaleGridPointsPerOctave = 9.0
+    /// Golden-section iterations refining each of the best α grid points.
+    public var goldenIterations = 24
+    /// How many of the best local minima of the α grid are refined.
+    public var refinedMinima = 4
+    /// Points per octave of each block's own scale grid.
+    public var blockGridPointsPerOctave = 6.0
+    /// Golden-section iterations refining each block's scale.
+    public var blockGoldenIterations = 14
+    /// Maximum rounds alternating "scales given levels" and "levels given scales".
+    public var refinementRounds = 4
+    /// The same for each point of a Pareto sweep (the point at the grid's own budget is then redone
+    /// with ``refinementRounds``, seeded by the sweep).
+    public var paretoRefinementRounds = 2
+
+    /// The default effort.
+    public init() {}
+}
+
+/// A grid and the scales that go with it.
+public struct GridSolution: Sendable, Equatable {
+    /// The chosen levels, ascending by value.
+    public var levels: [CodeLevel]
+    /// One scale per block of the problem (Float-representable); 0 for blocks outside the solved set.
+    public var scales: [Double]
+    /// Importance-weighted squared error over the solved blocks (from the search's prefix sums).
+    public var objective: Double
+    /// Whether the level choice is provably optimal for the final scales: an exact histogram
+    /// (≤ 65,536 weights) and no candidate thinning. Fixed-level fits are exact by definition.
+    public var levelChoiceExact: Bool
+    /// The slowest chosen code.
+    public var maxDelayNs: Double { levels.map(\.delayNs).max() ?? 0 }
+}
+
+/// Error statistics of quantized weights against the originals.
+public struct Quality: Sendable, Equatable {
+    /// Number of weights.
+    public var count: Int = 0
+    /// Σ (x − x̂)².
+    public var squaredError: Double = 0
+    /// Σ x².
+    public var squaredSignal: Double = 0
+    /// Σ importance·(x − x̂)² (equals `squaredError` without importance).
+    public var weightedSquaredError: Double = 0
+
+    /// A zero accumulator.
+    public init() {}
+
+    /// Mean squared error.
+    public var mse: Double { count > 0 ? squaredError / Double(count) : 0 }
+    /// Importance-weighted mean squared error (Σ importance·err² / count).
+    public var weightedMSE: Double { count > 0 ? weightedSquaredError / Double(count) : 0 }
+    /// Signal-to-quantization-noise ratio, dB: `10·log10(Σx² / Σ(x−x̂)²)` (+∞ when exact).
+    public var sqnrDb: Double { squaredError > 0 ? 10 * log10(squaredSignal / squaredError) : .infinity }
+
+    /// Adds another accumulator.
+    public mutating func add(_ o: Quality) {
+        count += o.count
+        squaredError += o.squaredError
+        squaredSignal += o.squaredSignal
+        weightedSquaredError += o.weightedSquaredError
+    }
+}
+
+/// Which grid and scale each block uses: one grid for a plain selection, one per DVFS level.
+public struct Assignment: Sendable, Equatable {
+    /// The grids, each ascending by value.
+    public var grids: [[CodeLevel]]
+    /// Grid index of each block.
+    public var blockGrid: [Int]
+    /// Scale of each block.
+    public var scales: [Double]
+
+    /// An assignment.
+    public init(grids: [[CodeLevel]], blockGrid: [Int], scales: [Double]) {
+        self.grids = grids
+        self.blockGrid = blockGrid
+        self.scales = scales
+    }
+
+    /// A single grid for every block.
+    public init(_ solution: GridSolution) {
+        grids = [solution.levels]
+        blockGrid = [Int](repeating: 0, count: solution.scales.count)
+        scales = solution.scales
+    }
+}
+
+/// A quantized tensor, ready to be written.
+public struct QuantizedTensor: Sendable {
+    /// The tensor's name.
+    public var name: String
+    /// Its shape.
+    public var shape: [Int]
+    /// Bus codes, row-major, same shape (empty unless materialized).
+    public var codes: [UInt16]
+    /// `scale · value(code)` as F32, same shape (empty unless materialized).
+    public var dequantized: [Float]
+    /// Scales, row-major `[rowBlocks, colBlocks]`: element (r, c) of the matrix view uses
+    /// `scales[(r / blockRows) * colBlocks + c / blockCols]`.
+    public var scales: [Float]
+    /// `[rowBlocks, colBlocks]`.
+    public var scaleShape: [Int]
+    /// `[blockRows, blockCols]`.
+    public var scaleBlock: [Int]
+    /// Error of this tensor.
+    public var quality: Quality
+}
+
+/// Chooses quantization grids for a ``QuantizationProblem`` from the levels a ``CodeSpace`` allows.
+///
+/// **Method.** The grid (the K codes the MAC sees) is shared by every weight; each block (tensor,
+/// channel or group) has its own scale `s`, and a weight `x` becomes `s·l` for the level `l` nearest
+/// to `x/s`. The objective is the importance-weighted squared error `Σ ω (x − x̂)²` pooled over all
+/// weights.
+/// 1. **Global scale search with exact levels.** Each block is normalized by its own
+///    `absmax / max|allowed value|`. For a common multiplier α the K-subset of allowed values is
+///    chosen *exactly* by ``LevelDP`` on the histogram of normalized weights (weights ω·base²), and α
+///    is searched on a log grid (9 points per octave) from 1/64 to `2·max|v| / median|v|` (α = 1 maps
+///    each block's largest magnitude onto the largest allowed magnitude; the top end lets a grid
+///    of small values with a large scale compete); the four best local minima of the grid are then
+///    refined by 24 golden-section steps each.
+/// 2. **Alternation.** Given the levels, every block's scale is searched on its own (log grid of 6
+///    points per octave over `[s/2, 2s]` around its current scale `s`; 14 golden-section steps
+///    around the best point; one closed-form least-squares step; never worse than `s`); given the scales, the levels are re-chosen exactly by the
+///    dynamic program on the histogram of `x/s`. Rounds repeat while the error drops by more than
+///    10⁻⁴ relative (at most ``SelectorOptions/refinementRounds``).
+///
+/// The level choice is exact for the scales it is given; the scale search is a dense grid plus local
+/// refinement, since the error is not unimodal in the scale. Every reported error is recomputed on
+/// the raw weights with the F32 scales that are written.
+public final class GridSelector: @unchecked Sendable {
+    /// The weights.
+    public let problem: QuantizationProblem
+    /// The codes.
+    public let space: CodeSpace
+    /// Search effort.
+    public var options: SelectorOptions
+
+    /// A selector.
+    public init(problem: QuantizationProblem, space: CodeSpace, options: SelectorOptions = SelectorOptions()) {
+        self.problem = problem
+        self.space = space
+        self.options = options
+    }
+
+    private var allBlocks: [Int] { Array(0 ..< problem.blockCount) }
+
+    // MARK: Selection
+
+    /// The best `k` levels among `allowed` (all of them when there are at most `k` distinct values) and
+    /// the blocks' scales, over `blocks` (all blocks by default). `seeds` are solutions to continue from
+    /// as well (see ``refine(_:allowed:levels:blocks:)``); the best result is returned.
+    public func select(allowed: [CodeLevel], levels k: Int, blocks: [Int]? = nil, seeds: [GridSolution] = []) -> GridSolution {
+        let blocks = blocks ?? allBlocks
+        let candidates = allowed.sorted { $0.value < $1.value }
+        precondition(!candidates.isEmpty && k >= 1)
+        if candidates.count <= k || blocks.isEmpty {
+            var best = fit(levels: candidates, blocks: blocks)
+            for seed in seeds where seed.levels.count == candidates.count {
+                let r = refine(seed, allowed: candidates, levels: k, blocks: blocks)
+                if r.objective < best.objective { best = r }
+            }
+            return best
+        }
+        let v = candidates.map(\.value)
+        let vMax = v.map(abs).max()!
+        // Base scales and the α search.
+        var base = [Double](repeating: 0, count: problem.blockCount)
+        for b in blocks {
+            let (lo, hi) = extremes(b)
+            let a = Double(max(abs(lo), abs(hi)))
+            base[b] = a > 0 && vMax > 0 ? a / vMax : 1
+        }
+        let hist = histogram(blocks: blocks, scales: base)
+        // α from 1/64 up to where the largest weight lands at twice the median magnitude.
+        let grid = ScaleGrid.points(from: 1.0 / 64, to: 2 * max(1, vMax / ScaleGrid.medianMagnitude(v)), perOctave: options.scaleGridPointsPerOctave)
+        let g = grid.count
+        var values = [Double](repeating: .infinity, count: g)
+        var chosenAt = [[Int]](repeating: [], count: g)
+        values.withUnsafeMutableBufferPointer { vp in
+            chosenAt.withUnsafeMutableBufferPointer { cp in
+                let vb = vp.baseAddress!, cb = cp.baseAddress!
+                ParallelFor.run(g) { i in
+                    let r = LevelDP.solve(histogram: hist, candidates: v.map { $0 * grid[i] }, k: k)
+                    vb[i] = r.cost
+                    cb[i] = r.chosen
+                }
+            }
+        }
+        var bestI = 0
+        for i in 1 ..< g where values[i] < values[bestI] { bestI = i }
+        var alpha = grid[bestI], bestCost = values[bestI], bestChosen = chosenAt[bestI], exact = hist.isExact
+        // The error is not unimodal in α: refine the best few local minima of the grid, each by
+        // golden-section search between its neighbours.
+        let minima = (0 ..< g).filter { i in (i == 0 || values[i] <= values[i - 1]) && (i == g - 1 || values[i] <= values[i + 1]) }
+            .sorted { values[$0] < values[$1] }.prefix(options.refinedMinima)
+        func dp(_ alpha: Double) -> LevelDP.Result { LevelDP.solve(histogram: hist, candidates: v.map { $0 * alpha }, k: k) }
+        var refined = [(Double, LevelDP.Result)?](repeating: nil, count: minima.count)
+        refined.withUnsafeMutableBufferPointer { rp in
+            let rb = rp.baseAddress!
+            let starts = Array(minima)
+            ParallelFor.run(starts.count) { j in
+                let i = starts[j]
+                var a = grid[max(0, i - 1)], c = grid[min(g - 1, i + 1)]
+                let phi = (5.0.squareRoot() - 1) / 2
+                var x1 = c - phi * (c - a), x2 = a + phi * (c - a)
+                var r1 = dp(x1), r2 = dp(x2)
+                for _ in 0 ..< self.options.goldenIterations {
+                    if r1.cost < r2.cost { c = x2; x2 = x1; r2 = r1; x1 = c - phi * (c - a); r1 = dp(x1) } else { a = x1; x1 = x2; r1 = r2; x2 = a + phi * (c - a); r2 = dp(x2) }
+                }
+                rb[j] = r1.cost < r2.cost ? (x1, r1) : (x2, r2)
+            }
+        }
+        for case let (x, r)? in refined where r.cost < bestCost {
+            alpha = x; bestCost = r.cost; bestChosen = r.chosen; exact = hist.isExact && r.isExact
+        }
+        var scales = [Double](repeating: 0, count: problem.blockCount)
+        for b in blocks { scales[b] = Double(Float(alpha * base[b])) }
+        let levels = bestChosen.map { candidates[$0] }
+        let objective = blockCosts(levels: levels.map(\.value), scales: scales, blocks: blocks).reduce(0, +)
+        var best = alternate(GridSolution(levels: levels, scales: scales, objective: objective, levelChoiceExact: exact),
+                             candidates: candidates, k: k, blocks: blocks)
+        for seed in seeds {
+            let refined = refine(seed, allowed: candidates, levels: k, blocks: blocks)
+            if refined.objective < best.objective { best = refined }
+        }
+        return best
+    }
+
+    /// Continues from an existing solution whose levels are all in `allowed` (a grid found under a
+    /// smaller budget, since allowed sets grow with the budget): alternates scales and levels from it,
+    /// so the result is never worse than the seed.
+    public func refine(_ seed: GridSolution, allowed: [CodeLevel], levels k: Int, blocks: [Int]? = nil) -> GridSolution {
+        let blocks = blocks ?? allBlocks
+        let candidates = allowed.sorted { $0.value < $1.value }
+        let allowedCodes = Set(candidates.map(\.code))
+        precondition(seed.levels.allSatisfy { allowedCodes.contains($0.code) }, "seed levels must be allowed")
+        var start = seed
+        start.objective = blockCosts(levels: seed.levels.map(\.value), scales: seed.scales, blocks: blocks).reduce(0, +)
+        return alternate(start, candidates: candidates, k: min(k, candidates.count), blocks: blocks)
+    }
+
+    /// Alternates "every block's scale given the levels" and "the levels given the scales" (exact on
+    /// the histogram of `x/s`) from `start`, keeping only improvements, then fits the final scales.
+    private func alternate(_ start: GridSolution, candidates: [CodeLevel], k: Int, blocks: [Int]) -> GridSolution {
+        let v = candidates.map(\.value)
+        var levels = start.levels, scales = start.scales, objective = start.objective, exact = start.levelChoiceExact
+        for _ in 0 ..< options.refinementRounds {
+            let previous = objective
+            let fitted = fitScales(levels: levels.map(\.value), blocks: blocks, warm: scales)
+            if fitted.cost <= objective { scales = fitted.scales; objective = fitted.cost }
+            let h = histogram(blocks: blocks, scales: scales)
+            let r = LevelDP.solve(histogram: h, candidates: v, k: min(k, v.count))
+            let newLevels = r.chosen.map { candidates[$0] }
+            if newLevels != levels {
+                let cost = blockCosts(levels: newLevels.map(\.value), scales: scales, blocks: blocks).reduce(0, +)
+                if cost < objective {
+                    levels = newLevels
+                    objective = cost
+                    exact = h.isExact && r.isExact
+                }
+            } else {
+                exact = h.isExact && r.isExact
+            }
+            if previous - objective <= 1e-4 * max(previous, .leastNormalMagnitude) { break }
+        }
+        // Scales for the final levels.
+        let fitted = fitScales(levels: levels.map(\.value), blocks: blocks, warm: scales)
+        if fitted.cost <= objective { scales = fitted.scales; objective = fitted.cost }
+        return GridSolution(levels: levels, scales: scales, objective: objective, levelChoiceExact: exact)
+    }
+
+    /// Fixed levels (a baseline, or every allowed value): only the blocks' scales are searched, each
+    /// from scratch over `[cover/64, 2·cover·max|l|/median|l|]` (`cover` maps the block's extremes onto
+    /// the extreme levels), 6 points per octave, then golden section and a least-squares step.
+    public func fit(levels: [CodeLevel], blocks: [Int]? = nil) -> GridSolution {
+        let blocks = blocks ?? allBlocks
+        let sorted = levels.sorted { $0.value < $1.value }
+        let fitted = fitScales(levels: sorted.map(\.value), blocks: blocks, warm: nil)
+        return GridSolution(levels: sorted, scales: fitted.scales, objective: fitted.cost, levelChoiceExact: true)
+    }
+
+    /// Per-block importance-weighted squared error with each block's best scale for `levels`, and those
+    /// scales (DVFS uses this to price every tile at every level). With `warm` scales (one per block)
+    /// each search stays near them and is never worse; without, each block is searched from scratch.
+    public func blockErrors(levels: [CodeLevel], blocks: [Int]? = nil, warm: [Double]? = nil) -> (errors: [Double], scales: [Double]) {
+        let blocks = blocks ?? allBlocks
+        let values = levels.map(\.value).sorted()
+        var errors = [Double](repeating: 0, count: problem.blockCount)
+        var scales = [Double](repeating: 0, count: problem.blockCount)
+        errors.withUnsafeMutableBufferPointer { ep in
+            scales.withUnsafeMutableBufferPointer { sp in
+                let eb = ep.baseAddress!, sb = sp.baseAddress!
+                forBlocks(blocks) { b, search in
+                    let (s, c) = search.searchScale(levels: values, warm: warm?[b], options: self.options)
+                    eb[b] = c
+                    sb[b] = s
+                }
+            }
+        }
+        return (errors, scales)
+    }
+
+    // MARK: Pareto front
+
+    /// One point of the delay/error trade-off.
+    public struct ParetoPoint: Sendable, Equatable {
+        /// The budget swept (a distinct delay of the table).
+        public var budgetNs: Double
+        /// The grid's slowest code (≤ budget).
+        public var maxDelayNs: Double
+        /// The grid.
+        public var levels: [CodeLevel]
+        /// Its error on the raw weights.
+        public var quality: Quality
+        /// The grid and its scales.
+        public var solution: GridSolution
+    }
+
+    /// The budgets a sweep visits: every distinct delay of the table that allows more values than the
+    /// one before.
+    public func sweptBudgets() -> [Double] {
+        var budgets: [Double] = []
+        var lastCount = 0
+        for t in space.distinctDelays {
+            let n = space.allowed(maxDelayNs: t).count
+            if n != lastCount { budgets.append(t); lastCount = n }
+        }
+        return budgets
+    }
+
+    /// The Pareto front of max delay vs error: for every budget of ``sweptBudgets()`` the best
+    /// `k`-level grid under it (searched in parallel, then, since a larger budget allows everything a
+    /// smaller one does, any point worse than the point before it is refined from that point's grid, so
+    /// the error never rises with the budget); then only the points no other point beats on both delay
+    /// and weighted error. `all` returns every swept point instead.
+    public func pareto(levels k: Int, blocks: [Int]? = nil, all: Bool = false) -> [ParetoPoint] {
+        let budgets = sweptBudgets()
+        var points = [ParetoPoint?](repeating: nil, count: budgets.count)
+        var sweepOptions = options
+        sweepOptions.refinementRounds = options.paretoRefinementRounds
+        let sweeper = GridSelector(problem: problem, space: space, options: sweepOptions)
+        points.withUnsafeMutableBufferPointer { pp in
+            let base = pp.baseAddress!
+            ParallelFor.run(budgets.count) { i in
+                let sol = sweeper.select(allowed: self.space.allowed(maxDelayNs: budgets[i]), levels: k, blocks: blocks)
+                base[i] = self.point(sol, budget: budgets[i], blocks: blocks)
+            }
+        }
+        var swept = points.map { $0! }
+        for i in swept.indices.dropFirst() where swept[i].quality.weightedSquaredError > swept[i - 1].quality.weightedSquaredError {
+            let sol = refine(swept[i - 1].solution, allowed: space.allowed(maxDelayNs: budgets[i]), levels: k, blocks: blocks)
+            let p = point(sol, budget: budgets[i], blocks: blocks)
+            if p.quality.weightedSquaredError < swept[i].quality.weightedSquaredError { swept[i] = p }
+        }
+        return all ? swept : Self.nonDominated(swept)
+    }
+
+    /// A solution as a point of the front.
+    public func point(_ sol: GridSolution, budget: Double, blocks: [Int]? = nil) -> ParetoPoint {
+        ParetoPoint(budgetNs: budget, maxDelayNs: sol.maxDelayNs, levels: sol.levels, quality: evaluate(Assignment(sol), blocks: blocks), solution: sol)
+    }
+
+    /// Points sorted by delay, keeping each one whose weighted error is below every faster point's.
+    public static func nonDominated(_ points: [ParetoPoint]) -> [ParetoPoint] {
+        let sorted = points.sorted { ($0.maxDelayNs, $0.quality.weightedSquaredError) < ($1.maxDelayNs, $1.quality.weightedSquaredError) }
+        var out: [ParetoPoint] = []
+        for p in sorted where out.isEmpty || p.quality.weightedSquaredError < out.last!.quality.weightedSquaredError * (1 - 1e-12) {
+            if let last = out.last, last.maxDelayNs == p.maxDelayNs { out.removeLast() }
+            out.append(p)
+        }
+        return out
+    }
+
+    // MARK: Applying
+
+    /// Error of an assignment on the raw weights of `blocks` (all by default), with the F32 scales
+    /// that would be written.
+    public func evaluate(_ assignment: Assignment, blocks: [Int]? = nil) -> Quality {
+        let blocks = blocks ?? allBlocks
+        var perBlock = [Quality](repeating: Quality(), count: problem.blockCount)
+        perBlock.withUnsafeMutableBufferPointer { qp in
+            let qb = qp.baseAddress!
+            let chunks = ParallelFor.chunks(blocks.count, minimumPerChunk: 16)
+            ParallelFor.run(chunks.count) { j in
+                for bi in chunks[j] {
+                    let b = blocks[bi]
+                    qb[b] = self.quantizeBlock(b, assignment: assignment, codes: nil, dequantized: nil)
+                }
+            }
+        }
+        var total = Quality()
+        for b in blocks { total.add(perBlock[b]) }
+        return total
+    }
+
+    /// Quantizes every tensor: codes, dequantized F32 values, F32 scales, and per-tensor errors.
+    public func quantize(_ assignment: Assignment) -> [QuantizedTensor] {
+        var out: [QuantizedTensor] = []
+        for (t, info) in problem.tensors.enumerated() {
+            var codes = [UInt16](repeating: 0, count: info.count)
+            var deq = [Float](repeating: 0, count: info.count)
+            var perBlock = [Quality](repeating: Quality(), count: info.blockCount)
+            codes.withUnsafeMutableBufferPointer { cp in
+                deq.withUnsafeMutableBufferPointer { dp in
+                    perBlock.withUnsafeMutableBufferPointer { qp in
+                        let cb = cp.baseAddress!, db = dp.baseAddress!, qb = qp.baseAddress!
+                        let chunks = ParallelFor.chunks(info.blockCount, minimumPerChunk: 16)
+                        ParallelFor.run(chunks.count) { j in
+                            for local in chunks[j] {
+                                qb[local] = self.quantizeBlock(info.firstBlock + local, assignment: assignment, codes: cb, dequantized: db)
+                            }
+                        }
+                    }
+                }
+            }
+            var q = Quality()
+            for p in perBlock { q.add(p) }
+            let scales = (0 ..< info.blockCount).map { Float(assignment.scales[info.firstBlock + $0]) }
+            out.append(QuantizedTensor(name: info.name, shape: info.shape, codes: codes, dequantized: deq, scales: scales,
+                                       scaleShape: [info.rowBlocks, info.colBlocks], scaleBlock: [info.blockRows, info.blockCols],
+                                       quality: q))
+            _ = t
+        }
+        return out
+    }
+
+    /// Quantizes one block: each weight to the nearest level of its grid at the block's F32 scale
+    /// (ties to the larger level), optionally writing codes and values at the weights' positions.
+    private func quantizeBlock(_ b: Int, assignment: Assignment, codes: UnsafeMutablePointer<UInt16>?,
+                               dequantized: UnsafeMutablePointer<Float>?) -> Quality {
+        let grid = assignment.grids[assignment.blockGrid[b]]
+        let s = Double(Float(assignment.scales[b]))
+        let start = problem.blockStart[b], end = problem.blockStart[b + 1]
+        var q = Quality()
+        q.count = end - start
+        let k = grid.count
+        var levelValues = [Float](repeating: 0, count: k)
+        var bounds = [Double](repeating: .infinity, count: k)
+        for i in 0 ..< k {
+            levelValues[i] = Float(s * grid[i].value)
+            if i + 1 < k { bounds[i] = s * 0.5 * (grid[i].value + grid[i + 1].value) }
+        }
+        problem.x.withUnsafeBufferPointer { xs in
+            problem.w.withUnsafeBufferPointer { ws in
+                problem.origin.withUnsafeBufferPointer { os in
+                    var level = 0
+                    for e in start ..< end {
+                        let x = Double(xs[e])
+                        while level + 1 < k && x >= bounds[level] { level += 1 }
+                        let y = levelValues[level]
+                        let d = x - Double(y)
+                        q.squaredError += d * d
+                        q.squaredSignal += x * x
+                        q.weightedSquaredError += Double(ws[e]) * d * d
+                        if let codes { codes[Int(os[e])] = UInt16(grid[level].code) }
+                        if let dequantized { dequantized[Int(os[e])] = y }
+                    }
+                }
+            }
+        }
+        return q
+    }
+
+    // MARK: Internals
+
+    private func extremes(_ b: Int) -> (Float, Float) {
+        (problem.x[problem.blockStart[b]], problem.x[problem.blockStart[b + 1] - 1])
+    }
+
+    /// The histogram of `x / s_b` weighted `ω·s_b²` over `blocks`: exact for few weights, else
+    /// 65,536 equal-width bins with exact moments (accumulated in parallel).
+    func histogram(blocks: [Int], scales: [Double]) -> WeightHistogram {
+        var total = 0
+        for b in blocks { total += problem.blockStart[b + 1] - problem.blockStart[b] }
+        if total <= WeightHistogram.exactLimit {
+            var ys: [Double] = [], ws: [Double] = []
+            ys.reserveCapacity(total); ws.reserveCapacity(total)
+            for b in blocks {
+                let s = scales[b]
+                for e in problem.blockStart[b] ..< problem.blockStart[b + 1] {
+                    ys.append(Double(problem.x[e]) / s)
+                    ws.append(Double(problem.w[e]) * s * s)
+                }
+            }
+            return WeightHistogram.build(ys, ws)
+        }
+        var lo = Double.infinity, hi = -Double.infinity
+        for b in blocks {
+            let (a, c) = extremes(b)
+            lo = min(lo, Double(a) / scales[b]); hi = max(hi, Double(c) / scales[b])
+        }
+        let binCount = WeightHistogram.binCount
+        let width = (hi - lo) / Double(binCount)
+        let chunks = ParallelFor.chunks(blocks.count, minimumPerChunk: 1)
+        var partial = [[Double]](repeating: [], count: chunks.count)
+        partial.withUnsafeMutableBufferPointer { pp in
+            let pb = pp.baseAddress!
+            ParallelFor.run(chunks.count) { j in
+                var m = [Double](repeating: 0, count: 3 * binCount)
+                m.withUnsafeMutableBufferPointer { mp in
+                    self.problem.x.withUnsafeBufferPointer { xs in
+                        self.problem.w.withUnsafeBufferPointer { ws in
+                            for bi in chunks[j] {
+                                let b = blocks[bi]
+                                let s = scales[b], inv = 1 / s, s2 = s * s
+                                for e in self.problem.blockStart[b] ..< self.problem.blockStart[b + 1] {
+                                    let y = Double(xs[e]) * inv
+                                    let w = Double(ws[e]) * s2
+                                    let k = width > 0 ? min(binCount - 1, max(0, Int((y - lo) / width))) : 0
+                                    mp[3 * k] += w; mp[3 * k + 1] += w * y; mp[3 * k + 2] += w * y * y
+                                }
+                            }
+                        }
+                    }
+                }
+                pb[j] = m
+            }
+        }
+        var m0 = [Double](repeating: 0, count: binCount), m1 = m0, m2 = m0
+        for p in partial where !p.isEmpty {
+            for k in 0 ..< binCount { m0[k] += p[3 * k]; m1[k] += p[3 * k + 1]; m2[k] += p[3 * k + 2] }
+        }
+        return WeightHistogram.fromMoments(m0, m1, m2)
+    }
+
+    /// Runs `body(block, search)` over `blocks` in parallel, with a prefix-sum view of each block.
+    private func forBlocks(_ blocks: [Int], _ body: (Int, BlockSearch) -> Void) {
+        let chunks = ParallelFor.chunks(blocks.count, minimumPerChunk: 8)
+        ParallelFor.run(chunks.count) { j in
+            var longest = 0
+            for bi in chunks[j] { longest = max(longest, self.problem.blockStart[blocks[bi] + 1] - self.problem.blockStart[blocks[bi]]) }
+            var scratch = [Double](repeating: 0, count: 3 * (longest + 1))
+            scratch.withUnsafeMutableBufferPointer { sp in
+                self.problem.x.withUnsafeBufferPointer { xs in
+                    self.problem.w.withUnsafeBufferPointer { ws in
+                        for bi in chunks[j] {
+                            let b = blocks[bi]
+                            let s = self.problem.blockStart[b], e = self.problem.blockStart[b + 1]
+                            let search = BlockSearch(x: UnsafeBufferPointer(rebasing: xs[s ..< e]), w: UnsafeBufferPointer(rebasing: ws[s ..< e]),
+                                                     scratch: sp.baseAddress!)
+                            body(b, search)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Each block's best scale for `levels` (starting from `warm` when given), and the summed error.
+    private func fitScales(levels: [Double], blocks: [Int], warm: [Double]?) -> (scales: [Double], cost: Double) {
+        var scales = [Double](repeating: 0, count: problem.blockCount)
+        var costs = [Double](repeating: 0, count: problem.blockCount)
+        scales.withUnsafeMutableBufferPointer { sp in
+            costs.withUnsafeMutableBufferPointer { cp in
+                let sb = sp.baseAddress!, cb = cp.baseAddress!
+                forBlocks(blocks) { b, search in
+                    let (s, c) = search.searchScale(levels: levels, warm: warm?[b], options: self.options)
+                    sb[b] = s
+                    cb[b] = c
+                }
+            }
+        }
+        var total = 0.0
+        for b in blocks { total += costs[b] }
+        return (scales, total)
+    }
+
+    /// Error of each block at fixed scales.
+    private func blockCosts(levels: [Double], scales: [Double], blocks: [Int]) -> [Double] {
+        var costs = [Double](repeating: 0, count: blocks.count)
+        var index = [Int](repeating: 0, count: problem.blockCount)
+        for (i, b) in blocks.enumerated() { index[b] = i }
+        costs.withUnsafeMutableBufferPointer { cp in
+            let cb = cp.baseAddress!
+            forBlocks(blocks) { b, search in
+                cb[index[b]] = levels.withUnsafeBufferPointer { search.cost(levels: $0, scale: scales[b]) }
+            }
+        }
+        return costs
+    }
+}
+
+/// Log-spaced scale grids.
+enum ScaleGrid {
+    /// Points from `lo` to `hi` (both included), evenly spaced in log, about `perOctave` per octave.
+    static func points(from lo: Double, to hi: Double, perOctave: Double) -> [Double] {
+        let octaves = max(0, log2(hi / lo))
+        let n = max(2, Int((octaves * perOctave).rounded(.up)) + 1)
+        return (0 ..< n).map { lo * pow(hi / lo, Double($0) / Double(n - 1)) }
+    }
+
+    /// The median of the magnitudes (the smallest non-zero magnitude when the median is 0).
+    static func medianMagnitude(_ values: [Double]) -> Double {
+        let m = values.map(abs).sorted()
+        let median = m[m.count / 2]
+        return median > 0 ? median : (m.first { $0 > 0 } ?? 1)
+    }
+}
+
+/// One block's sorted weights with prefix sums of ω, ω·x, ω·x², for O(K log n) error evaluation.
+struct BlockSearch {
+    let x: UnsafeBufferPointer<Float>
+    let p0: UnsafeMutablePointer<Double>, p1: UnsafeMutablePointer<Double>, p2: UnsafeMutablePointer<Double>
+    let n: Int
+    let log2n: Int
+
+    init(x: UnsafeBufferPointer<Float>, w: UnsafeBufferPointer<Float>, scratch: UnsafeMutablePointer<Double>) {
+        self.x = x
+        n = x.count
+        p0 = scratch
+        p1 = scratch + (n + 1)
+        p2 = scratch + 2 * (n + 1)
+        p0[0] = 0; p1[0] = 0; p2[0] = 0
+        for i in 0 ..< n {
+            let xi = Double(x[i]), wi = Double(w[i])
+            p0[i + 1] = p0[i] + wi
+            p1[i + 1] = p1[i] + wi * xi
+            p2[i + 1] = p2[i] + wi * xi * xi
+        }
+        var l = 1
+        while (1 << l) < n { l += 1 }
+        log2n = l
+    }
+
+    @inline(__always)
+    private func lowerBound(_ key: Double, from: Int) -> Int {
+        var lo = from, hi = n
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if Double(x[mid]) < key { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    @inline(__always)
+    private func segment(_ a: Int, _ b: Int, _ level: Double) -> Double {
+        if a >= b { return 0 }
+        return max(0, (p2[b] - p2[a]) - 2 * level * (p1[b] - p1[a]) + level * level * (p0[b] - p0[a]))
+    }
+
+    /// Weighted squared error with levels `l` (ascending) at scale `s`.
+    func cost(levels l: UnsafeBufferPointer<Double>, scale s: Double) -> Double {
+        let k = l.count
+        let walk = k * log2n > n + k
+        var total = 0.0
+        var start = 0
+        for i in 0 ..< k {
+            var end = n
+            if i + 1 < k {
+                let bound = s * 0.5 * (l[i] + l[i + 1])
+                if walk {
+                    end = start
+                    while end < n && Double(x[end]) < bound { end += 1 }
+                } else {
+                    end = lowerBound(bound, from: start)
+                }
+            }
+            total += segment(start, end, s * l[i])
+            start = end
+        }
+        return total
+    }
+
+    /// The least-squares scale for the assignment made at scale `s`: Σωxl / Σωl².
+    private func lloyd(levels l: UnsafeBufferPointer<Double>, scale s: Double) -> Double? {
+        let k = l.count
+        var num = 0.0, den = 0.0, start = 0
+        for i in 0 ..< k {
+            let end = i + 1 < k ? lowerBound(s * 0.5 * (l[i] + l[i + 1]), from: start) : n
+            if end > start {
+                num += l[i] * (p1[end] - p1[start])
+                den += l[i] * l[i] * (p0[end] - p0[start])
+            }
+            start = end
+        }
+        guard den > 0, num > 0 else { return nil }
+        let r = num / den
+        return r.isFinite ? r : nil
+    }
+
+    /// The best F32 scale for `levels`: log grid, golden section, one least-squares step, never worse
+    /// than `warm`.
+    func searchScale(levels: [Double], warm: Double?, options: SelectorOptions) -> (Double, Double) {
+        levels.withUnsafeBufferPointer { l in
+            func f(_ s: Double) -> Double { cost(levels: l, scale: s) }
+            let lMin = l[0], lMax = l[l.count - 1]
+            let xMin = Double(x[0]), xMax = Double(x[n - 1])
+            let lAbs = max(abs(lMin), abs(lMax))
+            if lAbs == 0 || n == 0 { let s = warm ?? 1; return (s, f(s)) }
+            var cover = 0.0
+            if xMax > 0 && lMax > 0 { cover = max(cover, xMax / lMax) }
+            if xMin < 0 && lMin < 0 { cover = max(cover, xMin / lMin) }
+            if cover == 0 { cover = max(abs(xMin), abs(xMax)) / lAbs }
+            if cover == 0 || !cover.isFinite {
+                // All weights zero: the smallest normal scale sends them as close to 0 as possible.
+                let s = Double(Float.leastNormalMagnitude)
+                return (s, f(s))
+            }
+            var bestS = Double(Float(cover)), bestC = f(bestS)
+            // From a warm start (the global search already found the basin) only a window of two
+            // octaves around it; from scratch the whole range.
+            let gridS = warm.map { w in ScaleGrid.points(from: w / 2, to: w * 2, perOctave: options.blockGridPointsPerOctave) }
+                ?? ScaleGrid.points(from: cover / 64, to: 2 * cover * max(1, lAbs / ScaleGrid.medianMagnitude(Array(l))),
+                                    perOctave: options.blockGridPointsPerOctave)
+            let g = gridS.count
+            var bestI = -1
+            for i in 0 ..< g {
+                let c = f(gridS[i])
+                if c < bestC { bestC = c; bestS = gridS[i]; bestI = i }
+            }
+            var a: Double, b: Double
+            if bestI >= 0 {
+                a = gridS[max(0, bestI - 1)]; b = gridS[min(g - 1, bestI + 1)]
+            } else {
+                let r = pow(2, 1 / options.blockGridPointsPerOctave)
+                a = bestS / r; b = bestS * r
+            }
+            let phi = (5.0.squareRoot() - 1) / 2
+            var x1 = b - phi * (b - a), x2 = a + phi * (b - a)
+            var f1 = f(x1), f2 = f(x2)
+            for _ in 0 ..< options.blockGoldenIterations {
+                if f1 < f2 { b = x2; x2 = x1; f2 = f1; x1 = b - phi * (b - a); f1 = f(x1) } else { a = x1; x1 = x2; f1 = f2; x2 = a + phi * (b - a); f2 = f(x2) }
+            }
+            if f1 < bestC { bestC = f1; bestS = x1 }
+            if f2 < bestC { bestC = f2; bestS = x2 }
+            if let s = lloyd(levels: l, scale: bestS), s > 0 {
+                let c = f(s)
+                if c < bestC { bestC = c; bestS = s }
+            }
+            // The written scale is F32.
+            let rounded = Double(Float(bestS))
+            bestS = rounded > 0 ? rounded : Double(Float.leastNormalMagnitude)
+            bestC = f(bestS)
+            if let w = warm, w > 0 {
+                let cw = f(w)
+                if cw <= bestC { return (w, cw) }
+            }
+            return (bestS, bestC)
+        }
+    }
+}

@@ -1,0 +1,385 @@
+import Foundation
+
+/// A `.safetensors` file, memory-mapped: an 8-byte little-endian header length N, N bytes of JSON
+/// header (`{"NAME": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, …,
+/// "__metadata__": {"key": "value"}}`), then the data buffer that the offsets index.
+///
+/// Opening validates the whole header (lengths, offsets inside the buffer, sizes matching shapes for
+/// every known dtype); reading converts one tensor (F32, F16, BF16) to `Float`, touching only its
+/// pages. Every failure is a ``WeightFileError`` naming the file.
+public struct SafeTensorsFile: @unchecked Sendable {
+    /// One header entry.
+    public struct TensorInfo: Sendable, Equatable {
+        /// The key.
+        public var name: String
+        /// The dtype string as written (`F32`, `BF16`, `I64`, …).
+        public var dtype: String
+        /// Dimensions.
+        public var shape: [Int]
+        /// Byte range in the data buffer, `begin ..< end`.
+        public var dataOffsets: Range<Int>
+
+        /// Element count.
+        public var count: Int { shape.reduce(1, *) }
+        /// Whether Halo reads this dtype (F32, F16, BF16).
+        public var isReadable: Bool { SafeTensorsFile.readableDTypes.contains(dtype) }
+    }
+
+    /// Dtypes Halo reads.
+    public static let readableDTypes = ["F32", "F16", "BF16"]
+    /// Byte size of every dtype in the safetensors specification.
+    public static let dtypeSizes: [String: Int] = [
+        "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+        "I32": 4, "U32": 4, "F32": 4, "F64": 8, "I64": 8, "U64": 8,
+    ]
+
+    /// The path as given.
+    public let path: String
+    /// `__metadata__` (string to string), empty when absent.
+    public let metadata: [String: String]
+    /// Entries ordered by their data offset (the order the writer laid them out).
+    public let tensors: [TensorInfo]
+    private let data: Data
+    private let dataStart: Int
+
+    /// Maps and validates a file.
+    public init(path: String) throws {
+        self.path = path
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw WeightFileError(path, "cannot read the file (\(Self.reason(error)))")
+        }
+        self.data = data
+        guard data.count >= 8 else {
+            throw WeightFileError(path, "truncated file: \(data.count) bytes, but a safetensors file starts with an 8-byte header length")
+        }
+        let headerLength = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 0, as: UInt64.self)) }
+        guard headerLength <= UInt64(data.count - 8) else {
+            throw WeightFileError(path, "header length \(headerLength) exceeds the \(data.count - 8) bytes after the length field (truncated or not a safetensors file)")
+        }
+        let n = Int(headerLength)
+        dataStart = 8 + n
+        let headerBytes = data.subdata(in: 8 ..< 8 + n)
+        guard let firstNonSpace = headerBytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x09 && $0 != 0x0D }),
+              firstNonSpace == UInt8(ascii: "{") else {
+            throw WeightFileError(path, "bad header: the \(n)-byte JSON header does not start with '{' (not a safetensors file?)")
+        }
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: headerBytes) } catch {
+            throw WeightFileError(path, "bad header: the \(n)-byte header is not valid JSON")
+        }
+        guard let dict = object as? [String: Any] else {
+            throw WeightFileError(path, "bad header: the JSON header is not an object")
+        }
+        let bufferSize = data.count - dataStart
+        var meta: [String: String] = [:]
+        var infos: [TensorInfo] = []
+        for (key, value) in dict {
+            if key == "__metadata__" {
+                guard let m = value as? [String: Any] else {
+                    throw WeightFileError(path, "bad header: '__metadata__' is not an object")
+                }
+                for (k, v) in m {
+                    guard let s = v as? String else {
+                        throw WeightFileError(path, "bad header: '__metadata__' value '\(k)' is not a string")
+                    }
+                    meta[k] = s
+                }
+                continue
+            }
+            guard let entry = value as? [String: Any] else {
+                throw WeightFileError(path, "bad header: entry '\(key)' is not an object")
+            }
+            guard let dtype = entry["dtype"] as? String else {
+                throw WeightFileError(path, "bad header: tensor '\(key)' has no 'dtype' string")
+            }
+            guard let shapeArray = entry["shape"] as? [Any] else {
+                throw WeightFileError(path, "bad header: tensor '\(key)' has no 'shape' array")
+            }
+            var shape: [Int] = []
+            for d in shapeArray {
+                guard let n = Self.integer(d), n >= 0 else {
+                    throw WeightFileError(path, "bad header: tensor '\(key)' has a shape entry that is not a non-negative integer")
+                }
+                shape.append(n)
+            }
+            guard let offsets = entry["data_offsets"] as? [Any], offsets.count == 2,
+                  let begin = Self.integer(offsets[0]), let end = Self.integer(offsets[1]), begin >= 0, begin <= end else {
+                throw WeightFileError(path, "bad header: tensor '\(key)' needs 'data_offsets' [begin, end] with 0 ≤ begin ≤ end")
+            }
+            guard end <= bufferSize else {
+                throw WeightFileError(path, "tensor '\(key)' has data_offsets [\(begin), \(end)] beyond the \(bufferSize)-byte data buffer (truncated file?)")
+            }
+            var elements = 1
+            for d in shape {
+                let (p, overflow) = elements.multipliedReportingOverflow(by: d)
+                guard !overflow else { throw WeightFileError(path, "bad header: tensor '\(key)' has an impossibly large shape \(shape)") }
+                elements = p
+            }
+            if let size = Self.dtypeSizes[dtype] {
+                let (bytes, overflow) = elements.multipliedReportingOverflow(by: size)
+                guard !overflow, bytes == end - begin else {
+                    throw WeightFileError(path, "tensor '\(key)' has shape \(shape) of \(dtype) (\(overflow ? "too many" : String(bytes)) bytes) but data_offsets [\(begin), \(end)] span \(end - begin) bytes")
+                }
+            }
+            infos.append(TensorInfo(name: key, dtype: dtype, shape: shape, dataOffsets: begin ..< end))
+        }
+        infos.sort { ($0.dataOffsets.lowerBound, $0.name) < ($1.dataOffsets.lowerBound, $1.name) }
+        metadata = meta
+        tensors = infos
+    }
+
+    /// The entry of a name, if present.
+    public func info(named name: String) -> TensorInfo? { tensors.first { $0.name == name } }
+
+    /// Selects entries by exact names or globs (``NamePattern``), in file order, without duplicates.
+    /// With no patterns: every readable (F32/F16/BF16) tensor of rank ≥ 2 (the weight matrices;
+    /// biases and norms are left out). A pattern that matches nothing is an error listing what exists.
+    public func select(_ patterns: [String]) throws -> [TensorInfo] {
+        if patterns.isEmpty {
+            let chosen = tensors.filter { $0.isReadable && $0.shape.count >= 2 }
+            guard !chosen.isEmpty else {
+                throw WeightFileError(path, "no F32/F16/BF16 tensor of rank ≥ 2 to quantize (name one with --tensor)")
+            }
+            return chosen
+        }
+        var chosen: [TensorInfo] = []
+        var taken = Set<String>()
+        for pattern in patterns {
+            let hits = NamePattern.isGlob(pattern) ? tensors.filter { NamePattern.matches($0.name, pattern: pattern) }
+                                                   : tensors.filter { $0.name == pattern }
+            guard !hits.isEmpty else {
+                let names = tensors.prefix(5).map { "'\($0.name)'" }.joined(separator: ", ")
+                throw WeightFileError(path, "no tensor matches '\(pattern)' (the file has \(tensors.count) tensors: \(names)\(tensors.count > 5 ? ", …" : ""))")
+            }
+            for h in hits where taken.insert(h.name).inserted { chosen.append(h) }
+        }
+        return chosen
+    }
+
+    /// Reads one tensor as `Float`. Unsupported dtypes are an error naming the supported ones.
+    public func read(_ info: TensorInfo) throws -> WeightTensor {
+        guard info.isReadable else {
+            throw WeightFileError(path, "tensor '\(info.name)' has dtype \(info.dtype); supported: \(Self.readableDTypes.joined(separator: ", "))")
+        }
+        let count = info.count
+        var values = [Float](repeating: 0, count: count)
+        let start = dataStart + info.dataOffsets.lowerBound
+        data.withUnsafeBytes { raw in
+            values.withUnsafeMutableBufferPointer { out in
+                switch info.dtype {
+                case "F32":
+                    for i in 0 ..< count {
+                        out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self)))
+                    }
+                case "F16":
+                    for i in 0 ..< count {
+                        out[i] = HalfFloat.float(fromBits: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: start + 2 * i, as: UInt16.self)))
+                    }
+                default: // BF16
+                    for i in 0 ..< count {
+                        let b = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: start + 2 * i, as: UInt16.self))
+                        out[i] = Float(bitPattern: UInt32(b) << 16)
+                    }
+                }
+            }
+        }
+        return WeightTensor(name: info.name, shape: info.shape, values: values)
+    }
+
+    /// Reads one tensor by exact name.
+    public func read(named name: String) throws -> WeightTensor {
+        guard let info = info(named: name) else { throw WeightFileError(path, "no tensor named '\(name)'") }
+        return try read(info)
+    }
+
+    private static func integer(_ any: Any) -> Int? {
+        guard let n = any as? NSNumber else { return nil }
+        // JSON true/false arrive as NSNumber too (type code "c"); they are not integers.
+        if String(cString: n.objCType) == "c" { return nil }
+        let d = n.doubleValue
+        guard d.rounded() == d, abs(d) < 9.0e15 else { return nil }
+        return n.intValue
+    }
+
+    static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if ns.domain == NSCocoaErrorDomain && (ns.code == NSFileReadNoSuchFileError || ns.code == 260) { return "no such file" }
+        return ns.localizedDescription
+    }
+}
+
+/// Writes `.safetensors` files: F32 (dequantized weights, scales), U8 and U16 (bus codes).
+public enum SafeTensorsWriter {
+    /// Tensor contents in one of the written dtypes.
+    public enum Payload: Sendable, Equatable {
+        /// 32-bit floats (dtype `F32`).
+        case f32([Float])
+        /// Bytes (dtype `U8`).
+        case u8([UInt8])
+        /// 16-bit unsigned integers (dtype `U16`), for codes of formats wider than 8 bits.
+        case u16([UInt16])
+
+        /// The safetensors dtype string.
+        public var dtype: String {
+            switch self {
+            case .f32: return "F32"
+            case .u8: return "U8"
+            case .u16: return "U16"
+            }
+        }
+
+        var byteCount: Int {
+            switch self {
+            case .f32(let v): return 4 * v.count
+            case .u8(let v): return v.count
+            case .u16(let v): return 2 * v.count
+            }
+        }
+
+        var count: Int {
+            switch self {
+            case .f32(let v): return v.count
+            case .u8(let v): return v.count
+            case .u16(let v): return v.count
+            }
+        }
+    }
+
+    /// One tensor to write.
+    public struct Entry: Sendable, Equatable {
+        /// The key.
+        public var name: String
+        /// Dimensions; their product must equal the payload's element count.
+        public var shape: [Int]
+        /// Contents.
+        public var payload: Payload
+
+        /// An entry.
+        public init(name: String, shape: [Int], payload: Payload) {
+            self.name = name
+            self.shape = shape
+            self.payload = payload
+        }
+    }
+
+    /// The bytes of a file holding `entries` in order (data contiguous, header padded with spaces so
+    /// the data starts at a multiple of 8) and `metadata` as `__metadata__`.
+    public static func encode(_ entries: [Entry], metadata: [String: String] = [:]) -> Data {
+        var header = "{"
+        var first = true
+        if !metadata.isEmpty {
+            header += "\"__metadata__\":{"
+            header += metadata.keys.sorted().map { "\(JSONText.string($0)):\(JSONText.string(metadata[$0]!))" }.joined(separator: ",")
+            header += "}"
+            first = false
+        }
+        var offset = 0
+        for e in entries {
+            precondition(e.shape.reduce(1, *) == e.payload.count, "shape \(e.shape) of '\(e.name)' does not hold \(e.payload.count) elements")
+            if !first { header += "," }
+            first = false
+            let end = offset + e.payload.byteCount
+            header += "\(JSONText.string(e.name)):{\"dtype\":\"\(e.payload.dtype)\",\"shape\":[\(e.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}"
+            offset = end
+        }
+        header += "}"
+        var headerBytes = Array(header.utf8)
+        while (8 + headerBytes.count) % 8 != 0 { headerBytes.append(0x20) }
+        var out = Data(capacity: 8 + headerBytes.count + offset)
+        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: headerBytes)
+        for e in entries {
+            switch e.payload {
+            case .f32(let v):
+                var bits = [UInt32](repeating: 0, count: v.count)
+                for i in v.indices { bits[i] = v[i].bitPattern.littleEndian }
+                bits.withUnsafeBytes { out.append(contentsOf: $0) }
+            case .u8(let v):
+                out.append(contentsOf: v)
+            case .u16(let v):
+                let le = v.map { $0.littleEndian }
+                le.withUnsafeBytes { out.append(contentsOf: $0) }
+            }
+        }
+        return out
+    }
+
+    /// Writes a file atomically.
+    public static func write(_ entries: [Entry], metadata: [String: String] = [:], to path: String) throws {
+        do {
+            try encode(entries, metadata: metadata).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw WeightFileError(path, "cannot write the file (\(SafeTensorsFile.reason(error)))")
+        }
+    }
+}
+
+/// IEEE 754 binary16 decoding and encoding without relying on the platform's `Float16`.
+public enum HalfFloat {
+    /// The `Float` of half-precision bits (exact).
+    public static func float(fromBits h: UInt16) -> Float {
+        let sign = UInt32(h >> 15) << 31
+        let exp = Int((h >> 10) & 0x1F)
+        let man = UInt32(h & 0x3FF)
+        if exp == 0x1F { return Float(bitPattern: sign | 0x7F80_0000 | (man << 13)) }
+        if exp == 0 {
+            if man == 0 { return Float(bitPattern: sign) }
+            let v = Float(man) * 0x1p-24
+            return sign != 0 ? -v : v
+        }
+        return Float(bitPattern: sign | UInt32(exp - 15 + 127) << 23 | (man << 13))
+    }
+
+    /// The half-precision bits of a `Float`, rounded to nearest even (overflow gives ±∞).
+    public static func bits(from f: Float) -> UInt16 {
+        let x = f.bitPattern
+        let sign = UInt16((x >> 16) & 0x8000)
+        if f.isNaN { return sign | 0x7E00 }
+        let a = abs(f)
+        if a >= 65520 { return sign | 0x7C00 }
+        if a < 0x1p-14 {
+            // Subnormal half: multiple of 2^-24.
+            let q = (a * 0x1p24).rounded(.toNearestOrEven)
+            return sign | UInt16(q)
+        }
+        let exp = Int((x >> 23) & 0xFF) - 127 + 15
+        var man = x & 0x7F_FFFF
+        var e = exp
+        // Round 23-bit mantissa to 10 bits, nearest even.
+        let rest = man & 0x1FFF
+        man >>= 13
+        if rest > 0x1000 || (rest == 0x1000 && (man & 1) == 1) { man += 1 }
+        if man == 0x400 { man = 0; e += 1 }
+        return sign | UInt16(e) << 10 | UInt16(man)
+    }
+}
+
+/// Minimal JSON text helpers shared by the writers.
+enum JSONText {
+    /// A JSON string literal.
+    static func string(_ s: String) -> String {
+        var o = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": o += "\\\""
+            case "\\": o += "\\\\"
+            case "\n": o += "\\n"
+            case "\r": o += "\\r"
+            case "\t": o += "\\t"
+            default:
+                if u.value < 0x20 { o += String(format: "\\u%04x", u.value) } else { o.unicodeScalars.append(u) }
+            }
+        }
+        return o + "\""
+    }
+
+    /// A JSON number (shortest round-trip form), `null` for NaN and infinities.
+    static func number(_ d: Double) -> String {
+        guard d.isFinite else { return "null" }
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+        return "\(d)"
+    }
+}

@@ -1,0 +1,3 @@
+module top (input a, output y)
+  INV u1 (.A(a), .Y(y));
+endmodule

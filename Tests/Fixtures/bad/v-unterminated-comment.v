@@ -1,0 +1,4 @@
+module top (input a, output y);
+  /* never closed
+  INV u1 (.A(a), .Y(y));
+endmodule

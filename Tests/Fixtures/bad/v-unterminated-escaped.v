@@ -1,0 +1,2 @@
+module top (input a, output y);
+  INV \u1
