@@ -163,9 +163,11 @@ public struct DelayTable: Sendable, Equatable {
         var seen = Set<Int>()
         var energyColumn: Int?
         var togglesColumn: Int?
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split on the scalar "\n": Swift reads "\r\n" as one character, which a Character split would miss.
+        for rawScalars in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
+            let rawLine = String(String.UnicodeScalarView(rawScalars))
             lineNumber += 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+            let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine
             if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
             let fields = splitCSV(String(line))
             if !sawHeader {

@@ -66,9 +66,7 @@ func generateCommand(_ argv: [String]) throws {
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
             throw HaloError("cannot write '\(output)': no such directory '\(dir)'")
         }
-        do { try generated.verilog.write(toFile: output, atomically: true, encoding: .utf8) } catch {
-            throw HaloError("cannot write '\(output)': \(error.localizedDescription)")
-        }
+        try writeOutput(generated.verilog, to: output)
         print("halo: wrote \(output): module \(generated.module), \(generated.cellCount) cells", to: &stderrStream)
     } else {
         FileHandle.standardOutput.write(Data(generated.verilog.utf8))

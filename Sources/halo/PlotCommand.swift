@@ -76,7 +76,7 @@ func plotCommand(_ argv: [String]) throws {
         svg = plot.svg()
     }
     if let output = args.value("-o", "--output") {
-        try writePlot(svg, to: output)
+        try writeOutput(svg, to: output)
     } else {
         FileHandle.standardOutput.write(Data(svg.utf8))
     }
@@ -85,7 +85,7 @@ func plotCommand(_ argv: [String]) throws {
 /// Writes `text` to `path`. A regular file (or a new one) is written atomically, through a temporary
 /// file renamed into place; a symbolic link is followed first, so that the link stays a link; anything
 /// else (`/dev/null`, `/dev/stdout`, a FIFO) is written directly, so that it is never replaced.
-func writePlot(_ text: String, to path: String) throws {
+func writeOutput(_ text: String, to path: String) throws {
     let fm = FileManager.default
     var target = path
     if let type = (try? fm.attributesOfItem(atPath: path))?[.type] as? FileAttributeType, type == .typeSymbolicLink {

@@ -334,9 +334,7 @@ private func printWarnings(_ warnings: [String]) {
 }
 
 private func writeText(_ text: String, to path: String) throws {
-    do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-        throw HaloError("cannot write '\(path)': \(error.localizedDescription)")
-    }
+    try writeOutput(text, to: path)
 }
 
 /// The human summary printed on standard output.

@@ -271,9 +271,7 @@ func characterize(_ argv: [String]) throws {
 func write(_ table: DelayTable, format: String, to output: String?) throws {
     let text = format == "json" ? table.json() : table.csv()
     if let output {
-        do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
-            throw HaloError("cannot write '\(output)': \(error.localizedDescription)")
-        }
+        try writeOutput(text, to: output)
     } else {
         FileHandle.standardOutput.write(Data(text.utf8))
     }

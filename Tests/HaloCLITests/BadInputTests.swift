@@ -163,10 +163,13 @@ final class BadInputTests: XCTestCase {
             default:
                 XCTAssertEqual(String(r.status), c.status, context)
                 XCTAssertEqual(lines.filter { $0.contains(": error: ") }, [c.expected], context)
-                // Errors are located or prefixed: `file:line:column: error:` or `halo: error:`.
+                // Errors are located or prefixed: `file:line:column: error:`, `halo: error:`, or (binary
+                // weight files, which have no lines) `file: error:`.
                 XCTAssertTrue(c.expected.hasPrefix("halo: error: ")
-                              || c.expected.range(of: #"^[^:]+:\d+:\d+: error: "#, options: .regularExpression) != nil,
+                              || c.expected.range(of: #"^[^:]+:\d+:\d+: error: "#, options: .regularExpression) != nil
+                              || (c.expected.hasPrefix("\(c.file): error: ") && [".npy", ".safetensors"].contains { c.file.hasSuffix($0) }),
                               "not in the located format: \(c.expected)")
+                XCTAssertFalse(c.expected.unicodeScalars.contains { $0.value < 0x20 }, "a control character in: \(c.expected)")
             }
         }
         if !openGaps.isEmpty {

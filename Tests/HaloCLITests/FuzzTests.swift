@@ -373,7 +373,7 @@ final class FuzzTests: XCTestCase {
     /// Corpus files for a target: by extension, at most 16 kB each (large seeds slow the short run).
     static func corpusSeeds(_ target: FuzzTarget) -> [[UInt8]] {
         let extensions: [FuzzTarget: [String]] = [.liberty: ["lib"], .verilog: ["v"], .table: ["csv", "json"],
-                                                  .report: ["json"], .textWeights: ["txt", "csv"]]
+                                                  .report: ["json"], .npy: ["npy"], .textWeights: ["txt", "csv"]]
         guard let ext = extensions[target] else { return [] }
         let dir = repo.appendingPathComponent("Tests/Fixtures/bad")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
@@ -412,12 +412,12 @@ final class FuzzTests: XCTestCase {
     }
 
     // Counts for ~20 s in all on a 2-core machine (release build); each run also stops at its time cap.
-    func testLiberty() { fuzz(.liberty, iterations: 25_000, seconds: 5) }
-    func testVerilog() { fuzz(.verilog, iterations: 15_000, seconds: 5) }
-    func testDelayTables() { fuzz(.table, iterations: 20_000, seconds: 3) }
+    func testLiberty() { fuzz(.liberty, iterations: 60_000, seconds: 5) }
+    func testVerilog() { fuzz(.verilog, iterations: 40_000, seconds: 5) }
+    func testDelayTables() { fuzz(.table, iterations: 50_000, seconds: 3) }
     func testReports() { fuzz(.report, iterations: 30_000, seconds: 2) }
     func testNPY() { fuzz(.npy, iterations: 30_000, seconds: 1.5) }
-    func testSafetensors() { fuzz(.safetensors, iterations: 15_000, seconds: 2) }
+    func testSafetensors() { fuzz(.safetensors, iterations: 30_000, seconds: 2) }
     func testTextWeights() { fuzz(.textWeights, iterations: 30_000, seconds: 1) }
 
     /// 100 kB inputs built to be hard: deep nesting, long tokens, long lines. Each under 2 s.
