@@ -43,6 +43,19 @@ public struct CaseBus: Sendable {
         self.pins = pins
     }
 
+    /// Every code of the bus and the requested range of them (all when nil), checked for a sweep.
+    public func sweepRange(_ codes: ClosedRange<Int>?) throws -> (all: ClosedRange<Int>, range: ClosedRange<Int>) {
+        guard width <= 30 else {
+            throw HaloError("bus '\(name)' has \(width) bits; at most 30 can be swept")
+        }
+        let all = 0...((1 << width) - 1)
+        let range = codes ?? all
+        guard range.lowerBound >= 0, range.upperBound <= all.upperBound else {
+            throw HaloError("codes \(range.lowerBound)-\(range.upperBound) are outside 0-\(all.upperBound) for the \(width)-bit bus '\(name)'")
+        }
+        return (all, range)
+    }
+
     /// The constants that hold `code` (unsigned bits) on the bus.
     public func constants(code: Int) -> [CaseConstant] {
         pins.enumerated().map { CaseConstant(pin: $1, value: (code >> $0) & 1 == 1) }
@@ -102,14 +115,7 @@ public enum Characterizer {
     public static func characterize(graph: TimingGraph, request: CharacterizationRequest,
                                     progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> DelayTable {
         let bus = try CaseBus(named: request.busName, in: graph)
-        guard bus.width <= 30 else {
-            throw HaloError("bus '\(bus.name)' has \(bus.width) bits; at most 30 can be swept")
-        }
-        let all = 0...((1 << bus.width) - 1)
-        let range = request.codes ?? all
-        guard range.lowerBound >= 0, range.upperBound <= all.upperBound else {
-            throw HaloError("codes \(range.lowerBound)-\(range.upperBound) are outside 0-\(all.upperBound) for the \(bus.width)-bit bus '\(bus.name)'")
-        }
+        let (all, range) = try bus.sweepRange(request.codes)
         let count = range.count
         var results = [TimingResult](repeating: TimingResult(), count: count)
         let threads = max(1, min(request.threads, count))

@@ -199,14 +199,7 @@ public enum EnergyCharacterizer {
     public static func characterize(graph: TimingGraph, libraries: [LibertyLibrary], request: EnergyRequest,
                                     progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> EnergyTable {
         let bus = try CaseBus(named: request.busName, in: graph)
-        guard bus.width <= 30 else {
-            throw HaloError("bus '\(bus.name)' has \(bus.width) bits; at most 30 can be swept")
-        }
-        let all = 0...((1 << bus.width) - 1)
-        let range = request.codes ?? all
-        guard range.lowerBound >= 0, range.upperBound <= all.upperBound else {
-            throw HaloError("codes \(range.lowerBound)-\(range.upperBound) are outside 0-\(all.upperBound) for the \(bus.width)-bit bus '\(bus.name)'")
-        }
+        let range = try bus.sweepRange(request.codes).range
         let model = try EnergyModel(graph: graph, libraries: libraries, supplyVoltageV: request.supplyVoltageV)
         let (stimulus, activationBus) = try makeStimulus(graph: graph, weightBus: bus, request: request)
         // Both simulators keep their state per call: one of each serves every thread.
