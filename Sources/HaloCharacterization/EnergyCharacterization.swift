@@ -66,8 +66,9 @@ public struct EnergyStimulus: Sendable, Equatable {
             throw HaloError("'\(path)' is not UTF-8 text", at: SourceLocation(file: path, line: 1, column: 1))
         }
         var values: [Int] = []
-        for (l, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = Substring(rawLine)
+        // Split on the scalar "\n" (Swift reads "\r\n" as one character); columns count UTF-8 bytes.
+        for (l, rawLine) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = rawLine
             if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
             var column = 1
             var token = ""
@@ -93,9 +94,9 @@ public struct EnergyStimulus: Sendable, Equatable {
                     try flush()
                 } else {
                     if token.isEmpty { tokenColumn = column }
-                    token.append(c)
+                    token.unicodeScalars.append(c)
                 }
-                column += 1
+                column += UTF8.width(c)
             }
             try flush()
         }

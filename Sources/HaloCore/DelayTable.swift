@@ -282,19 +282,7 @@ public struct DelayTable: Sendable, Equatable {
 
     /// The JSON text: metadata and rows.
     public func json() -> String {
-        func esc(_ s: String) -> String {
-            var o = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": o += "\\\""
-                case "\\": o += "\\\\"
-                case "\n": o += "\\n"
-                default:
-                    if u.value < 0x20 { o += String(format: "\\u%04x", u.value) } else { o.unicodeScalars.append(u) }
-                }
-            }
-            return o + "\""
-        }
+        let esc = jsonQuoted
         func num(_ d: Double?) -> String { d.map { String(format: "%.6f", $0) } ?? "null" }
         func energyFields(_ e: Entry) -> String {
             var o = ""
@@ -331,46 +319,60 @@ public struct DelayTable: Sendable, Equatable {
         return out
     }
 
-    /// Reads the JSON form written by `json()`.
+    /// Reads the JSON form written by `json()`. Errors are located at the offending token.
     public static func parseJSON(_ data: Data, path: String) throws -> DelayTable {
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            throw HaloError("malformed JSON delay table", at: SourceLocation(file: path, line: 1, column: 1))
+        let root = try JSONNode.parse(data, path: path)
+        guard case .object = root.value, let codes = root["codes"]?.array else {
+            throw HaloError("JSON delay table needs a 'codes' array", at: root["codes"]?.location ?? root.location)
         }
-        guard let dict = object as? [String: Any], let codes = dict["codes"] as? [[String: Any]] else {
-            throw HaloError("JSON delay table needs a 'codes' array", at: SourceLocation(file: path, line: 1, column: 1))
+        // A number member (not a numeric string: the writer never quotes numbers).
+        func number(_ node: JSONNode?, _ key: String) -> Double? {
+            if case .number(let d)? = node?[key]?.value, d.isFinite { return d }
+            return nil
         }
-        func entry(_ d: [String: Any], code: Int) -> Entry {
-            Entry(code: code, delayNs: (d["delay_ns"] as? NSNumber)?.doubleValue,
-                  startpoint: d["startpoint"] as? String ?? "", endpoint: d["endpoint"] as? String ?? "",
-                  energyFJ: (d["energy_fj"] as? NSNumber)?.doubleValue, toggles: (d["toggles"] as? NSNumber)?.doubleValue)
+        func string(_ node: JSONNode?, _ key: String) -> String? { node?[key]?.string }
+        func integer(_ node: JSONNode?, _ key: String) -> Int? {
+            guard let d = number(node, key), d == d.rounded(), abs(d) < 1e15 else { return nil }
+            return Int(d)
+        }
+        func entry(_ d: JSONNode, code: Int) -> Entry {
+            Entry(code: code, delayNs: number(d, "delay_ns"), startpoint: string(d, "startpoint") ?? "",
+                  endpoint: string(d, "endpoint") ?? "", energyFJ: number(d, "energy_fj"), toggles: number(d, "toggles"))
         }
         var m = Metadata()
-        m.netlist = dict["netlist"] as? String ?? ""
-        m.top = dict["top"] as? String ?? ""
-        m.libraries = dict["libraries"] as? [String] ?? []
-        m.bus = dict["bus"] as? String ?? ""
-        m.busWidth = (dict["bus_width"] as? NSNumber)?.intValue ?? 0
-        m.outputLoadFF = (dict["output_load_ff"] as? NSNumber)?.doubleValue ?? 10
-        m.inputSlewNs = (dict["input_slew_ns"] as? NSNumber)?.doubleValue ?? 0
-        m.clock = dict["clock"] as? String
-        if let st = dict["stimulus"] as? [String: Any] {
-            m.stimulus = Stimulus(kind: st["kind"] as? String ?? "", activationBus: st["activation_bus"] as? String ?? "",
-                                  sigma: (st["sigma"] as? NSNumber)?.doubleValue, file: st["file"] as? String,
-                                  vectors: (st["vectors"] as? NSNumber)?.intValue ?? 0, seed: (st["seed"] as? NSNumber)?.intValue,
-                                  otherInputs: st["other_inputs"] as? String ?? "zero",
-                                  simulation: st["simulation"] as? String ?? "zero-delay",
-                                  supplyVoltageV: (st["supply_voltage_v"] as? NSNumber)?.doubleValue ?? 0,
-                                  leakageNW: (st["leakage_nw"] as? NSNumber)?.doubleValue)
+        m.netlist = string(root, "netlist") ?? ""
+        m.top = string(root, "top") ?? ""
+        m.libraries = root["libraries"]?.array?.compactMap(\.string) ?? []
+        m.bus = string(root, "bus") ?? ""
+        m.busWidth = integer(root, "bus_width") ?? 0
+        m.outputLoadFF = number(root, "output_load_ff") ?? 10
+        m.inputSlewNs = number(root, "input_slew_ns") ?? 0
+        m.clock = string(root, "clock")
+        if let st = root["stimulus"], case .object = st.value {
+            m.stimulus = Stimulus(kind: string(st, "kind") ?? "", activationBus: string(st, "activation_bus") ?? "",
+                                  sigma: number(st, "sigma"), file: string(st, "file"),
+                                  vectors: integer(st, "vectors") ?? 0, seed: integer(st, "seed"),
+                                  otherInputs: string(st, "other_inputs") ?? "zero",
+                                  simulation: string(st, "simulation") ?? "zero-delay",
+                                  supplyVoltageV: number(st, "supply_voltage_v") ?? 0,
+                                  leakageNW: number(st, "leakage_nw"))
         }
         var entries: [Entry] = []
+        var seen = Set<Int>()
         for (k, c) in codes.enumerated() {
-            guard let code = (c["code"] as? NSNumber)?.intValue, code >= 0 else {
-                throw HaloError("codes[\(k)] has no valid 'code'", at: SourceLocation(file: path, line: 1, column: 1))
+            guard case .object = c.value else {
+                throw HaloError("codes[\(k)] must be an object, found \(c.kindName)", at: c.location)
+            }
+            guard let code = integer(c, "code"), code >= 0 else {
+                throw HaloError("codes[\(k)] has no valid 'code'", at: c["code"]?.location ?? c.location)
+            }
+            guard seen.insert(code).inserted else {
+                throw HaloError("duplicate code \(code)", at: c["code"]?.location ?? c.location)
             }
             entries.append(entry(c, code: code))
         }
-        let none = (dict["none"] as? [String: Any]).map { entry($0, code: -1) }
+        var none: Entry?
+        if let n = root["none"], case .object = n.value { none = entry(n, code: -1) }
         return DelayTable(metadata: m, unconstrained: none, entries: entries.sorted { $0.code < $1.code })
     }
 }

@@ -40,8 +40,8 @@ public struct HaloError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 }
 
-/// A message made fit for one line of a terminal: control characters (from a malformed input
-/// quoted in the message) are escaped, and an overlong message is cut with `…`.
+/// A message made fit for one line of a terminal: control characters and line separators (from a
+/// malformed input quoted in the message) are escaped, and an overlong message is cut with `…`.
 public func oneLine(_ message: String, limit: Int = 400) -> String {
     var out = ""
     var count = 0
@@ -52,7 +52,8 @@ public func oneLine(_ message: String, limit: Int = 400) -> String {
         case "\r": out += "\\r"
         case "\t": out += "\\t"
         default:
-            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
+            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
+                || scalar.value == 0x2028 || scalar.value == 0x2029 {
                 out += String(format: "\\u{%02X}", scalar.value)
             } else {
                 out.unicodeScalars.append(scalar)

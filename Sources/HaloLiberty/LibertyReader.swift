@@ -114,6 +114,9 @@ private struct CellPins {
     var indexByName: [String: Int] = [:]
     /// Bus and bundle names → their bit (member) names, in declaration order.
     var groupsOfBits: [String: [String]] = [:]
+    /// State variables of `ff`/`latch` groups (`IQ`, `IQN`) and internal nodes of `statetable`s, which
+    /// functions may name besides the pins.
+    var stateVariables: Set<String> = []
 
     @discardableResult
     mutating func declare(_ name: String) -> Int {
@@ -288,6 +291,19 @@ private final class LibertyModelBuilder {
         }
     }
 
+    /// Reads an `index_N` attribute: its break points, which must be strictly increasing (equal or
+    /// decreasing points would make interpolation divide by zero). `owner` names the template or table.
+    func indexList(_ a: LibertyAttribute, owner: String) throws -> [Double] {
+        var list: [Double] = []
+        let values = tree.values(of: a)
+        try numberList(values, into: &list)
+        if zip(list, list.dropFirst()).contains(where: { !($0 < $1) }) {
+            let written = values.map { tree.text($0) }.joined(separator: ", ")
+            throw error("\(name(a)) of \(owner) is not strictly increasing ('\(excerpt(written))')", at: a)
+        }
+        return list
+    }
+
     /// Parses a Boolean attribute value in place, with errors located inside the file.
     func expression(_ a: LibertyAttribute) throws -> BooleanExpression {
         let value = try singleValue(a)
@@ -451,6 +467,7 @@ private final class LibertyModelBuilder {
         guard let nameValue = tree.arguments(of: g).first else {
             throw error("\(kind) has no name", at: g)
         }
+        let templateName = tree.text(nameValue)
         var variables: [TableVariable?] = [nil, nil, nil]
         var variableAttributes: [LibertyAttribute?] = [nil, nil, nil]
         var indices: [[Double]?] = [nil, nil, nil]
@@ -463,14 +480,11 @@ private final class LibertyModelBuilder {
                 variableAttributes[k] = a
             case "index_1", "index_2", "index_3":
                 let k = n == "index_1" ? 0 : (n == "index_2" ? 1 : 2)
-                var list: [Double] = []
-                try numberList(tree.values(of: a), into: &list)
-                indices[k] = list
+                indices[k] = try indexList(a, owner: "'\(excerpt(templateName))'")
             default: break
             }
         }
         for child in g.children { skipGroup(tree.groups[child]) }
-        let templateName = tree.text(nameValue)
         var count = 0
         while count < 3, variables[count] != nil { count += 1 }
         for k in count..<3 {
@@ -560,6 +574,15 @@ private final class LibertyModelBuilder {
                 for member in members { pins.declare(member) }
                 for nested in pg.children where name(tree.groups[nested]) == "pin" {
                     for name in try pinNames(tree.groups[nested], pins: pins) { pins.declare(name) }
+                }
+            case "ff", "latch", "ff_bank", "latch_bank", "statetable":
+                // ff (IQ, IQN), latch (IQ, IQN), statetable ("D CK", "IQ"): the state variables are
+                // the arguments (of a statetable, the second: its internal nodes).
+                let args = tree.arguments(of: pg)
+                for v in name(pg) == "statetable" ? args.dropFirst() : args {
+                    for word in tree.text(v).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }) {
+                        pins.stateVariables.insert(String(word))
+                    }
                 }
             default:
                 break
@@ -667,6 +690,20 @@ private final class LibertyModelBuilder {
         return index >= 0 && index < m ? bits[index] : nil
     }
 
+    /// The related pins of target bit `k` of `n`: every bit of a scalar reference, of a `related_bus_pins`
+    /// reference, or of any reference in a plain pin group; the aligned bit of a bus reference in a bus group.
+    static func relatedBits(_ references: [RelatedReference], target k: Int, of n: Int, isBusGroup: Bool) -> [String] {
+        var related: [String] = []
+        for r in references {
+            if r.bits.count <= 1 || r.crossProduct || !isBusGroup {
+                related.append(contentsOf: r.bits)
+            } else if let bit = alignedBit(r.bits, target: k, of: n) {
+                related.append(bit)
+            }
+        }
+        return related
+    }
+
     /// Replaces whole bus/bundle names in a bus-level function by the bit aligned with target `k`.
     static func substituteBits(_ e: BooleanExpression, groups: [String: [String]], target k: Int, of n: Int) -> BooleanExpression {
         switch e {
@@ -682,6 +719,24 @@ private final class LibertyModelBuilder {
         case .xor(let a, let b):
             return .xor(substituteBits(a, groups: groups, target: k, of: n), substituteBits(b, groups: groups, target: k, of: n))
         }
+    }
+
+    /// A pin's `function` or `three_state`, whose every variable must be a pin, bus or bundle of the cell
+    /// or a state variable of its `ff`/`latch`/`statetable` groups.
+    func pinExpression(_ a: LibertyAttribute, of g: LibertyGroupNode, cell: String, pins: CellPins) throws -> BooleanExpression {
+        let e = try expression(a)
+        for v in e.variables where pins.indexByName[v] == nil && pins.groupsOfBits[v] == nil && !pins.stateVariables.contains(v) {
+            // A bit range `D[3:0]` is fine when all its bits are pins.
+            if v.contains(":"), let value = tree.values(of: a).first,
+               let bits = try? expandName(v, pins: pins, at: value), bits.allSatisfy({ pins.indexByName[$0] != nil }) {
+                continue
+            }
+            let written = tree.values(of: a).map { tree.text($0) }.joined(separator: ", ")
+            let pinName = tree.arguments(of: g).map { tree.text($0) }.joined(separator: ", ")
+            throw error("\(name(a)) '\(excerpt(written))' of pin '\(excerpt(pinName))' names '\(excerpt(v))', which is not a pin of cell '\(excerpt(cell))'",
+                        at: a)
+        }
+        return e
     }
 
     /// Applies the attributes and timing groups of a pin, bus or bundle group to its target pins.
@@ -711,9 +766,9 @@ private final class LibertyModelBuilder {
                 let b = try boolean(a)
                 for t in targets { pins.states[t].isClock = b }
             case "function":
-                function = try expression(a)
+                function = try pinExpression(a, of: g, cell: cell, pins: pins)
             case "three_state":
-                threeState = try expression(a)
+                threeState = try pinExpression(a, of: g, cell: cell, pins: pins)
             default:
                 break
             }
@@ -735,30 +790,14 @@ private final class LibertyModelBuilder {
                 guard let parsed = try readTiming(tg, pins: pins) else { continue }
                 for (k, t) in targets.enumerated() {
                     var timing = parsed.timing
-                    var related: [String] = []
-                    for r in parsed.related {
-                        if r.bits.count <= 1 || r.crossProduct || !isBusGroup {
-                            related.append(contentsOf: r.bits)
-                        } else if let bit = LibertyModelBuilder.alignedBit(r.bits, target: k, of: n) {
-                            related.append(bit)
-                        }
-                    }
-                    timing.relatedPins = related
+                    timing.relatedPins = LibertyModelBuilder.relatedBits(parsed.related, target: k, of: n, isBusGroup: isBusGroup)
                     pins.states[t].timings.append(timing)
                 }
             case "internal_power":
                 let parsed = try readInternalPower(tg, pins: pins)
                 for (k, t) in targets.enumerated() {
                     var power = parsed.power
-                    var related: [String] = []
-                    for r in parsed.related {
-                        if r.bits.count <= 1 || r.crossProduct || !isBusGroup {
-                            related.append(contentsOf: r.bits)
-                        } else if let bit = LibertyModelBuilder.alignedBit(r.bits, target: k, of: n) {
-                            related.append(bit)
-                        }
-                    }
-                    power.relatedPins = related
+                    power.relatedPins = LibertyModelBuilder.relatedBits(parsed.related, target: k, of: n, isBusGroup: isBusGroup)
                     pins.states[t].internalPower.append(power)
                 }
             case "pin" where isBusGroup:
@@ -782,17 +821,8 @@ private final class LibertyModelBuilder {
             let n = name(a)
             switch n {
             case "related_pin", "related_bus_pins":
-                for v in tree.values(of: a) {
-                    let names = tree.text(v).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\n" || $0 == "\r" })
-                    for name in names {
-                        let s = String(name)
-                        let bits = try expandName(s, pins: pins, at: v)
-                        for bit in bits where pins.indexByName[bit] == nil {
-                            diagnostics?.warn("related pin '\(excerpt(bit))' is not a pin of this cell", at: tree.location(of: v))
-                        }
-                        related.append(RelatedReference(name: s, bits: bits, crossProduct: n == "related_bus_pins"))
-                    }
-                }
+                // A pin the cell does not have is an error where the cell is linked (CellModel), not a warning here.
+                related += try relatedReferences(a, pins: pins, crossProduct: n == "related_bus_pins", warnUnknown: false)
             case "timing_sense":
                 let v = try singleValue(a)
                 let text = tree.text(v)
@@ -835,6 +865,11 @@ private final class LibertyModelBuilder {
             default: timing.fallConstraint = table
             }
         }
+        // Read (and checked) in full, but an arc needs a from-pin.
+        if related.isEmpty {
+            diagnostics?.warn("timing group without related_pin skipped", at: tree.location(of: g))
+            return nil
+        }
         return ParsedTiming(related: related, timing: timing)
     }
 
@@ -872,9 +907,7 @@ private final class LibertyModelBuilder {
             switch name(a) {
             case "index_1", "index_2", "index_3":
                 let k = name(a) == "index_1" ? 0 : (name(a) == "index_2" ? 1 : 2)
-                var list: [Double] = []
-                try numberList(tree.values(of: a), into: &list)
-                indices[k] = list
+                indices[k] = try indexList(a, owner: "table '\(tableName)'")
                 indexAttributes[k] = a
             case "values":
                 valuesAttribute = a
@@ -953,15 +986,16 @@ private final class LibertyModelBuilder {
 
     // MARK: Power
 
-    /// Reads the related pins of an `internal_power` or `timing` group's `related_pin` attribute.
-    func relatedReferences(_ a: LibertyAttribute, pins: CellPins, crossProduct: Bool) throws -> [RelatedReference] {
+    /// Reads the related pins of an `internal_power` or `timing` group's `related_pin` attribute; with
+    /// `warnUnknown`, a name that is not a pin of the cell is reported.
+    func relatedReferences(_ a: LibertyAttribute, pins: CellPins, crossProduct: Bool, warnUnknown: Bool) throws -> [RelatedReference] {
         var related: [RelatedReference] = []
         for v in tree.values(of: a) {
             let names = tree.text(v).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\n" || $0 == "\r" })
             for name in names {
                 let s = String(name)
                 let bits = try expandName(s, pins: pins, at: v)
-                for bit in bits where pins.indexByName[bit] == nil {
+                for bit in bits where warnUnknown && pins.indexByName[bit] == nil {
                     diagnostics?.warn("related pin '\(excerpt(bit))' is not a pin of this cell", at: tree.location(of: v))
                 }
                 related.append(RelatedReference(name: s, bits: bits, crossProduct: crossProduct))
@@ -977,7 +1011,7 @@ private final class LibertyModelBuilder {
         for a in g.attributes {
             switch name(a) {
             case "related_pin", "related_bus_pins":
-                related += try relatedReferences(a, pins: pins, crossProduct: name(a) == "related_bus_pins")
+                related += try relatedReferences(a, pins: pins, crossProduct: name(a) == "related_bus_pins", warnUnknown: true)
             case "when":
                 power.when = try expression(a)
             default:

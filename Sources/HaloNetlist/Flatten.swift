@@ -95,6 +95,8 @@ final class CModule {
     var flatLeaves = 0
     /// Nets after flattening (saturating).
     var flatNets = 0
+    /// Where this module's declarations start in the flattened design's declaration locations (-1: not yet there).
+    var declarationBase = -1
 
     init(ast: VModule, name: String) {
         self.ast = ast
@@ -128,6 +130,9 @@ final class VerilogElaborator {
     private var compiled: [CModule?]
     private var leafCache: [Int32: Bool] = [:]
     private var scratch: [Int32] = []
+    /// Per name id: the index in the module's items of the instance of that name (-1 when none), to
+    /// refuse a name used twice in one module.
+    private var instanceScratch: [Int32] = []
     private var tmp: [Int32] = []
 
     init(modules: [VModule], interner: VerilogInterner, paths: [String], diagnostics: DiagnosticSink?,
@@ -150,7 +155,11 @@ final class VerilogElaborator {
     // MARK: - Driver
 
     func run(top: String?) throws -> FlatDesign {
-        if modules.isEmpty { throw HaloError("no module definitions found") }
+        if modules.isEmpty {
+            let at = paths.first.map { SourceLocation(file: $0, line: 1, column: 1) }
+            throw HaloError(paths.count > 1 ? "no module definitions found in any of the \(paths.count) files"
+                                            : "no module definitions found", at: at)
+        }
         for (i, m) in modules.enumerated() {
             if let prev = moduleIndex[m.name] {
                 throw HaloError("module '\(name(m.name))' is already defined at \(srcLoc(modules[prev].loc))",
@@ -161,6 +170,7 @@ final class VerilogElaborator {
         let topIndex = try chooseTop(top)
         let order = try postOrder(from: topIndex)
         scratch = [Int32](repeating: -1, count: interner.count)
+        instanceScratch = scratch
         for m in order {
             let cm = try compile(m)
             compiled[m] = cm
@@ -337,11 +347,22 @@ final class VerilogElaborator {
         var childLeaves = 0
         var childNets = 0
         var depth = 1
-        for item in ast.items {
+        defer {
+            for case .instance(let inst) in ast.items where inst.name >= 0 { instanceScratch[Int(inst.name)] = -1 }
+        }
+        for (itemIndex, item) in ast.items.enumerated() {
             switch item {
             case .assign(let a):
                 try compileAssign(cm, a)
             case .instance(let inst):
+                if inst.name >= 0 {
+                    let previous = Int(instanceScratch[Int(inst.name)])
+                    if previous >= 0, case .instance(let first) = ast.items[previous] {
+                        throw HaloError("instance '\(name(inst.name))' is already defined at \(srcLoc(first.nameLoc))",
+                                        at: srcLoc(inst.nameLoc))
+                    }
+                    instanceScratch[Int(inst.name)] = Int32(itemIndex)
+                }
                 if let p = inst.prim {
                     leaves += try compilePrimitive(cm, inst, p, &unnamed)
                 } else if let ci = moduleIndex[inst.cell] {
@@ -655,6 +676,16 @@ final class VerilogElaborator {
 
     // MARK: - Flattening
 
+    /// The declaration of local bit `bit` of `cm`, as an index into the builder's declaration locations
+    /// (each module's declarations are listed once, however often the module is instantiated).
+    private func declaration(_ cm: CModule, bit: Int, _ b: FlatBuilder) -> Int32 {
+        if cm.declarationBase < 0 {
+            cm.declarationBase = b.declarationLocations.count
+            b.declarationLocations.append(contentsOf: cm.decls.map { srcLoc($0.loc) })
+        }
+        return Int32(cm.declarationBase + Int(cm.bitDecl[bit]))
+    }
+
     private func flatten(_ top: CModule) -> FlatDesign {
         let b = FlatBuilder(diagnostics: diagnostics)
         let strings = interner.strings
@@ -665,7 +696,7 @@ final class VerilogElaborator {
             for k in p.offset..<(p.offset + p.width) { portBit[k] = true }
         }
         for k in 0..<top.bitCount {
-            topMap[k] = b.newNet(top.bitName(k, strings), isPort: portBit[k])
+            topMap[k] = b.newNet(top.bitName(k, strings), isPort: portBit[k], declaration: declaration(top, bit: k, b))
         }
         b.applyAssigns(top, topMap)
 
@@ -728,7 +759,8 @@ final class VerilogElaborator {
                     }
                 }
                 for k in 0..<child.bitCount where childMap[k] < 0 {
-                    childMap[k] = b.newNet(prefix + "/" + child.bitName(k, strings), isPort: false)
+                    childMap[k] = b.newNet(prefix + "/" + child.bitName(k, strings), isPort: false,
+                                           declaration: declaration(child, bit: k, b))
                 }
                 b.applyAssigns(child, childMap)
                 stack.append(Frame(cm: child, map: childMap, prefix: prefix, item: 0))
@@ -761,6 +793,9 @@ final class FlatBuilder {
     var parent: [Int32] = []
     var isPort: [Bool] = []
     var constVal: [Int8] = []
+    /// Per net: its declaration, an index into `declarationLocations` (-1 for the constant nets).
+    var declarations: [Int32] = []
+    var declarationLocations: [SourceLocation] = []
     var instances: [FlatInstance] = []
     private var const0: Int32 = -1
     private var const1: Int32 = -1
@@ -775,15 +810,17 @@ final class FlatBuilder {
         parent.reserveCapacity(n)
         isPort.reserveCapacity(n)
         constVal.reserveCapacity(n)
+        declarations.reserveCapacity(n)
         instances.reserveCapacity(min(count, 50_000_000))
     }
 
-    func newNet(_ name: String, isPort port: Bool) -> Int32 {
+    func newNet(_ name: String, isPort port: Bool, declaration: Int32 = -1) -> Int32 {
         let id = Int32(names.count)
         names.append(name)
         parent.append(id)
         isPort.append(port)
         constVal.append(-1)
+        declarations.append(declaration)
         return id
     }
 
@@ -794,6 +831,12 @@ final class FlatBuilder {
         }
         if const0 < 0 { const0 = newNet("1'b0", isPort: false); markConst(const0, false) }
         return const0
+    }
+
+    /// Where net `n` (a builder net) is declared, when known.
+    func location(of n: Int32) -> SourceLocation? {
+        let d = Int(declarations[Int(n)])
+        return d >= 0 ? declarationLocations[d] : nil
     }
 
     func find(_ x: Int32) -> Int32 {
@@ -827,7 +870,7 @@ final class FlatBuilder {
             if cw < 0 {
                 constVal[Int(winner)] = cl
             } else if cw != cl {
-                diagnostics?.warn("net '\(names[Int(winner)])' is tied to both 1'b0 and 1'b1")
+                diagnostics?.warn("net '\(names[Int(winner)])' is tied to both 1'b0 and 1'b1", at: location(of: winner))
             }
         }
     }
@@ -838,7 +881,7 @@ final class FlatBuilder {
         if constVal[r] < 0 {
             constVal[r] = val
         } else if constVal[r] != val {
-            diagnostics?.warn("net '\(names[r])' is tied to both 1'b0 and 1'b1")
+            diagnostics?.warn("net '\(names[r])' is tied to both 1'b0 and 1'b1", at: location(of: Int32(r)))
         }
     }
 
@@ -859,22 +902,27 @@ final class FlatBuilder {
 
     func finish(topName: String, ports: [FlatPort], sourcePath: String) -> FlatDesign {
         var nets: [String]
+        var netDeclarations: [Int32]
         var aliases: [String: Int] = [:]
         var ports = ports
         var constants: [Int: Bool] = [:]
         if !merged {
             nets = names
+            netDeclarations = declarations
             for (i, v) in constVal.enumerated() where v >= 0 { constants[i] = v == 1 }
         } else {
             let n = names.count
             var newIndex = [Int32](repeating: -1, count: n)
             nets = []
             nets.reserveCapacity(n)
+            netDeclarations = []
+            netDeclarations.reserveCapacity(n)
             for i in 0..<n {
                 let r = Int(find(Int32(i)))
                 if newIndex[r] < 0 {
                     newIndex[r] = Int32(nets.count)
                     nets.append(names[r])
+                    netDeclarations.append(declarations[r])
                 }
                 if r != i { newIndex[i] = newIndex[r] }
             }
@@ -894,6 +942,7 @@ final class FlatBuilder {
             for k in ports.indices { ports[k].net = Int(newIndex[ports[k].net]) }
         }
         return FlatDesign(topName: topName, nets: nets, netAliases: aliases, ports: ports, instances: instances,
-                          constantNets: constants, sourcePath: sourcePath)
+                          constantNets: constants, sourcePath: sourcePath, netDeclarations: netDeclarations,
+                          declarationLocations: declarationLocations)
     }
 }

@@ -89,9 +89,17 @@ public struct FlatDesign: Sendable {
     public var constantNets: [Int: Bool]
     /// The file the top module came from.
     public var sourcePath: String
+    /// Per net: where it is declared, as an index into `declarationLocations` (-1 when unknown, e.g. for
+    /// the constant nets). Empty when the design was not read from Verilog. A module's declarations are
+    /// listed once however often it is instantiated, so this costs 4 bytes a net.
+    public var netDeclarations: [Int32]
+    /// The declarations' places (an implicit net's is its first use).
+    public var declarationLocations: [SourceLocation]
 
+    /// Creates a design; `netDeclarations` and `declarationLocations` may be left empty (no net locations).
     public init(topName: String, nets: [String], netAliases: [String: Int], ports: [FlatPort],
-                instances: [FlatInstance], constantNets: [Int: Bool], sourcePath: String) {
+                instances: [FlatInstance], constantNets: [Int: Bool], sourcePath: String,
+                netDeclarations: [Int32] = [], declarationLocations: [SourceLocation] = []) {
         self.topName = topName
         self.nets = nets
         self.netAliases = netAliases
@@ -99,6 +107,15 @@ public struct FlatDesign: Sendable {
         self.instances = instances
         self.constantNets = constantNets
         self.sourcePath = sourcePath
+        self.netDeclarations = netDeclarations
+        self.declarationLocations = declarationLocations
+    }
+
+    /// Where net `n` is declared (or first used, for an implicit net), when known.
+    public func netLocation(_ n: Int) -> SourceLocation? {
+        guard n >= 0, n < netDeclarations.count else { return nil }
+        let d = Int(netDeclarations[n])
+        return d >= 0 && d < declarationLocations.count ? declarationLocations[d] : nil
     }
 
     /// The net named `name` (its own name or a merged alias).

@@ -11,7 +11,9 @@ import HaloCore
 ///  "baselines": [{"name": "RTN int8", "levels": 256, "max_delay_ns": 4.55, "mse": 1.1e-5, "sqnr_db": 38.2}, …],
 ///  "pareto":    [{"budget_ns": 3.1, "max_delay_ns": 3.07, "mse": 2.4e-3, "codes": […]}, …]}
 /// ```
-/// `grid` is the selected solution. The reader is tolerant: `delay_ns` is accepted for
+/// `grid` is the selected solution. With `"objective": "energy"` (or `"edp"`) the front trades energy per
+/// operation (`energy_fj`) or the energy-delay product (`edp_fj_ns`) against error, and those are the
+/// x values of the points (a point without one is skipped with a warning). The reader is tolerant: `delay_ns` is accepted for
 /// `max_delay_ns`, `error` for `mse`, numbers may be written as strings, and a point without a usable
 /// delay or error is skipped with a located warning.
 public struct ParetoReport: Sendable {
@@ -27,14 +29,49 @@ public struct ParetoReport: Sendable {
         public var sqnrDb: Double?
         /// The number of levels (values) of the point's grid, when given (`levels`, or the length of `codes`).
         public var levels: Int?
+        /// Energy per operation in fJ (`energy_fj`), when given.
+        public var energyFJ: Double?
+        /// Energy-delay product per operation in fJ·ns (`edp_fj_ns`), when given.
+        public var edpFJns: Double?
 
         /// Creates a point.
-        public init(name: String = "", maxDelayNs: Double, mse: Double, sqnrDb: Double? = nil, levels: Int? = nil) {
+        public init(name: String = "", maxDelayNs: Double, mse: Double, sqnrDb: Double? = nil, levels: Int? = nil,
+                    energyFJ: Double? = nil, edpFJns: Double? = nil) {
             self.name = name
             self.maxDelayNs = maxDelayNs
             self.mse = mse
             self.sqnrDb = sqnrDb
             self.levels = levels
+            self.energyFJ = energyFJ
+            self.edpFJns = edpFJns
+        }
+    }
+
+    /// What the front trades against error (the report's `objective`).
+    public enum Objective: String, Sendable {
+        /// Max critical-path delay, ns (reports without `objective`).
+        case delay
+        /// Energy per operation, fJ.
+        case energy
+        /// Energy-delay product per operation, fJ·ns.
+        case edp
+
+        /// The x value of a point under this objective, if it has one.
+        public func x(_ p: Point) -> Double? {
+            switch self {
+            case .delay: return p.maxDelayNs
+            case .energy: return p.energyFJ
+            case .edp: return p.edpFJns
+            }
+        }
+
+        /// The report key of the x value.
+        var key: String {
+            switch self {
+            case .delay: return "max_delay_ns"
+            case .energy: return "energy_fj"
+            case .edp: return "edp_fj_ns"
+            }
         }
     }
 
@@ -50,6 +87,8 @@ public struct ParetoReport: Sendable {
     public var budgetNs: Double?
     /// The delay that speed-ups are measured against (`reference_delay_ns`), when given.
     public var referenceDelayNs: Double?
+    /// What the front trades against error (`objective`; delay when absent).
+    public var objective: Objective = .delay
 
     /// Creates a report.
     public init(pareto: [Point], baselines: [Point] = [], grid: Point? = nil, title: String? = nil) {
@@ -77,6 +116,14 @@ public struct ParetoReport: Sendable {
         guard case .object = root.value else {
             throw HaloError("expected a JSON object with 'pareto' and 'baselines', found \(root.kindName)", at: root.location)
         }
+        var objective = Objective.delay
+        if let node = root["objective"], !isNull(node) {
+            guard let text = node.string, let o = Objective(rawValue: text) else {
+                throw HaloError("unknown 'objective' (expected \"delay\", \"energy\" or \"edp\")", at: node.location)
+            }
+            objective = o
+        }
+        func finite(_ n: JSONNode?) -> Double? { n?.number.flatMap { $0.isFinite ? $0 : nil } }
         func point(_ node: JSONNode, what: String, named: Bool) -> Point? {
             guard case .object = node.value else {
                 diagnostics?.warn("skipping \(what): expected an object, found \(node.kindName)", at: node.location)
@@ -90,7 +137,12 @@ public struct ParetoReport: Sendable {
                 diagnostics?.warn("skipping \(what): no finite, non-negative 'mse'", at: node.location)
                 return nil
             }
-            var p = Point(maxDelayNs: d, mse: e, sqnrDb: node["sqnr_db"]?.number.flatMap { $0.isFinite ? $0 : nil })
+            var p = Point(maxDelayNs: d, mse: e, sqnrDb: finite(node["sqnr_db"]), energyFJ: finite(node["energy_fj"]),
+                          edpFJns: finite(node["edp_fj_ns"]))
+            if objective.x(p) == nil {
+                diagnostics?.warn("skipping \(what): no finite '\(objective.key)' (the report's objective is \(objective.rawValue))", at: node.location)
+                return nil
+            }
             if let l = node["levels"]?.number, l.isFinite, l >= 1, l < 1e9 { p.levels = Int(l) }
             else if let codes = node["codes"]?.array { p.levels = codes.count }
             if named { p.name = node["name"]?.string ?? node["method"]?.string ?? "" }
@@ -105,6 +157,7 @@ public struct ParetoReport: Sendable {
             return items.enumerated().compactMap { k, item in point(item, what: "\(key)[\(k)]", named: named) }
         }
         var report = ParetoReport(pareto: try list("pareto", named: false), baselines: try list("baselines", named: true))
+        report.objective = objective
         for (k, b) in report.baselines.enumerated() where b.name.isEmpty { report.baselines[k].name = "baseline \(k + 1)" }
         if let g = root["grid"], !isNull(g), var p = point(g, what: "grid", named: true) {
             if p.name.isEmpty { p.name = "selected grid" }
@@ -132,9 +185,11 @@ public struct ParetoReport: Sendable {
     }
 }
 
-/// A picture of a Pareto report: the front of max delay against error as a staircase of points (each
-/// point's error holds until a faster… slower budget admits the next), baselines and the grid as labelled
-/// markers. The error axis is logarithmic when the errors span more than a factor of 30.
+/// A picture of a Pareto report: the front of max delay (or energy per operation, or EDP, by the report's
+/// objective) against error as a staircase of points (each point's error holds until a faster… slower
+/// budget admits the next), baselines and the grid as labelled markers. The error axis is logarithmic
+/// when the errors span more than a factor of 30. The reference-delay and budget guides are drawn on a
+/// delay axis only.
 public struct ParetoPlot: Sendable {
     /// The report to draw.
     public var report: ParetoReport
@@ -148,7 +203,12 @@ public struct ParetoPlot: Sendable {
     /// Creates a plot; `name` (e.g. the report's file name) goes into the default title when the report has none.
     public init(report: ParetoReport, name: String = "") {
         self.report = report
-        var t = "Max delay vs quantization error"
+        var t: String
+        switch report.objective {
+        case .delay: t = "Max delay vs quantization error"
+        case .energy: t = "Energy per operation vs quantization error"
+        case .edp: t = "Energy-delay product vs quantization error"
+        }
         if let rt = report.title, !rt.isEmpty { t += " — \(rt)" } else if !name.isEmpty { t += " — \(name)" }
         self.title = t
     }
@@ -168,7 +228,13 @@ public struct ParetoPlot: Sendable {
         doc.text(24, 34, title, size: 19, fill: "#111111", weight: "bold")
         var facts = ["\(report.pareto.count) point\(report.pareto.count == 1 ? "" : "s") on the front"]
         if !report.baselines.isEmpty { facts.append("\(report.baselines.count) baseline\(report.baselines.count == 1 ? "" : "s")") }
-        facts.append("lower left is better: a faster MAC and a smaller error")
+        let objective = report.objective
+        facts.append(objective == .delay ? "lower left is better: a faster MAC and a smaller error"
+                     : "lower left is better: less \(objective == .edp ? "energy × delay" : "energy") per operation and a smaller error")
+        // x of a point (every point read has one: the reader skips those without).
+        func px(_ p: ParetoReport.Point) -> Double { objective.x(p) ?? p.maxDelayNs }
+        // The delay guides only on a delay axis.
+        let budgetNs = objective == .delay ? report.budgetNs : nil, referenceDelayNs = objective == .delay ? report.referenceDelayNs : nil
         doc.text(24, 58, facts.joined(separator: "  ·  "), size: 13, fill: PlotPalette.muted)
 
         // Legend (built first: its rows push the plot down).
@@ -179,18 +245,19 @@ public struct ParetoPlot: Sendable {
             items.append(LegendItem(.marker(style.shape, style.color), b.name))
         }
         if let g = report.grid { items.append(LegendItem(.marker(.star, Self.selectedColor), g.name)) }
-        if report.budgetNs != nil { items.append(LegendItem(.line(PlotPalette.reference, "7 4", 1.8), "delay budget")) }
+        if budgetNs != nil { items.append(LegendItem(.line(PlotPalette.reference, "7 4", 1.8), "delay budget")) }
         let legendWidth = width - 96 - 40
         let legendRows = min(6, SVGDocument.legendRows(items, maxWidth: legendWidth))
         let extra = Double(legendRows - 1) * 18
         let area = PlotArea(left: 96, top: 100 + extra, width: width - 96 - 40, height: height - 100 - extra - 84)
         let log = logarithmicError
         let points = allPoints
-        let xs = points.map(\.maxDelayNs) + [report.budgetNs, report.referenceDelayNs].compactMap { $0 }
+        let xs = points.map(px) + [budgetNs, referenceDelayNs].compactMap { $0 }
         let ys = points.map(\.mse)
         let xLo = xs.min() ?? 0, xHi = xs.max() ?? 1
         let xPad = max((xHi - xLo) * 0.06, abs(xHi) * 0.02, 1e-9)
-        let xt = Ticks.linear(xLo - xPad, xHi + xPad, target: 7)
+        // Energy is never negative: its axis starts at 0 at the lowest.
+        let xt = Ticks.linear(objective == .delay ? xLo - xPad : max(0, xLo - xPad), xHi + xPad, target: 7)
         let xScale = AxisScale(lower: xt.lower, upper: xt.upper, pixelLower: area.left, pixelUpper: area.right)
         let yt: Ticks
         if log {
@@ -212,7 +279,13 @@ public struct ParetoPlot: Sendable {
                 e += 1
             }
         }
-        doc.xAxis(area, scale: xScale, ticks: xt.values, label: { Ticks.label($0, step: xt.step) }, title: "max critical-path delay over the weights used (ns)")
+        let xTitle: String
+        switch objective {
+        case .delay: xTitle = "max critical-path delay over the weights used (ns)"
+        case .energy: xTitle = "energy per MAC operation, mean over the weights' codes (fJ)"
+        case .edp: xTitle = "energy per operation × max delay (fJ·ns)"
+        }
+        doc.xAxis(area, scale: xScale, ticks: xt.values, label: { Ticks.label($0, step: xt.step) }, title: xTitle)
         let logLabels = Dictionary(zip(yt.values, Ticks.logLabels(yt.values)), uniquingKeysWith: { a, _ in a })
         doc.yAxis(area, scale: yScale, ticks: yt.values, label: { log ? (logLabels[$0] ?? Ticks.logLabel($0)) : Ticks.label($0, step: yt.step) },
                   title: "quantization error (MSE\(log ? ", log scale" : ""))", titleOffset: 70, minor: minor)
@@ -228,24 +301,24 @@ public struct ParetoPlot: Sendable {
             doc.text(right ? px - 6 : px + 6, area.top + 14, text, size: 12, anchor: right ? .end : .start, fill: color,
                      weight: bold ? "bold" : nil, outline: true)
         }
-        if let r = report.referenceDelayNs {
+        if let r = referenceDelayNs {
             guide(r, "reference \(formatDelayNs(r)) ns", color: "#777777", dash: "2 3", bold: false)
         }
-        if let b = report.budgetNs { guide(b, "budget \(formatDelayNs(b)) ns", color: PlotPalette.reference, dash: "7 4", bold: true) }
+        if let b = budgetNs { guide(b, "budget \(formatDelayNs(b)) ns", color: PlotPalette.reference, dash: "7 4", bold: true) }
 
         // The front: a staircase (an error is reachable from its delay budget onwards) with points.
-        let front = report.pareto.sorted { ($0.maxDelayNs, $0.mse) < ($1.maxDelayNs, $1.mse) }
+        let front = report.pareto.sorted { (px($0), $0.mse) < (px($1), $1.mse) }
         if front.count >= 2 {
             var pts: [(Double, Double)] = []
             for (k, p) in front.enumerated() {
-                let x = xScale.pixel(p.maxDelayNs), y = yScale.pixel(p.mse)
+                let x = xScale.pixel(px(p)), y = yScale.pixel(p.mse)
                 if k > 0 { pts.append((x, pts.last!.1)) }
                 pts.append((x, y))
             }
             doc.polyline(pts, stroke: PlotPalette.data, width: 2.2)
         }
         for p in front {
-            doc.circle(xScale.pixel(p.maxDelayNs), yScale.pixel(p.mse), r: 3.8, fill: PlotPalette.data, stroke: "#ffffff",
+            doc.circle(xScale.pixel(px(p)), yScale.pixel(p.mse), r: 3.8, fill: PlotPalette.data, stroke: "#ffffff",
                        strokeWidth: 1.2)
         }
 
@@ -288,7 +361,7 @@ public struct ParetoPlot: Sendable {
         // The front's line segments count as taken too (as thin boxes), so labels avoid crossing them.
         if front.count >= 2 {
             for k in 1..<front.count {
-                let x0 = xScale.pixel(front[k - 1].maxDelayNs), x1 = xScale.pixel(front[k].maxDelayNs)
+                let x0 = xScale.pixel(px(front[k - 1])), x1 = xScale.pixel(px(front[k]))
                 let y0 = yScale.pixel(front[k - 1].mse), y1 = yScale.pixel(front[k].mse)
                 taken.append((min(x0, x1) - 1, y0 - 1.5, max(x0, x1) + 1, y0 + 1.5))   // horizontal step
                 taken.append((x1 - 1.5, min(y0, y1) - 1, x1 + 1.5, max(y0, y1) + 1))   // vertical step
@@ -298,19 +371,19 @@ public struct ParetoPlot: Sendable {
         var labels: [(String, Double, Double)] = []
         for (k, b) in report.baselines.enumerated() {
             let style = Self.style(k)
-            let x = xScale.pixel(b.maxDelayNs), y = yScale.pixel(b.mse)
+            let x = xScale.pixel(px(b)), y = yScale.pixel(b.mse)
             doc.marker(style.shape, x, y, size: 12, fill: style.color, stroke: "#ffffff", strokeWidth: 1.2)
             taken.append((x - 7, y - 7, x + 7, y + 7))
             labels.append((Self.label(b), x, y))
         }
         if let g = report.grid {
             // The selected grid last, on top of everything.
-            let x = xScale.pixel(g.maxDelayNs), y = yScale.pixel(g.mse)
+            let x = xScale.pixel(px(g)), y = yScale.pixel(g.mse)
             doc.marker(.star, x, y, size: 17, fill: Self.selectedColor, stroke: "#5a3d00", strokeWidth: 1)
             taken.append((x - 10, y - 10, x + 10, y + 10))
             labels.insert((Self.label(g, withLevels: true), x, y), at: 0)
         }
-        for p in front { let x = xScale.pixel(p.maxDelayNs), y = yScale.pixel(p.mse); taken.append((x - 4, y - 4, x + 4, y + 4)) }
+        for p in front { let x = xScale.pixel(px(p)), y = yScale.pixel(p.mse); taken.append((x - 4, y - 4, x + 4, y + 4)) }
         for (text, x, y) in labels { place(text, x: x, y: y) }
         return doc.render()
     }

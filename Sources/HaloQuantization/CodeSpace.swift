@@ -1,6 +1,7 @@
 import Foundation
 
-/// A code the MAC can be given: its bus bits, the value it encodes, and its critical-path delay.
+/// A code the MAC can be given: its bus bits, the value it encodes, its critical-path delay and, when
+/// the table has it, its energy per operation.
 public struct CodeLevel: Sendable, Equatable, Hashable {
     /// Unsigned integer of the bus bits (the table's `code`).
     public var code: Int
@@ -8,12 +9,15 @@ public struct CodeLevel: Sendable, Equatable, Hashable {
     public var value: Double
     /// Critical-path delay under this code, ns (0 when the table says no path exists).
     public var delayNs: Double
+    /// Energy of one MAC operation with this code held, fJ (the table's `energy_fj`); nil when not measured.
+    public var energyFJ: Double?
 
     /// A level.
-    public init(code: Int, value: Double, delayNs: Double) {
+    public init(code: Int, value: Double, delayNs: Double, energyFJ: Double? = nil) {
         self.code = code
         self.value = value
         self.delayNs = delayNs
+        self.energyFJ = energyFJ
     }
 }
 
@@ -21,7 +25,9 @@ public struct CodeLevel: Sendable, Equatable, Hashable {
 ///
 /// - Codes that decode to NaN or ±∞ are never levels; codes absent from the table are not used
 ///   (their delay is unknown); a row with an empty delay (no path under that code) counts as 0 ns.
-/// - When several codes encode the same value (e4m3 +0 and −0), the fastest code stands for it.
+/// - When several codes encode the same value (e4m3 +0 and −0), the fastest code stands for it (for
+///   the energy and EDP objectives, the cheapest; see ``Objective``).
+/// - A code's `energy_fj`, when the table has it, rides along as ``CodeLevel/energyFJ``.
 /// - The **reference delay** — what every speed-up is measured against — is the table's `none` row
 ///   (the critical path with no case analysis, i.e. what a conventional design is signed off at),
 ///   or, when the table has no `none` row, the largest delay over all its codes.
@@ -38,11 +44,19 @@ public struct CodeSpace: Sendable {
     public let missingCodes: Int
     /// Distinct delays of ``levels``, ascending.
     public let distinctDelays: [Double]
+    /// How the table's energy was measured (JSON tables record it; nil for CSV or without energy).
+    public private(set) var stimulus: DelayTable.Stimulus?
+
+    /// Whether every level has an energy figure (the energy and EDP objectives need it).
+    public var hasEnergy: Bool { levels.allSatisfy { $0.energyFJ != nil } }
+    /// The first level without an energy figure, if any.
+    public var levelWithoutEnergy: CodeLevel? { levels.first { $0.energyFJ == nil } }
 
     /// Reads `table` as codes of `format`. `tablePath` labels errors. Refuses a table with codes
     /// outside the format's code space, a JSON table whose bus width differs from the format's, and
-    /// a table with no usable code.
-    public init(table: DelayTable, format: NumberFormat, tablePath: String) throws {
+    /// a table with no usable code. `objective` decides which code stands for a value that several
+    /// codes encode.
+    public init(table: DelayTable, format: NumberFormat, tablePath: String, objective: Objective = .delay) throws {
         self.format = format
         if table.metadata.busWidth > 0 && table.metadata.busWidth != format.bits {
             throw WeightFileError(tablePath, "the table is for a \(table.metadata.busWidth)-bit bus but \(format) has \(format.bits) bits")
@@ -55,8 +69,8 @@ public struct CodeSpace: Sendable {
             }
             present += 1
             guard format.isLevel(e.code), let v = format.value(ofCode: e.code) else { continue }
-            let level = CodeLevel(code: e.code, value: v == 0 ? 0 : v, delayNs: e.delayNs ?? 0)
-            if let old = byValue[level.value], (old.delayNs, old.code) <= (level.delayNs, level.code) { continue }
+            let level = CodeLevel(code: e.code, value: v == 0 ? 0 : v, delayNs: e.delayNs ?? 0, energyFJ: e.energyFJ)
+            if let old = byValue[level.value], !objective.prefers(level, over: old) { continue }
             byValue[level.value] = level
         }
         guard !byValue.isEmpty else {
@@ -73,6 +87,7 @@ public struct CodeSpace: Sendable {
             referenceSource = "slowest code"
         }
         distinctDelays = Array(Set(levels.map(\.delayNs))).sorted()
+        stimulus = table.metadata.stimulus
     }
 
     /// A code space from explicit levels (tests, synthetic tables).

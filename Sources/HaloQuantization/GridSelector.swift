@@ -28,11 +28,15 @@ public struct GridSolution: Sendable, Equatable {
     public var levels: [CodeLevel]
     /// One scale per block of the problem (Float-representable); 0 for blocks outside the solved set.
     public var scales: [Double]
-    /// Importance-weighted squared error over the solved blocks (from the search's prefix sums).
+    /// Importance-weighted squared error over the solved blocks (from the search's prefix sums), plus
+    /// ``energyWeight`` × the summed `energy_fj` of the weights' codes when that weight is not 0.
     public var objective: Double
     /// Whether the level choice is provably optimal for the final scales: an exact histogram
     /// (≤ 65,536 weights) and no candidate thinning. Fixed-level fits are exact by definition.
     public var levelChoiceExact: Bool
+    /// λ of the search that found the grid: the error it minimized was `error + λ·Σ energy` (0: error
+    /// only; see ``GridSelector/select(allowed:levels:blocks:seeds:energyWeight:)``).
+    public var energyWeight: Double = 0
     /// The slowest chosen code.
     public var maxDelayNs: Double { levels.map(\.delayNs).max() ?? 0 }
 }
@@ -47,6 +51,10 @@ public struct Quality: Sendable, Equatable {
     public var squaredSignal: Double = 0
     /// Σ importance·(x − x̂)² (equals `squaredError` without importance).
     public var weightedSquaredError: Double = 0
+    /// Σ over the weights of the `energy_fj` of the code each weight went to (importance not applied).
+    public var energySumFJ: Double = 0
+    /// False when some weight went to a code without an energy figure.
+    public var energyKnown = true
 
     /// A zero accumulator.
     public init() {}
@@ -57,6 +65,10 @@ public struct Quality: Sendable, Equatable {
     public var weightedMSE: Double { count > 0 ? weightedSquaredError / Double(count) : 0 }
     /// Signal-to-quantization-noise ratio, dB: `10·log10(Σx² / Σ(x−x̂)²)` (+∞ when exact).
     public var sqnrDb: Double { squaredError > 0 ? 10 * log10(squaredSignal / squaredError) : .infinity }
+    /// Energy per MAC operation, fJ: the mean of the weights' codes' `energy_fj`, each weight counted once
+    /// (a weight-stationary MAC does one operation per weight per activation, so this is the mean over
+    /// operations). Nil when some code has no energy figure, or there are no weights.
+    public var energyPerOpFJ: Double? { energyKnown && count > 0 ? energySumFJ / Double(count) : nil }
 
     /// Adds another accumulator.
     public mutating func add(_ o: Quality) {
@@ -64,6 +76,8 @@ public struct Quality: Sendable, Equatable {
         squaredError += o.squaredError
         squaredSignal += o.squaredSignal
         weightedSquaredError += o.weightedSquaredError
+        energySumFJ += o.energySumFJ
+        energyKnown = energyKnown && o.energyKnown
     }
 }
 
@@ -134,6 +148,12 @@ public struct QuantizedTensor: Sendable {
 /// The level choice is exact for the scales it is given; the scale search is a dense grid plus local
 /// refinement, since the error is not unimodal in the scale. Every reported error is recomputed on
 /// the raw weights with the F32 scales that are written.
+///
+/// **Energy.** With an `energyWeight` λ > 0 (the energy and EDP objectives' candidate search, see
+/// ``objectiveCandidates(levels:objective:capNs:meets:)``) every step above minimizes
+/// `Σ ω (x − x̂)² + λ·Σ energy_fj(code of x)` instead, each weight still going to its nearest level:
+/// the level choice stays exact (``LevelDP`` with usage costs), the scale searches are the same.
+/// ``evaluate(_:blocks:)`` also totals the energy of the codes the weights go to (``Quality``).
 public final class GridSelector: @unchecked Sendable {
     /// The weights.
     public let problem: QuantizationProblem
@@ -155,15 +175,22 @@ public final class GridSelector: @unchecked Sendable {
 
     /// The best `k` levels among `allowed` (all of them when there are at most `k` distinct values) and
     /// the blocks' scales, over `blocks` (all blocks by default). `seeds` are solutions to continue from
-    /// as well (see ``refine(_:allowed:levels:blocks:)``); the best result is returned.
-    public func select(allowed: [CodeLevel], levels k: Int, blocks: [Int]? = nil, seeds: [GridSolution] = []) -> GridSolution {
+    /// as well (see ``refine(_:allowed:levels:blocks:energyWeight:)``); the best result is returned.
+    ///
+    /// With an `energyWeight` λ > 0 the quantity minimized is `Σ ω(x − x̂)² + λ·Σ energy_fj(code of x)`
+    /// (every weight still goes to its nearest level): the level choice is exact for it at given
+    /// scales (``LevelDP`` with usage costs), and the scale searches minimize it too. Every allowed
+    /// level must then have an energy figure. λ = 0 (the default) is the plain error search.
+    public func select(allowed: [CodeLevel], levels k: Int, blocks: [Int]? = nil, seeds: [GridSolution] = [],
+                       energyWeight lambda: Double = 0) -> GridSolution {
         let blocks = blocks ?? allBlocks
         let candidates = allowed.sorted { $0.value < $1.value }
         precondition(!candidates.isEmpty && k >= 1)
+        let usage = Self.usageCosts(candidates, lambda)
         if candidates.count <= k || blocks.isEmpty {
-            var best = fit(levels: candidates, blocks: blocks)
+            var best = fit(candidates, blocks: blocks, lambda: lambda)
             for seed in seeds where seed.levels.count == candidates.count {
-                let r = refine(seed, allowed: candidates, levels: k, blocks: blocks)
+                let r = refine(seed, allowed: candidates, levels: k, blocks: blocks, energyWeight: lambda)
                 if r.objective < best.objective { best = r }
             }
             return best
@@ -187,7 +214,7 @@ public final class GridSelector: @unchecked Sendable {
             chosenAt.withUnsafeMutableBufferPointer { cp in
                 let vb = vp.baseAddress!, cb = cp.baseAddress!
                 ParallelFor.run(g) { i in
-                    let r = LevelDP.solve(histogram: hist, candidates: v.map { $0 * grid[i] }, k: k)
+                    let r = LevelDP.solve(histogram: hist, candidates: v.map { $0 * grid[i] }, k: k, unitCosts: usage)
                     vb[i] = r.cost
                     cb[i] = r.chosen
                 }
@@ -200,7 +227,7 @@ public final class GridSelector: @unchecked Sendable {
         // golden-section search between its neighbours.
         let minima = (0 ..< g).filter { i in (i == 0 || values[i] <= values[i - 1]) && (i == g - 1 || values[i] <= values[i + 1]) }
             .sorted { values[$0] < values[$1] }.prefix(options.refinedMinima)
-        func dp(_ alpha: Double) -> LevelDP.Result { LevelDP.solve(histogram: hist, candidates: v.map { $0 * alpha }, k: k) }
+        func dp(_ alpha: Double) -> LevelDP.Result { LevelDP.solve(histogram: hist, candidates: v.map { $0 * alpha }, k: k, unitCosts: usage) }
         var refined = [(Double, LevelDP.Result)?](repeating: nil, count: minima.count)
         refined.withUnsafeMutableBufferPointer { rp in
             let rb = rp.baseAddress!
@@ -223,43 +250,56 @@ public final class GridSelector: @unchecked Sendable {
         var scales = [Double](repeating: 0, count: problem.blockCount)
         for b in blocks { scales[b] = Double(Float(alpha * base[b])) }
         let levels = bestChosen.map { candidates[$0] }
-        let objective = blockCosts(levels: levels.map(\.value), scales: scales, blocks: blocks).reduce(0, +)
-        var best = alternate(GridSolution(levels: levels, scales: scales, objective: objective, levelChoiceExact: exact),
-                             candidates: candidates, k: k, blocks: blocks)
+        let objective = blockCosts(levels: levels, scales: scales, blocks: blocks, lambda: lambda).reduce(0, +)
+        var best = alternate(GridSolution(levels: levels, scales: scales, objective: objective, levelChoiceExact: exact, energyWeight: lambda),
+                             candidates: candidates, k: k, blocks: blocks, usage: usage)
         for seed in seeds {
-            let refined = refine(seed, allowed: candidates, levels: k, blocks: blocks)
+            let refined = refine(seed, allowed: candidates, levels: k, blocks: blocks, energyWeight: lambda)
             if refined.objective < best.objective { best = refined }
         }
         return best
     }
 
+    /// `λ·energy_fj` of each candidate (nil for λ = 0: the plain error search).
+    static func usageCosts(_ candidates: [CodeLevel], _ lambda: Double) -> [Double]? {
+        guard lambda > 0 else { return nil }
+        return candidates.map { level in
+            guard let e = level.energyFJ else { preconditionFailure("code \(level.code) has no energy figure") }
+            return lambda * e
+        }
+    }
+
     /// Continues from an existing solution whose levels are all in `allowed` (a grid found under a
     /// smaller budget, since allowed sets grow with the budget): alternates scales and levels from it,
-    /// so the result is never worse than the seed.
-    public func refine(_ seed: GridSolution, allowed: [CodeLevel], levels k: Int, blocks: [Int]? = nil) -> GridSolution {
+    /// so the result is never worse than the seed (for the same `energyWeight`).
+    public func refine(_ seed: GridSolution, allowed: [CodeLevel], levels k: Int, blocks: [Int]? = nil,
+                       energyWeight lambda: Double = 0) -> GridSolution {
         let blocks = blocks ?? allBlocks
         let candidates = allowed.sorted { $0.value < $1.value }
         let allowedCodes = Set(candidates.map(\.code))
         precondition(seed.levels.allSatisfy { allowedCodes.contains($0.code) }, "seed levels must be allowed")
         var start = seed
-        start.objective = blockCosts(levels: seed.levels.map(\.value), scales: seed.scales, blocks: blocks).reduce(0, +)
-        return alternate(start, candidates: candidates, k: min(k, candidates.count), blocks: blocks)
+        start.objective = blockCosts(levels: seed.levels, scales: seed.scales, blocks: blocks, lambda: lambda).reduce(0, +)
+        start.energyWeight = lambda
+        return alternate(start, candidates: candidates, k: min(k, candidates.count), blocks: blocks, usage: Self.usageCosts(candidates, lambda))
     }
 
     /// Alternates "every block's scale given the levels" and "the levels given the scales" (exact on
     /// the histogram of `x/s`) from `start`, keeping only improvements, then fits the final scales.
-    private func alternate(_ start: GridSolution, candidates: [CodeLevel], k: Int, blocks: [Int]) -> GridSolution {
+    /// `usage` is `λ·energy` per candidate (nil: error only; λ is `start.energyWeight`).
+    private func alternate(_ start: GridSolution, candidates: [CodeLevel], k: Int, blocks: [Int], usage: [Double]?) -> GridSolution {
         let v = candidates.map(\.value)
+        let lambda = start.energyWeight
         var levels = start.levels, scales = start.scales, objective = start.objective, exact = start.levelChoiceExact
         for _ in 0 ..< options.refinementRounds {
             let previous = objective
-            let fitted = fitScales(levels: levels.map(\.value), blocks: blocks, warm: scales)
+            let fitted = fitScales(levels: levels, blocks: blocks, warm: scales, lambda: lambda)
             if fitted.cost <= objective { scales = fitted.scales; objective = fitted.cost }
             let h = histogram(blocks: blocks, scales: scales)
-            let r = LevelDP.solve(histogram: h, candidates: v, k: min(k, v.count))
+            let r = LevelDP.solve(histogram: h, candidates: v, k: min(k, v.count), unitCosts: usage)
             let newLevels = r.chosen.map { candidates[$0] }
             if newLevels != levels {
-                let cost = blockCosts(levels: newLevels.map(\.value), scales: scales, blocks: blocks).reduce(0, +)
+                let cost = blockCosts(levels: newLevels, scales: scales, blocks: blocks, lambda: lambda).reduce(0, +)
                 if cost < objective {
                     levels = newLevels
                     objective = cost
@@ -271,19 +311,22 @@ public final class GridSelector: @unchecked Sendable {
             if previous - objective <= 1e-4 * max(previous, .leastNormalMagnitude) { break }
         }
         // Scales for the final levels.
-        let fitted = fitScales(levels: levels.map(\.value), blocks: blocks, warm: scales)
+        let fitted = fitScales(levels: levels, blocks: blocks, warm: scales, lambda: lambda)
         if fitted.cost <= objective { scales = fitted.scales; objective = fitted.cost }
-        return GridSolution(levels: levels, scales: scales, objective: objective, levelChoiceExact: exact)
+        return GridSolution(levels: levels, scales: scales, objective: objective, levelChoiceExact: exact, energyWeight: lambda)
     }
 
     /// Fixed levels (a baseline, or every allowed value): only the blocks' scales are searched, each
     /// from scratch over `[cover/64, 2·cover·max|l|/median|l|]` (`cover` maps the block's extremes onto
     /// the extreme levels), 6 points per octave, then golden section and a least-squares step.
     public func fit(levels: [CodeLevel], blocks: [Int]? = nil) -> GridSolution {
-        let blocks = blocks ?? allBlocks
-        let sorted = levels.sorted { $0.value < $1.value }
-        let fitted = fitScales(levels: sorted.map(\.value), blocks: blocks, warm: nil)
-        return GridSolution(levels: sorted, scales: fitted.scales, objective: fitted.cost, levelChoiceExact: true)
+        fit(levels.sorted { $0.value < $1.value }, blocks: blocks ?? allBlocks, lambda: 0)
+    }
+
+    /// ``fit(levels:blocks:)`` for sorted levels, the scales minimizing error + λ·energy.
+    private func fit(_ sorted: [CodeLevel], blocks: [Int], lambda: Double) -> GridSolution {
+        let fitted = fitScales(levels: sorted, blocks: blocks, warm: nil, lambda: lambda)
+        return GridSolution(levels: sorted, scales: fitted.scales, objective: fitted.cost, levelChoiceExact: true, energyWeight: lambda)
     }
 
     /// Per-block importance-weighted squared error with each block's best scale for `levels`, and those
@@ -298,7 +341,7 @@ public final class GridSelector: @unchecked Sendable {
             scales.withUnsafeMutableBufferPointer { sp in
                 let eb = ep.baseAddress!, sb = sp.baseAddress!
                 forBlocks(blocks) { b, search in
-                    let (s, c) = search.searchScale(levels: values, warm: warm?[b], options: self.options)
+                    let (s, c) = search.searchScale(levels: values, usage: nil, warm: warm?[b], options: self.options)
                     eb[b] = c
                     sb[b] = s
                 }
@@ -321,14 +364,19 @@ public final class GridSelector: @unchecked Sendable {
         public var quality: Quality
         /// The grid and its scales.
         public var solution: GridSolution
+
+        /// Energy per operation, fJ (nil without energy figures).
+        public var energyPerOpFJ: Double? { quality.energyPerOpFJ }
+        /// The point's cost under `objective`.
+        public func cost(_ objective: Objective) -> Double? { objective.cost(maxDelayNs: maxDelayNs, energyPerOpFJ: energyPerOpFJ) }
     }
 
-    /// The budgets a sweep visits: every distinct delay of the table that allows more values than the
-    /// one before.
-    public func sweptBudgets() -> [Double] {
+    /// The budgets a sweep visits: every distinct delay of the table (up to `cap` when given) that allows
+    /// more values than the one before.
+    public func sweptBudgets(upTo cap: Double? = nil) -> [Double] {
         var budgets: [Double] = []
         var lastCount = 0
-        for t in space.distinctDelays {
+        for t in space.distinctDelays where t <= (cap ?? .infinity) + 1e-12 {
             let n = space.allowed(maxDelayNs: t).count
             if n != lastCount { budgets.append(t); lastCount = n }
         }
@@ -339,9 +387,9 @@ public final class GridSelector: @unchecked Sendable {
     /// `k`-level grid under it (searched in parallel, then, since a larger budget allows everything a
     /// smaller one does, any point worse than the point before it is refined from that point's grid, so
     /// the error never rises with the budget); then only the points no other point beats on both delay
-    /// and weighted error. `all` returns every swept point instead.
-    public func pareto(levels k: Int, blocks: [Int]? = nil, all: Bool = false) -> [ParetoPoint] {
-        let budgets = sweptBudgets()
+    /// and weighted error. `all` returns every swept point instead. `cap` limits the budgets swept.
+    public func pareto(levels k: Int, blocks: [Int]? = nil, all: Bool = false, upTo cap: Double? = nil) -> [ParetoPoint] {
+        let budgets = sweptBudgets(upTo: cap)
         var points = [ParetoPoint?](repeating: nil, count: budgets.count)
         var sweepOptions = options
         sweepOptions.refinementRounds = options.paretoRefinementRounds
@@ -367,15 +415,17 @@ public final class GridSelector: @unchecked Sendable {
         ParetoPoint(budgetNs: budget, maxDelayNs: sol.maxDelayNs, levels: sol.levels, quality: evaluate(Assignment(sol), blocks: blocks), solution: sol)
     }
 
-    /// Points sorted by delay, keeping each one whose weighted error is below every faster point's.
-    public static func nonDominated(_ points: [ParetoPoint]) -> [ParetoPoint] {
-        let sorted = points.sorted { ($0.maxDelayNs, $0.quality.weightedSquaredError) < ($1.maxDelayNs, $1.quality.weightedSquaredError) }
-        var out: [ParetoPoint] = []
-        for p in sorted where out.isEmpty || p.quality.weightedSquaredError < out.last!.quality.weightedSquaredError * (1 - 1e-12) {
-            if let last = out.last, last.maxDelayNs == p.maxDelayNs { out.removeLast() }
+    /// Points sorted by their cost under `objective` (delay by default), keeping each one whose weighted
+    /// error is below every cheaper point's. Points without a cost (no energy) are left out.
+    public static func nonDominated(_ points: [ParetoPoint], objective: Objective = .delay) -> [ParetoPoint] {
+        let costed = points.compactMap { p in p.cost(objective).map { (p, $0) } }
+        let sorted = costed.sorted { ($0.1, $0.0.quality.weightedSquaredError) < ($1.1, $1.0.quality.weightedSquaredError) }
+        var out: [(ParetoPoint, Double)] = []
+        for p in sorted where out.isEmpty || p.0.quality.weightedSquaredError < out.last!.0.quality.weightedSquaredError * (1 - 1e-12) {
+            if let last = out.last, last.1 == p.1 { out.removeLast() }
             out.append(p)
         }
-        return out
+        return out.map(\.0)
     }
 
     // MARK: Applying
@@ -441,6 +491,7 @@ public final class GridSelector: @unchecked Sendable {
         var q = Quality()
         q.count = end - start
         let k = grid.count
+        var usage = [Int](repeating: 0, count: k)
         var levelValues = [Float](repeating: 0, count: k)
         var bounds = [Double](repeating: .infinity, count: k)
         for i in 0 ..< k {
@@ -459,11 +510,15 @@ public final class GridSelector: @unchecked Sendable {
                         q.squaredError += d * d
                         q.squaredSignal += x * x
                         q.weightedSquaredError += Double(ws[e]) * d * d
+                        usage[level] += 1
                         if let codes { codes[Int(os[e])] = UInt16(grid[level].code) }
                         if let dequantized { dequantized[Int(os[e])] = y }
                     }
                 }
             }
+        }
+        for i in 0 ..< k where usage[i] > 0 {
+            if let energy = grid[i].energyFJ { q.energySumFJ += Double(usage[i]) * energy } else { q.energyKnown = false }
         }
         return q
     }
@@ -475,7 +530,7 @@ public final class GridSelector: @unchecked Sendable {
     }
 
     /// The histogram of `x / s_b` weighted `ω·s_b²` over `blocks`: exact for few weights, else
-    /// 65,536 equal-width bins with exact moments (accumulated in parallel).
+    /// 65,536 equal-width bins with exact moments and value counts (accumulated in parallel).
     func histogram(blocks: [Int], scales: [Double]) -> WeightHistogram {
         var total = 0
         for b in blocks { total += problem.blockStart[b + 1] - problem.blockStart[b] }
@@ -503,7 +558,7 @@ public final class GridSelector: @unchecked Sendable {
         partial.withUnsafeMutableBufferPointer { pp in
             let pb = pp.baseAddress!
             ParallelFor.run(chunks.count) { j in
-                var m = [Double](repeating: 0, count: 3 * binCount)
+                var m = [Double](repeating: 0, count: 4 * binCount)
                 m.withUnsafeMutableBufferPointer { mp in
                     self.problem.x.withUnsafeBufferPointer { xs in
                         self.problem.w.withUnsafeBufferPointer { ws in
@@ -514,7 +569,7 @@ public final class GridSelector: @unchecked Sendable {
                                     let y = Double(xs[e]) * inv
                                     let w = Double(ws[e]) * s2
                                     let k = width > 0 ? min(binCount - 1, max(0, Int((y - lo) / width))) : 0
-                                    mp[3 * k] += w; mp[3 * k + 1] += w * y; mp[3 * k + 2] += w * y * y
+                                    mp[4 * k] += w; mp[4 * k + 1] += w * y; mp[4 * k + 2] += w * y * y; mp[4 * k + 3] += 1
                                 }
                             }
                         }
@@ -523,11 +578,11 @@ public final class GridSelector: @unchecked Sendable {
                 pb[j] = m
             }
         }
-        var m0 = [Double](repeating: 0, count: binCount), m1 = m0, m2 = m0
+        var m0 = [Double](repeating: 0, count: binCount), m1 = m0, m2 = m0, mn = m0
         for p in partial where !p.isEmpty {
-            for k in 0 ..< binCount { m0[k] += p[3 * k]; m1[k] += p[3 * k + 1]; m2[k] += p[3 * k + 2] }
+            for k in 0 ..< binCount { m0[k] += p[4 * k]; m1[k] += p[4 * k + 1]; m2[k] += p[4 * k + 2]; mn[k] += p[4 * k + 3] }
         }
-        return WeightHistogram.fromMoments(m0, m1, m2)
+        return WeightHistogram.fromMoments(m0, m1, m2, mn)
     }
 
     /// Runs `body(block, search)` over `blocks` in parallel, with a prefix-sum view of each block.
@@ -553,15 +608,17 @@ public final class GridSelector: @unchecked Sendable {
         }
     }
 
-    /// Each block's best scale for `levels` (starting from `warm` when given), and the summed error.
-    private func fitScales(levels: [Double], blocks: [Int], warm: [Double]?) -> (scales: [Double], cost: Double) {
+    /// Each block's best scale for `levels` (ascending; starting from `warm` when given), and the summed
+    /// error (plus λ·energy of the weights' codes for λ > 0).
+    private func fitScales(levels: [CodeLevel], blocks: [Int], warm: [Double]?, lambda: Double) -> (scales: [Double], cost: Double) {
         var scales = [Double](repeating: 0, count: problem.blockCount)
         var costs = [Double](repeating: 0, count: problem.blockCount)
+        let values = levels.map(\.value), usage = Self.usageCosts(levels, lambda)
         scales.withUnsafeMutableBufferPointer { sp in
             costs.withUnsafeMutableBufferPointer { cp in
                 let sb = sp.baseAddress!, cb = cp.baseAddress!
                 forBlocks(blocks) { b, search in
-                    let (s, c) = search.searchScale(levels: levels, warm: warm?[b], options: self.options)
+                    let (s, c) = search.searchScale(levels: values, usage: usage, warm: warm?[b], options: self.options)
                     sb[b] = s
                     cb[b] = c
                 }
@@ -572,18 +629,27 @@ public final class GridSelector: @unchecked Sendable {
         return (scales, total)
     }
 
-    /// Error of each block at fixed scales.
-    private func blockCosts(levels: [Double], scales: [Double], blocks: [Int]) -> [Double] {
+    /// Error (plus λ·energy for λ > 0) of each block at fixed scales; `levels` ascending.
+    private func blockCosts(levels: [CodeLevel], scales: [Double], blocks: [Int], lambda: Double) -> [Double] {
         var costs = [Double](repeating: 0, count: blocks.count)
         var index = [Int](repeating: 0, count: problem.blockCount)
         for (i, b) in blocks.enumerated() { index[b] = i }
+        let values = levels.map(\.value), usage = Self.usageCosts(levels, lambda)
         costs.withUnsafeMutableBufferPointer { cp in
             let cb = cp.baseAddress!
             forBlocks(blocks) { b, search in
-                cb[index[b]] = levels.withUnsafeBufferPointer { search.cost(levels: $0, scale: scales[b]) }
+                cb[index[b]] = values.withUnsafeBufferPointer { l in
+                    Self.withOptionalBuffer(usage) { search.cost(levels: l, usage: $0, scale: scales[b]) }
+                }
             }
         }
         return costs
+    }
+
+    /// Runs `body` with a buffer of `array`, or nil.
+    static func withOptionalBuffer<R>(_ array: [Double]?, _ body: (UnsafeBufferPointer<Double>?) -> R) -> R {
+        guard let array else { return body(nil) }
+        return array.withUnsafeBufferPointer { body($0) }
     }
 }
 
@@ -645,8 +711,9 @@ struct BlockSearch {
         return max(0, (p2[b] - p2[a]) - 2 * level * (p1[b] - p1[a]) + level * level * (p0[b] - p0[a]))
     }
 
-    /// Weighted squared error with levels `l` (ascending) at scale `s`.
-    func cost(levels l: UnsafeBufferPointer<Double>, scale s: Double) -> Double {
+    /// Weighted squared error with levels `l` (ascending) at scale `s`, plus `usage[i]` per weight sent
+    /// to level `i` when `usage` is given.
+    func cost(levels l: UnsafeBufferPointer<Double>, usage: UnsafeBufferPointer<Double>?, scale s: Double) -> Double {
         let k = l.count
         let walk = k * log2n > n + k
         var total = 0.0
@@ -663,6 +730,7 @@ struct BlockSearch {
                 }
             }
             total += segment(start, end, s * l[i])
+            if let usage { total += usage[i] * Double(end - start) }
             start = end
         }
         return total
@@ -685,11 +753,11 @@ struct BlockSearch {
         return r.isFinite ? r : nil
     }
 
-    /// The best F32 scale for `levels`: log grid, golden section, one least-squares step, never worse
-    /// than `warm`.
-    func searchScale(levels: [Double], warm: Double?, options: SelectorOptions) -> (Double, Double) {
-        levels.withUnsafeBufferPointer { l in
-            func f(_ s: Double) -> Double { cost(levels: l, scale: s) }
+    /// The best F32 scale for `levels` (error, plus the `usage` term when given): log grid, golden
+    /// section, one least-squares step, never worse than `warm`.
+    func searchScale(levels: [Double], usage: [Double]?, warm: Double?, options: SelectorOptions) -> (Double, Double) {
+        GridSelector.withOptionalBuffer(usage) { u in levels.withUnsafeBufferPointer { l in
+            func f(_ s: Double) -> Double { cost(levels: l, usage: u, scale: s) }
             let lMin = l[0], lMax = l[l.count - 1]
             let xMin = Double(x[0]), xMax = Double(x[n - 1])
             let lAbs = max(abs(lMin), abs(lMax))
@@ -743,6 +811,6 @@ struct BlockSearch {
                 if cw <= bestC { return (w, cw) }
             }
             return (bestS, bestC)
-        }
+        } }
     }
 }

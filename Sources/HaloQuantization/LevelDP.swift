@@ -2,7 +2,8 @@ import Foundation
 
 /// A weighted histogram of (scaled) weights: bins in increasing position, with prefix sums of the
 /// weight `ω`, `ω·y` and `ω·y²`, so the squared error of sending any run of bins to one level is
-/// O(1).
+/// O(1), and of the plain number of values, so the usage of a level (how many weights go to it, for the
+/// energy term of ``LevelDP``) is O(1) too.
 ///
 /// With at most ``exactLimit`` values every distinct value is its own bin and the histogram is exact.
 /// Above that the range is cut into ``binCount`` equal-width bins that keep the **exact** moments of
@@ -16,8 +17,8 @@ public struct WeightHistogram: Sendable {
 
     /// Bin positions, ascending.
     public private(set) var positions: [Double]
-    /// Prefix sums (count + 1 entries) of ω, ω·y, ω·y².
-    private(set) var p0: [Double], p1: [Double], p2: [Double]
+    /// Prefix sums (count + 1 entries) of ω, ω·y, ω·y², and of the number of values.
+    private(set) var p0: [Double], p1: [Double], p2: [Double], pn: [Double]
     /// Whether every bin is one distinct value.
     public private(set) var isExact: Bool
 
@@ -34,13 +35,18 @@ public struct WeightHistogram: Sendable {
         self = b.finish()
     }
 
-    init(positions: [Double], p0: [Double], p1: [Double], p2: [Double], isExact: Bool) {
+    init(positions: [Double], p0: [Double], p1: [Double], p2: [Double], pn: [Double], isExact: Bool) {
         self.positions = positions
         self.p0 = p0
         self.p1 = p1
         self.p2 = p2
+        self.pn = pn
         self.isExact = isExact
     }
+
+    /// Number of values in bins `a ..< b`.
+    @inline(__always)
+    func rangeCount(_ a: Int, _ b: Int) -> Double { a >= b ? 0 : pn[b] - pn[a] }
 
     /// Squared error of sending bins `a ..< b` to `level`.
     @inline(__always)
@@ -95,48 +101,52 @@ public struct WeightHistogram: Sendable {
     /// Builds from parallel arrays of positions and weights.
     static func build(_ ys: [Double], _ ws: [Double]) -> WeightHistogram {
         let n = ys.count
-        guard n > 0 else { return WeightHistogram(positions: [], p0: [0], p1: [0], p2: [0], isExact: true) }
+        guard n > 0 else { return WeightHistogram(positions: [], p0: [0], p1: [0], p2: [0], pn: [0], isExact: true) }
         var positions: [Double] = []
-        var p0: [Double] = [0], p1: [Double] = [0], p2: [Double] = [0]
+        var p0: [Double] = [0], p1: [Double] = [0], p2: [Double] = [0], pn: [Double] = [0]
         if n <= exactLimit {
             let order = (0 ..< n).sorted { ys[$0] < ys[$1] }
             positions.reserveCapacity(n)
             var i = 0
             while i < n {
                 let y = ys[order[i]]
-                var w = 0.0
-                while i < n && ys[order[i]] == y { w += ws[order[i]]; i += 1 }
+                var w = 0.0, c = 0.0
+                while i < n && ys[order[i]] == y { w += ws[order[i]]; c += 1; i += 1 }
                 positions.append(y)
                 p0.append(p0.last! + w)
                 p1.append(p1.last! + w * y)
                 p2.append(p2.last! + w * y * y)
+                pn.append(pn.last! + c)
             }
-            return WeightHistogram(positions: positions, p0: p0, p1: p1, p2: p2, isExact: true)
+            return WeightHistogram(positions: positions, p0: p0, p1: p1, p2: p2, pn: pn, isExact: true)
         }
         var lo = Double.infinity, hi = -Double.infinity
         for y in ys { lo = min(lo, y); hi = max(hi, y) }
-        var m0 = [Double](repeating: 0, count: binCount), m1 = m0, m2 = m0
+        var m0 = [Double](repeating: 0, count: binCount), m1 = m0, m2 = m0, mn = m0
         let width = (hi - lo) / Double(binCount)
         for i in 0 ..< n {
             let y = ys[i], w = ws[i]
             let k = width > 0 ? min(binCount - 1, max(0, Int((y - lo) / width))) : 0
-            m0[k] += w; m1[k] += w * y; m2[k] += w * y * y
+            m0[k] += w; m1[k] += w * y; m2[k] += w * y * y; mn[k] += 1
         }
-        return fromMoments(m0, m1, m2)
+        return fromMoments(m0, m1, m2, mn)
     }
 
-    /// A binned histogram from per-bin moments (Σω, Σωy, Σωy²) of equal-width bins in increasing order.
-    /// Bins with no weight are dropped; the rest are positioned at their weighted mean.
-    static func fromMoments(_ m0: [Double], _ m1: [Double], _ m2: [Double]) -> WeightHistogram {
+    /// A binned histogram from per-bin moments (Σω, Σωy, Σωy², number of values) of equal-width bins in
+    /// increasing order. Bins with no weight are dropped (with their values, when all of them have zero
+    /// importance: they carry no error, and only the usage term of ``LevelDP`` misses them); the rest
+    /// are positioned at their weighted mean.
+    static func fromMoments(_ m0: [Double], _ m1: [Double], _ m2: [Double], _ mn: [Double]) -> WeightHistogram {
         var positions: [Double] = []
-        var p0: [Double] = [0], p1: [Double] = [0], p2: [Double] = [0]
+        var p0: [Double] = [0], p1: [Double] = [0], p2: [Double] = [0], pn: [Double] = [0]
         for k in m0.indices where m0[k] > 0 {
             positions.append(m1[k] / m0[k])
             p0.append(p0.last! + m0[k])
             p1.append(p1.last! + m1[k])
             p2.append(p2.last! + m2[k])
+            pn.append(pn.last! + mn[k])
         }
-        return WeightHistogram(positions: positions, p0: p0, p1: p1, p2: p2, isExact: false)
+        return WeightHistogram(positions: positions, p0: p0, p1: p1, p2: p2, pn: pn, isExact: false)
     }
 }
 
@@ -153,6 +163,12 @@ public struct WeightHistogram: Sendable {
 /// Candidates outside the data's range are pruned without loss (only the nearest one on each side can
 /// be useful). If more than ``exactCandidateLimit`` remain (16-bit formats), they are thinned evenly
 /// by rank and the result is marked inexact.
+///
+/// **Usage costs.** With `unitCosts` (`u_j` per value sent to candidate `j`, e.g. `λ·energy_fj` of its
+/// code), the program minimizes `error + Σ_j u_j·n_j`, `n_j` the number of values whose nearest chosen
+/// level is `c_j`. The usage term splits over the same segments as the error (a segment's values all go
+/// to one level), so the program stays exact; the only change is that candidates beyond the data are
+/// no longer pruned (a far but cheap level can be worth its error).
 public enum LevelDP {
     /// Candidates above which the program thins them (O(K·M²) time, O(M²) memory).
     public static let exactCandidateLimit = 1024
@@ -168,29 +184,35 @@ public enum LevelDP {
         public var isExact: Bool
     }
 
-    /// Chooses `k` of `candidates` (ascending, distinct).
-    public static func solve(histogram h: WeightHistogram, candidates: [Double], k: Int) -> Result {
+    /// Chooses `k` of `candidates` (ascending, distinct). `unitCosts`, when given (one per candidate,
+    /// non-negative), adds `unitCosts[j]` per value sent to candidate `j` to the cost.
+    public static func solve(histogram h: WeightHistogram, candidates: [Double], k: Int, unitCosts: [Double]? = nil) -> Result {
         let m = candidates.count
         precondition(k >= 1 && m >= 1)
-        if h.count == 0 { return Result(chosen: Array(0 ..< min(k, m)), cost: 0, isExact: true) }
-        // Prune: keep candidates within [min, max] of the data and the nearest one beyond each end.
-        let yMin = h.positions.first!, yMax = h.positions.last!
+        precondition(unitCosts.map { $0.count == m } ?? true)
+        if h.count == 0 && unitCosts == nil { return Result(chosen: Array(0 ..< min(k, m)), cost: 0, isExact: true) }
         var keep: [Int] = []
         var lastBelow = -1
         var firstAbove = -1
-        for j in 0 ..< m {
-            let c = candidates[j]
-            if c < yMin { lastBelow = j } else if c > yMax { if firstAbove < 0 { firstAbove = j } } else { keep.append(j) }
+        let yMin = h.positions.first ?? 0, yMax = h.positions.last ?? 0
+        if unitCosts == nil {
+            // Prune: keep candidates within [min, max] of the data and the nearest one beyond each end.
+            for j in 0 ..< m {
+                let c = candidates[j]
+                if c < yMin { lastBelow = j } else if c > yMax { if firstAbove < 0 { firstAbove = j } } else { keep.append(j) }
+            }
+            if lastBelow >= 0 { keep.insert(lastBelow, at: 0) }
+            if firstAbove >= 0 { keep.append(firstAbove) }
+        } else {
+            keep = Array(0 ..< m)
         }
-        if lastBelow >= 0 { keep.insert(lastBelow, at: 0) }
-        if firstAbove >= 0 { keep.append(firstAbove) }
         var exact = true
         if keep.count > exactCandidateLimit {
             exact = false
             let n = keep.count
             keep = (0 ..< exactCandidateLimit).map { keep[Int((Double($0) * Double(n - 1) / Double(exactCandidateLimit - 1)).rounded())] }
         }
-        if keep.count <= k {
+        if keep.count <= k && unitCosts == nil {
             // Every useful candidate fits; pad with the pruned ones nearest the data (they cannot
             // lower the error, but the grid has the K levels asked for when the format has them).
             var chosen = keep
@@ -203,9 +225,21 @@ public enum LevelDP {
             let levels = keep.map { candidates[$0] }
             return Result(chosen: chosen, cost: h.cost(levels: levels), isExact: exact)
         }
+        return program(h, keep: keep, candidates: candidates, unitCosts: unitCosts, k: min(k, keep.count), exact: exact)
+    }
+
+    /// The dynamic program over the kept candidates (`keep`, ascending indices into `candidates`,
+    /// at least `k` of them): `k` of them minimizing the error plus, with `unitCosts`, the usage cost.
+    private static func program(_ h: WeightHistogram, keep: [Int], candidates: [Double], unitCosts: [Double]?, k: Int, exact: Bool) -> Result {
         let c = keep.map { candidates[$0] }
+        let u = unitCosts.map { costs in keep.map { costs[$0] } }
         let mm = c.count
         let B = h.count
+        // Cost of sending bins a ..< b to kept candidate j.
+        @inline(__always) func cost(_ a: Int, _ b: Int, _ j: Int) -> Double {
+            guard let u else { return h.rangeCost(a, b, c[j]) }
+            return h.rangeCost(a, b, c[j]) + u[j] * h.rangeCount(a, b)
+        }
         // lo[j]: first bin at or above candidate j.
         var lo = [Int](repeating: 0, count: mm)
         for j in 0 ..< mm { lo[j] = h.lowerBound(c[j], from: j > 0 ? lo[j - 1] : 0) }
@@ -219,17 +253,17 @@ public enum LevelDP {
                     var split = lo[i]
                     for j in (i + 1) ..< mm {
                         split = h.lowerBound((c[i] + c[j]) / 2, from: split, to: lo[j])
-                        base[i * mm + j] = h.rangeCost(lo[i], split, c[i]) + h.rangeCost(split, lo[j], c[j])
+                        base[i * mm + j] = cost(lo[i], split, i) + cost(split, lo[j], j)
                     }
                 }
             }
         }
         var prev = [Double](repeating: .infinity, count: mm)
         var cur = prev
-        for j in 0 ..< mm { prev[j] = h.rangeCost(0, lo[j], c[j]) }
+        for j in 0 ..< mm { prev[j] = cost(0, lo[j], j) }
         var arg = [Int32](repeating: -1, count: k * mm)
         seg.withUnsafeBufferPointer { sp in
-            for level in 1 ..< k {
+            for level in 1 ..< max(1, k) {
                 for j in 0 ..< mm { cur[j] = .infinity }
                 if level <= mm - 1 {
                     for j in level ..< mm {
@@ -251,7 +285,7 @@ public enum LevelDP {
         var best = Double.infinity
         var bj = -1
         for j in (k - 1) ..< mm {
-            let v = prev[j] + h.rangeCost(lo[j], B, c[j])
+            let v = prev[j] + cost(lo[j], B, j)
             if v < best { best = v; bj = j }
         }
         var chosen = [Int](repeating: 0, count: k)

@@ -9,9 +9,10 @@ public enum Budget: Sendable, Equatable, CustomStringConvertible {
     /// Codes with delay ≤ reference / S (`--min-speedup 1.25`; the reference is the table's `none`
     /// row, or its slowest code).
     case minSpeedup(Double)
-    /// The fastest grid (swept over the table's distinct delays) whose MSE is at most this.
+    /// The fastest grid (swept over the table's distinct delays) whose MSE is at most this (under the
+    /// energy or EDP objective: the grid of least energy or EDP).
     case maxMSE(Double)
-    /// The fastest grid whose SQNR is at least this many dB.
+    /// The fastest grid whose SQNR is at least this many dB (or the least energy / EDP).
     case minSQNR(Double)
 
     /// `none`, `max-delay 3.2 ns`, …
@@ -32,6 +33,8 @@ public struct QuantizationRequest: Sendable, Equatable {
     public var levels: Int?
     /// The budget.
     public var budget: Budget = .none
+    /// What an error budget minimizes, and the Pareto front's cost axis (see ``Objective``).
+    public var objective: Objective = .delay
     /// Whether to sweep the Pareto front (always done for an error budget).
     public var pareto = false
     /// Whether to measure the baselines.
@@ -71,77 +74,132 @@ public struct QuantizationOutcome: Sendable {
     public var assignment: Assignment
     /// Things the user should know (fewer values allowed than levels asked, …).
     public var warnings: [String]
+    /// The objective of the run.
+    public var objective: Objective = .delay
+    /// What energy ratios are against: the format's every code ("uniform INT8" for int8), rounded to
+    /// nearest at its own fitted scales, on the same weights; nil when the table has no energy.
+    public var energyReference: BaselineResult?
+    /// How the grid was chosen (for the report), e.g. `least energy of 112 candidates meeting min-sqnr 30.0 dB`.
+    public var selection: String = ""
+
+    /// The grid's energy per operation over the reference's (nil without energy).
+    public var energyRatio: Double? {
+        guard let e = quality.energyPerOpFJ, let r = energyReference?.quality.energyPerOpFJ, r > 0 else { return nil }
+        return e / r
+    }
 }
 
 /// Hardware-aware post-training quantization: the grid of K fast codes and the scales minimizing the
 /// importance-weighted squared error under a budget, with baselines, Pareto front and DVFS plan.
 public enum HardwareAwareQuantizer {
     /// Runs `request` on `selector`'s weights and codes.
+    ///
+    /// A delay budget (`maxDelay`, `minSpeedup`) restricts the codes. Without an error budget the grid is
+    /// the most accurate one under it, whatever the objective. With an error budget (`maxMSE`,
+    /// `minSQNR`) the grid is the candidate of least objective that meets it: for delay, the fastest
+    /// budget of the delay sweep (then the most accurate grid under that budget); for energy and EDP,
+    /// the candidate of least energy or EDP (see ``GridSelector/objectiveCandidates(levels:objective:capNs:meets:)``).
     public static func run(selector: GridSelector, request: QuantizationRequest) throws -> QuantizationOutcome {
         let space = selector.space
+        let objective = request.objective
         if let k = request.levels, k < 1 { throw HaloError("--levels must be at least 1") }
+        if objective.needsEnergy && !space.hasEnergy {
+            throw HaloError(space.levels.contains { $0.energyFJ != nil }
+                ? "--objective \(objective) needs energy_fj for every code; code \(space.levelWithoutEnergy!.code) has none"
+                : "--objective \(objective) needs a delay table with energy_fj (run halo characterize --energy)")
+        }
         let k = request.levels ?? Int.max
         var warnings: [String] = []
         if space.missingCodes > 0 {
             warnings.append("the table lacks \(space.missingCodes) of the \(space.format.codeCount) \(space.format) codes; they are never used")
         }
         var budgetNs: Double?
-        // The sweep comes first when it is wanted: its points seed the grid, so the grid is never worse
-        // than a point of the front within its budget.
-        var swept: [GridSelector.ParetoPoint] = []
-        let isErrorBudget: Bool
         switch request.budget {
-        case .maxMSE, .minSQNR: isErrorBudget = true
-        default: isErrorBudget = false
-        }
-        if request.pareto || isErrorBudget { swept = selector.pareto(levels: k, all: true) }
-        switch request.budget {
-        case .none:
-            budgetNs = nil
         case .maxDelay(let t):
             guard t > 0 else { throw HaloError("the delay budget must be positive") }
             budgetNs = t
         case .minSpeedup(let s):
             guard s > 0 else { throw HaloError("the speed-up must be positive") }
             budgetNs = space.referenceDelayNs / s
-        case .maxMSE, .minSQNR:
-            let ok = swept.filter {
-                if case .maxMSE(let e) = request.budget { return $0.quality.mse <= e }
-                if case .minSQNR(let d) = request.budget { return $0.quality.sqnrDb >= d }
-                return false
-            }
-            guard let best = ok.min(by: { ($0.maxDelayNs, $0.quality.mse) < ($1.maxDelayNs, $1.quality.mse) }) else {
+        default:
+            budgetNs = nil
+        }
+        var meets: ((Quality) -> Bool)?
+        switch request.budget {
+        case .maxMSE(let e): meets = { $0.mse <= e }
+        case .minSQNR(let d): meets = { $0.sqnrDb >= d }
+        default: meets = nil
+        }
+        if let t = budgetNs, space.allowed(maxDelayNs: t).isEmpty {
+            let fastest = space.levels.min { ($0.delayNs, $0.code) < ($1.delayNs, $1.code) }!
+            throw HaloError(String(format: "no code has delay ≤ %.4f ns (the fastest, code %d, takes %.4f ns)", t, fastest.code, fastest.delayNs))
+        }
+        // The sweep comes first when it is wanted: its points seed the grid, so the grid is never worse
+        // than a point of the front within its budget.
+        var swept: [GridSelector.ParetoPoint] = []
+        if request.pareto || meets != nil {
+            swept = objective == .delay ? selector.pareto(levels: k, all: true)
+                : selector.objectiveCandidates(levels: k, objective: objective, capNs: budgetNs, meets: meets)
+        }
+        var chosen: GridSelector.ParetoPoint?
+        var selection = budgetNs == nil ? "most accurate grid" : String(format: "most accurate grid of codes ≤ %.4f ns", budgetNs!)
+        if let meets {
+            let ok = swept.filter { meets($0.quality) && $0.cost(objective) != nil }
+            guard let best = ok.min(by: { ($0.cost(objective)!, $0.quality.mse) < ($1.cost(objective)!, $1.quality.mse) }) else {
                 let top = swept.min { $0.quality.mse < $1.quality.mse }!
                 throw HaloError(String(format: "no grid meets %@: the most accurate (all codes up to %.4f ns) has MSE %.6g, SQNR %.2f dB",
                                        request.budget.description, top.maxDelayNs, top.quality.mse, top.quality.sqnrDb))
             }
-            budgetNs = best.budgetNs
+            if objective == .delay {
+                budgetNs = best.budgetNs
+            } else {
+                chosen = best
+                selection = "least \(objective == .edp ? "EDP" : "energy") of \(ok.count) candidate\(ok.count == 1 ? "" : "s") meeting \(request.budget)"
+                    + (budgetNs.map { String(format: " with codes ≤ %.4f ns", $0) } ?? "")
+            }
         }
         let allowed = budgetNs.map { space.allowed(maxDelayNs: $0) } ?? space.levels
-        guard !allowed.isEmpty else {
-            let fastest = space.levels.min { ($0.delayNs, $0.code) < ($1.delayNs, $1.code) }!
-            throw HaloError(String(format: "no code has delay ≤ %.4f ns (the fastest, code %d, takes %.4f ns)", budgetNs!, fastest.code, fastest.delayNs))
-        }
         if let kk = request.levels, allowed.count < kk {
             warnings.append(budgetNs.map { String(format: "only %d distinct values have delay ≤ %.4f ns; the grid has %d levels, not %d", allowed.count, $0, allowed.count, kk) }
                             ?? "the format has only \(allowed.count) usable values; the grid has \(allowed.count) levels, not \(kk)")
         }
-        let within = swept.filter { $0.budgetNs <= (budgetNs ?? .infinity) + 1e-12 }
-        let seed = within.min { $0.quality.weightedSquaredError < $1.quality.weightedSquaredError }
-        let solution = selector.select(allowed: allowed, levels: k, seeds: seed.map { [$0.solution] } ?? [])
-        let quality = selector.evaluate(Assignment(solution))
-        // The grid is the sweep's point for its budget when it does better.
-        if let i = within.indices.last, i < swept.count, quality.weightedSquaredError < swept[i].quality.weightedSquaredError {
-            swept[i] = GridSelector.ParetoPoint(budgetNs: swept[i].budgetNs, maxDelayNs: solution.maxDelayNs, levels: solution.levels,
-                                                quality: quality, solution: solution)
+        let solution: GridSolution, quality: Quality
+        if let chosen {
+            solution = chosen.solution
+            quality = chosen.quality
+        } else {
+            if objective == .delay, meets != nil { selection = String(format: "fastest budget meeting %@ (%.4f ns), then its most accurate grid", request.budget.description, budgetNs!) }
+            let within = swept.filter { $0.budgetNs <= (budgetNs ?? .infinity) + 1e-12 }
+            let seed = within.min { $0.quality.weightedSquaredError < $1.quality.weightedSquaredError }
+            solution = selector.select(allowed: allowed, levels: k, seeds: seed.map { [$0.solution] } ?? [])
+            quality = selector.evaluate(Assignment(solution))
+            let grid = GridSelector.ParetoPoint(budgetNs: budgetNs ?? space.distinctDelays.last!, maxDelayNs: solution.maxDelayNs,
+                                                levels: solution.levels, quality: quality, solution: solution)
+            if objective != .delay {
+                if !swept.isEmpty { swept.append(grid) }
+            } else if let i = within.indices.last, i < swept.count, quality.weightedSquaredError < swept[i].quality.weightedSquaredError {
+                // The grid is the sweep's point for its budget when it does better.
+                swept[i] = GridSelector.ParetoPoint(budgetNs: swept[i].budgetNs, maxDelayNs: grid.maxDelayNs, levels: grid.levels,
+                                                    quality: quality, solution: solution)
+            }
         }
-        let pareto = GridSelector.nonDominated(swept)
+        let pareto = GridSelector.nonDominated(swept, objective: objective)
         var baselines: [BaselineResult] = []
         if request.baselines {
             let kb = min(k, space.levels.count)
             for b in space.baselines(levels: kb) {
                 let s = selector.fit(levels: b.levels)
                 baselines.append(BaselineResult(baseline: b, solution: s, quality: selector.evaluate(Assignment(s))))
+            }
+        }
+        var energyReference: BaselineResult?
+        if space.hasEnergy {
+            if let first = baselines.first, first.baseline.levels.count == space.levels.count {
+                energyReference = first
+            } else {
+                let all = space.baselines(levels: space.levels.count)[0]
+                let s = selector.fit(levels: all.levels)
+                energyReference = BaselineResult(baseline: all, solution: s, quality: selector.evaluate(Assignment(s)))
             }
         }
         var dvfs: DVFSPlan?
@@ -161,7 +219,8 @@ public enum HardwareAwareQuantizer {
             assignment = plan.assignment
         }
         return QuantizationOutcome(budgetNs: budgetNs, solution: solution, quality: quality, baselines: baselines, pareto: pareto,
-                                   dvfs: dvfs, assignment: assignment, warnings: warnings)
+                                   dvfs: dvfs, assignment: assignment, warnings: warnings, objective: objective,
+                                   energyReference: energyReference, selection: selection)
     }
 }
 

@@ -59,6 +59,15 @@ public indirect enum JSONValue: Sendable, Equatable {
 /// [{`budget_ns`, `max_delay_ns`, `mse`, `weighted_mse`, `sqnr_db`, `speedup`, `codes`}], and `dvfs`
 /// when a plan was made. Errors are over the raw weights; `mse` is the plain mean of (x − x̂)²,
 /// `weighted_mse` the importance-weighted mean that the selector minimizes.
+///
+/// `objective` (`delay`, `energy` or `edp`) says what an error budget minimized and what the front
+/// trades against error; `grid.selection` says how the grid was chosen. When the table has energy,
+/// `grid`, every baseline, tensor and front point gain `energy_fj` (energy per MAC operation, the mean
+/// of the weights' codes' `energy_fj`) and (except tensors) `edp_fj_ns` (× max delay); `grid` and
+/// baselines also `energy_ratio` and `edp_ratio` against `energy.reference` (every code of the format,
+/// i.e. uniform INT8 for int8, rounded to nearest on the same weights); and `energy` {`reference`,
+/// `reference_energy_fj`, `reference_edp_fj_ns`, `stimulus`} names the reference and the table's
+/// stimulus (null for CSV tables, which do not record it).
 public enum QuantizationReport {
     /// Inputs that the report names.
     public struct Context: Sendable {
@@ -86,6 +95,18 @@ public enum QuantizationReport {
         func errors(_ q: Quality) -> [(String, JSONValue)] {
             [("mse", num(q.mse)), ("weighted_mse", num(q.weightedMSE)), ("sqnr_db", num(q.sqnrDb))]
         }
+        // Energy fields, when the table has energy: energy and EDP per operation, and with `ratios` both
+        // against the reference.
+        let reference = outcome.energyReference.flatMap { r in r.quality.energyPerOpFJ.map { (r, $0) } }
+        func energy(_ q: Quality, maxDelayNs: Double, ratios: Bool) -> [(String, JSONValue)] {
+            guard space.hasEnergy, let e = q.energyPerOpFJ else { return [] }
+            var out: [(String, JSONValue)] = [("energy_fj", num(e)), ("edp_fj_ns", num(e * maxDelayNs))]
+            if ratios, let (r, re) = reference {
+                out.append(("energy_ratio", num(e / re)))
+                out.append(("edp_ratio", num(e * maxDelayNs / (re * r.baseline.maxDelayNs))))
+            }
+            return out
+        }
         let sol = outcome.solution
         var budgetFields: [(String, JSONValue)] = []
         switch request.budget {
@@ -108,19 +129,23 @@ public enum QuantizationReport {
         ] + errors(outcome.quality) + [
             ("speedup", num(space.speedup(maxDelayNs: sol.maxDelayNs))),
             ("level_choice", .string(choice)),
-        ])
+            ("selection", .string(outcome.selection)),
+        ] + energy(outcome.quality, maxDelayNs: sol.maxDelayNs, ratios: true))
         let baselines: JSONValue = .array(outcome.baselines.map { b in
             .object([("name", .string(b.baseline.name)), ("levels", .int(b.baseline.levels.count)),
                      ("max_delay_ns", num(round6(b.baseline.maxDelayNs)))] + errors(b.quality)
-                    + [("speedup", num(space.speedup(maxDelayNs: b.baseline.maxDelayNs)))])
+                    + [("speedup", num(space.speedup(maxDelayNs: b.baseline.maxDelayNs)))]
+                    + energy(b.quality, maxDelayNs: b.baseline.maxDelayNs, ratios: true))
         })
         let tensorList: JSONValue = .array(tensors.map { t in
             .object([("name", .string(t.name)), ("shape", .array(t.shape.map { .int($0) }))] + errors(t.quality)
-                    + [("scale_shape", .array(t.scaleShape.map { .int($0) })), ("scale_block", .array(t.scaleBlock.map { .int($0) }))])
+                    + [("scale_shape", .array(t.scaleShape.map { .int($0) })), ("scale_block", .array(t.scaleBlock.map { .int($0) }))]
+                    + energy(t.quality, maxDelayNs: sol.maxDelayNs, ratios: false).prefix(1))
         })
         let pareto: JSONValue = .array(outcome.pareto.map { p in
             .object([("budget_ns", num(round6(p.budgetNs))), ("max_delay_ns", num(round6(p.maxDelayNs)))] + errors(p.quality)
-                    + [("speedup", num(space.speedup(maxDelayNs: p.maxDelayNs))), ("codes", .array(p.levels.map { .int($0.code) }))])
+                    + [("speedup", num(space.speedup(maxDelayNs: p.maxDelayNs)))] + energy(p.quality, maxDelayNs: p.maxDelayNs, ratios: false)
+                    + [("codes", .array(p.levels.map { .int($0.code) }))])
         })
         var fields: [(String, JSONValue)] = [
             ("halo_version", .string(HaloVersion.string)),
@@ -133,13 +158,47 @@ public enum QuantizationReport {
             ("budget", .object(budgetFields)),
             ("reference_delay_ns", num(round6(space.referenceDelayNs))),
             ("reference", .string(space.referenceSource)),
+            ("objective", .string(outcome.objective.description)),
             ("grid", grid),
             ("baselines", baselines),
             ("tensors", tensorList),
             ("pareto", pareto),
         ]
+        if space.hasEnergy, let (r, re) = reference {
+            fields.append(("energy", .object([
+                ("reference", .string(r.baseline.name)),
+                ("reference_energy_fj", num(re)),
+                ("reference_edp_fj_ns", num(re * r.baseline.maxDelayNs)),
+                ("stimulus", space.stimulus.map(stimulusJSON) ?? .null),
+            ])))
+        }
         if let plan = outcome.dvfs { fields.append(("dvfs", dvfsJSON(plan, selector: selector))) }
         return .object(fields)
+    }
+
+    /// The stimulus of a delay table's energy columns, with the keys of the table's JSON.
+    public static func stimulusJSON(_ s: DelayTable.Stimulus) -> JSONValue {
+        .object([
+            ("kind", .string(s.kind)), ("activation_bus", .string(s.activationBus)), ("sigma", s.sigma.map { .number($0) } ?? .null),
+            ("file", s.file.map { .string($0) } ?? .null), ("vectors", .int(s.vectors)), ("seed", s.seed.map { .int($0) } ?? .null),
+            ("other_inputs", .string(s.otherInputs)), ("simulation", .string(s.simulation)),
+            ("supply_voltage_v", .number(s.supplyVoltageV)), ("leakage_nw", s.leakageNW.map { .number($0) } ?? .null),
+        ])
+    }
+
+    /// One line describing a stimulus: `10000 vectors of uniform activations on A (seed 1), other inputs
+    /// zero, zero-delay toggles, 1.8 V`.
+    public static func describe(_ s: DelayTable.Stimulus) -> String {
+        var what: String
+        switch s.kind {
+        case "gaussian": what = "gaussian activations" + (s.sigma.map { String(format: " (sigma %g)", $0) } ?? "")
+        case "file": what = "activations from \(s.file ?? "a file")"
+        default: what = "\(s.kind) activations"
+        }
+        what += s.activationBus.isEmpty ? "" : " on \(s.activationBus)"
+        if let seed = s.seed { what += " (seed \(seed))" }
+        return "\(s.vectors) vectors of \(what), other inputs \(s.otherInputs), \(s.simulation) toggles, "
+            + String(format: "%g V", s.supplyVoltageV)
     }
 
     /// The `dvfs` section: options, levels, totals, and every tile's level.

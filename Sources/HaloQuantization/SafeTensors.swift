@@ -359,22 +359,8 @@ public enum HalfFloat {
 
 /// Minimal JSON text helpers shared by the writers.
 enum JSONText {
-    /// A JSON string literal.
-    static func string(_ s: String) -> String {
-        var o = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\r": o += "\\r"
-            case "\t": o += "\\t"
-            default:
-                if u.value < 0x20 { o += String(format: "\\u%04x", u.value) } else { o.unicodeScalars.append(u) }
-            }
-        }
-        return o + "\""
-    }
+    /// A JSON string literal (HaloCore's `jsonQuoted`).
+    static func string(_ s: String) -> String { jsonQuoted(s) }
 
     /// A JSON number (shortest round-trip form), `null` for NaN and infinities.
     static func number(_ d: Double) -> String {

@@ -99,6 +99,7 @@ public final class TimingGraph: @unchecked Sendable {
         var pinCellPin: [Int] = []
         var pinNet: [Int] = []
         instanceCell.reserveCapacity(design.instances.count)
+        var warnings = LimitedWarnings(diagnostics: diagnostics)
         for (i, inst) in design.instances.enumerated() {
             let key = inst.primitiveInputCount > 0 ? "\(inst.cellName)#\(inst.primitiveInputCount)" : inst.cellName
             let ci: Int
@@ -139,6 +140,11 @@ public final class TimingGraph: @unchecked Sendable {
                 }
                 pinNet[base + k] = conn.net ?? -1
             }
+            for k in 0..<model.pinNames.count where model.pinDirections[k] == .input && pinNet[base + k] < 0 {
+                warnings.warn(kind: "unconnected input pins",
+                              "input pin '\(model.pinNames[k])' of instance '\(inst.name)' (\(model.name)) is not connected",
+                              at: inst.location)
+            }
         }
         portPinBase = pinInstance.count
         for (k, port) in design.ports.enumerated() {
@@ -170,10 +176,12 @@ public final class TimingGraph: @unchecked Sendable {
             guard n >= 0 else { continue }
             if isDriver(p) {
                 if netDriver[n] >= 0 {
-                    diagnostics?.warnOnce(key: "multidriven \(n)",
-                                          "net '\(design.nets[n])' has several drivers; timing uses the first")
+                    warnings.warnOnce(kind: "nets with several drivers", net: n,
+                                      "net '\(design.nets[n])' has several drivers; timing uses the first",
+                                      at: design.netLocation(n))
                 } else if netTie[n] != LogicValue.unknown.rawValue {
-                    diagnostics?.warnOnce(key: "tied driven \(n)", "net '\(design.nets[n])' is tied to a constant and also driven")
+                    warnings.warnOnce(kind: "nets tied to a constant and also driven", net: n,
+                                      "net '\(design.nets[n])' is tied to a constant and also driven", at: design.netLocation(n))
                 } else {
                     netDriver[n] = p
                 }
@@ -192,8 +200,9 @@ public final class TimingGraph: @unchecked Sendable {
         }
         for n in 0..<netCount where netDriver[n] < 0 && netTie[n] == LogicValue.unknown.rawValue
             && loadCount[n + 1] > loadCount[n] {
-            diagnostics?.warnOnce(key: "undriven \(n)", "net '\(design.nets[n])' has no driver")
+            warnings.warn(kind: "undriven nets", "net '\(design.nets[n])' has no driver", at: design.netLocation(n))
         }
+        warnings.finish()
         self.netDriver = netDriver
         self.netTie = netTie
         self.netLoadStart = loadCount
@@ -363,6 +372,38 @@ public final class TimingGraph: @unchecked Sendable {
         self.portFanout = portFanout
         self.buffers = FlatBuffers(flat: flat, orderCell: orderCell, orderBase: orderBase, pinSource: pinSource,
                                    pinTie: pinTie, loadCapacitance: loadCap, isClockNetwork: onClock)
+    }
+
+    /// Warnings of the linking step, each kind reported at most `limit` times and then counted, so that
+    /// a large netlist with a systematic problem prints a screenful, not a million lines.
+    private struct LimitedWarnings {
+        let diagnostics: DiagnosticSink?
+        let limit = 20
+        var counts: [String: Int] = [:]
+        var order: [String] = []
+        /// Per kind: the nets already reported.
+        var seen: [String: Set<Int>] = [:]
+
+        mutating func warn(kind: String, _ message: @autoclosure () -> String, at location: SourceLocation?) {
+            guard let diagnostics else { return }
+            let count = counts[kind, default: 0]
+            if count == 0 { order.append(kind) }
+            counts[kind] = count + 1
+            if count < limit { diagnostics.warn(message(), at: location) }
+        }
+
+        /// Reports once per net and kind (a net is reported once however many extra drivers it has).
+        mutating func warnOnce(kind: String, net: Int, _ message: @autoclosure () -> String, at location: SourceLocation?) {
+            guard diagnostics != nil, seen[kind, default: []].insert(net).inserted else { return }
+            warn(kind: kind, message(), at: location)
+        }
+
+        /// Reports how many of each kind were left unreported.
+        func finish() {
+            for kind in order where counts[kind, default: 0] > limit {
+                diagnostics?.warn("\(counts[kind, default: 0] - limit) more \(kind) not reported")
+            }
+        }
     }
 
     private static func loopError(design: FlatDesign, dependents: [[Int]], indegree: [Int]) -> HaloError {

@@ -3,7 +3,7 @@ import HaloCore
 import HaloPlot
 
 let plotHelp = """
-OVERVIEW: Draw a delay table, or a quantization report's delay-vs-error front, as an SVG picture.
+OVERVIEW: Draw a delay table, or a quantization report's delay- (energy-, EDP-) vs-error front, as an SVG picture.
 
 USAGE: halo plot TABLE.csv|TABLE.json [--format code|intN|uintN] [--title TEXT] [-o FILE.svg]
        halo plot --pareto REPORT.json [--title TEXT] [-o FILE.svg]
@@ -11,7 +11,8 @@ USAGE: halo plot TABLE.csv|TABLE.json [--format code|intN|uintN] [--title TEXT] 
   A delay table is drawn as delay against code (or against the signed value with --format int8),
   with the delay under no case analysis as a labelled dashed line and a histogram of the delays
   beside it. A report (from quantization: 'pareto', 'baselines' and 'grid' points) is drawn as the
-  front of max delay against error, with the baselines as labelled points.
+  front of max delay against error, with the baselines as labelled points; a report of
+  'halo select/quantize --objective energy' (or edp) puts energy per operation (or EDP) on the x axis.
 
 OPTIONS:
   --format F           x axis of a delay table: code (default), int8, uint8, intN, uintN

@@ -9,11 +9,14 @@ OVERVIEW: Choose a quantization grid of fast codes from a delay table.
 
 USAGE: halo select TABLE.csv --format int8 --levels 16 [--weights FILE [--tensor NAME]...]
                    [--importance FILE] [--max-delay T | --min-speedup S | --max-mse E | --min-sqnr D]
-                   [--granularity tensor|channel|group:G] [--pareto] [-o grid.json]
+                   [--objective delay|energy|edp] [--granularity tensor|channel|group:G] [--pareto]
+                   [-o grid.json]
 
 The grid is the K codes (of those within the budget) and the scales that minimize the squared error
 of the weights, every weight going to its nearest level. The level choice is exact (dynamic
 programming over the sorted allowed values); the scales are searched (log grid + golden section).
+With an error budget (--max-mse, --min-sqnr) the grid is instead the one of least delay, energy per
+operation or energy-delay product (--objective) that meets it.
 
 OPTIONS:
   --format F           How the table's codes (the bus bits) encode values: intN (two's complement,
@@ -34,9 +37,16 @@ OPTIONS:
                        'none' row (the MAC without case analysis), or its slowest code if absent.
   --max-mse E          The fastest grid (over the table's distinct delays) with MSE <= E.
   --min-sqnr D         The fastest grid with SQNR >= D dB.
+  --objective O        What an error budget minimizes, and the front's axis (default delay):
+                       delay   the grid's slowest code (the clock period);
+                       energy  energy per MAC operation: the mean energy_fj of the codes the weights
+                               are quantized to (a table from 'halo characterize --energy');
+                       edp     energy per operation x the grid's delay (fJ·ns).
+                       With a table that has energy the report gives every grid's energy per op and
+                       its ratio to the format's all-codes grid (uniform INT8 for int8).
   --granularity G      One scale per tensor, per output channel (row; default) or per group of G
                        consecutive weights of a row (group:128).
-  --pareto             Also sweep every distinct delay: the front of max delay vs error.
+  --pareto             Also sweep the candidates: the front of max delay (or energy, or EDP) vs error.
   --threads N          Worker threads (default: all cores).
   -o, --output FILE    Write the JSON report to FILE and a summary to standard output
                        (default: the JSON on standard output).
@@ -47,7 +57,7 @@ let quantizeHelp = """
 OVERVIEW: Quantize weights onto the grid of fast codes chosen from a delay table.
 
 USAGE: halo quantize --table TABLE.csv --format int8 --weights FILE --levels 16 [--tensor NAME]...
-                     [--max-delay T | --min-speedup S | --max-mse E | --min-sqnr D]
+                     [--max-delay T | --min-speedup S | --max-mse E | --min-sqnr D] [--objective O]
                      [--granularity tensor|channel|group:G] [--importance FILE]
                      [--tile RxC --dvfs-levels L [--dvfs-budgets T1,T2,...] [--dvfs-goal speed|energy]
                       [--dvfs-slack X] [--vf-table FILE]] -o OUT.safetensors --report REPORT.json
@@ -60,10 +70,11 @@ OUT.safetensors holds, for every quantized tensor NAME:
   NAME.level    U8 [tileRows, tileCols], with a DVFS plan: each tile's level
 REPORT.json holds format, levels, grid {codes, values, max_delay_ns, mse, sqnr_db, speedup},
 baselines (all codes, INT4 in the low and in the high bits, the K fastest codes), tensors, the
-Pareto front of max delay vs error, and the DVFS plan when asked.
+Pareto front of max delay (energy, EDP with --objective) vs error, and the DVFS plan when asked;
+with a table that has energy, energy_fj per operation and its ratio to the all-codes grid.
 
-OPTIONS (see 'halo select --help' for --format, --levels, --tensor, --importance, the budgets
-and --granularity):
+OPTIONS (see 'halo select --help' for --format, --levels, --tensor, --importance, the budgets,
+--objective and --granularity):
   --table FILE         Delay table (CSV or JSON from 'halo characterize').
   --weights FILE       .safetensors, .npy or text weights.
   --tile RxC           DVFS tile of each weight matrix (e.g. 128x128).
@@ -88,7 +99,7 @@ and --granularity):
 
 private let budgetOptions: Set<String> = ["--max-delay", "--min-speedup", "--max-mse", "--min-sqnr"]
 private let commonValueOptions: Set<String> = Set(["--format", "--levels", "--weights", "--tensor", "--importance", "--granularity",
-                                                   "--threads", "--distribution", "--samples", "--seed"]).union(budgetOptions)
+                                                   "--threads", "--distribution", "--samples", "--seed", "--objective"]).union(budgetOptions)
 
 func selectCommand(_ argv: [String]) throws {
     try reportingFileErrors {
@@ -221,6 +232,11 @@ private struct QuantizeSetup {
         guard let format = NumberFormat.parse(formatText) else {
             throw HaloError("unknown --format '\(formatText)' (expected \(NumberFormat.acceptedNames))")
         }
+        var objective = Objective.delay
+        if let o = args.value("--objective") {
+            guard let parsed = Objective.parse(o) else { throw HaloError("unknown --objective '\(o)' (expected delay, energy or edp)") }
+            objective = parsed
+        }
         var levels: Int? = 16
         if let l = args.value("--levels") {
             if l.lowercased() == "all" { levels = nil } else {
@@ -259,7 +275,15 @@ private struct QuantizeSetup {
             budget = .minSQNR(v)
         }
         let table = try DelayTable.read(path: tablePath)
-        let space = try CodeSpace(table: table, format: format, tablePath: tablePath)
+        let space = try CodeSpace(table: table, format: format, tablePath: tablePath, objective: objective)
+        if objective.needsEnergy {
+            guard table.hasEnergy else {
+                throw HaloError("--objective \(objective) needs a delay table with energy_fj (run halo characterize --energy)")
+            }
+            if let level = space.levelWithoutEnergy {
+                throw WeightFileError(tablePath, "code \(level.code) has no energy_fj (--objective \(objective) needs it for every code)")
+            }
+        }
         // Weights.
         let patterns = args.values("--tensor")
         var tensors: [WeightTensor] = []
@@ -317,6 +341,7 @@ private struct QuantizeSetup {
         selector = GridSelector(problem: problem, space: space)
         request = QuantizationRequest(levels: levels)
         request.budget = budget
+        request.objective = objective
         context = QuantizationReport.Context(table: tablePath, weights: weightNames, importance: importancePath)
     }
 }
@@ -348,12 +373,27 @@ private func summary(_ outcome: QuantizationOutcome, setup: QuantizeSetup, tenso
     out += "\(sol.levels.count)-level \(space.format) grid (\(budget); reference \(ns(space.referenceDelayNs)), \(space.referenceSource)):\n"
     out += "  codes  " + sol.levels.map { String($0.code) }.joined(separator: " ") + "\n"
     out += "  values " + sol.levels.map { formatValue($0.value) }.joined(separator: " ") + "\n"
+    // With energy: energy and EDP per operation, each also against the reference (all codes).
+    let reference = outcome.energyReference.flatMap { r in r.quality.energyPerOpFJ.map { (r, $0) } }
     func row(_ name: String, _ levels: Int, _ delay: Double, _ q: Quality) -> String {
         let sp = space.speedup(maxDelayNs: delay)
-        return name.padding(toLength: 40, withPad: " ", startingAt: 0)
-            + String(format: "%6d  %@  %6.3fx  %12.5e  %@\n", levels, ns(delay), sp, q.mse, sq(q.sqnrDb))
+        var line = name.padding(toLength: 40, withPad: " ", startingAt: 0)
+            + String(format: "%6d  %@  %6.3fx  %12.5e  %@", levels, ns(delay), sp, q.mse, sq(q.sqnrDb))
+        if let (r, re) = reference, let e = q.energyPerOpFJ {
+            line = line.padding(toLength: 40 + 50, withPad: " ", startingAt: 0)
+                + String(format: "%10.1f  %6.3fx  %11.1f  %6.3fx", e, e / re, e * delay, e * delay / (re * r.baseline.maxDelayNs))
+        }
+        return line + "\n"
     }
-    out += "\n" + "".padding(toLength: 40, withPad: " ", startingAt: 0) + "levels  max delay    speed-up   MSE           SQNR\n"
+    if outcome.objective != .delay { out += "  chosen: \(outcome.selection) (objective \(outcome.objective))\n" }
+    if let (r, re) = reference {
+        out += String(format: "  energy per MAC operation %.1f fJ = %.3fx %@ (%.1f fJ); ", outcome.quality.energyPerOpFJ ?? 0,
+                      (outcome.quality.energyPerOpFJ ?? 0) / re, r.baseline.name, re)
+        out += space.stimulus.map { "stimulus: " + QuantizationReport.describe($0) } ?? "stimulus not recorded (CSV table; a JSON table from 'halo characterize --energy --format json' records it)"
+        out += "\n"
+    }
+    out += "\n" + "".padding(toLength: 40, withPad: " ", startingAt: 0) + "levels  max delay    speed-up   MSE           SQNR"
+        + (reference != nil ? "      energy fJ  vs ref    EDP fJ·ns  vs ref\n" : "\n")
     out += row("selected grid", sol.levels.count, sol.maxDelayNs, outcome.quality)
     for b in outcome.baselines { out += row(b.baseline.name, b.baseline.levels.count, b.baseline.maxDelayNs, b.quality) }
     if let plan = outcome.dvfs {
@@ -366,10 +406,18 @@ private func summary(_ outcome: QuantizationOutcome, setup: QuantizeSetup, tenso
                           100 * Double(l.weights) / Double(max(1, plan.quality.count)))
         }
     }
-    if !outcome.pareto.isEmpty {
+    if !outcome.pareto.isEmpty && outcome.objective == .delay {
         out += "\nPareto front (\(outcome.pareto.count) points): max delay → MSE\n"
         for p in outcome.pareto {
             out += String(format: "  %.6f ns  %6.3fx  %12.5e  %@\n", p.maxDelayNs, space.speedup(maxDelayNs: p.maxDelayNs), p.quality.mse, sq(p.quality.sqnrDb))
+        }
+    } else if !outcome.pareto.isEmpty {
+        let edp = outcome.objective == .edp
+        out += "\nPareto front (\(outcome.pareto.count) points): \(edp ? "EDP" : "energy per op") → MSE\n"
+        for p in outcome.pareto {
+            let e = p.energyPerOpFJ ?? 0
+            out += String(format: edp ? "  %12.1f fJ·ns  %.6f ns  %10.1f fJ  %12.5e  %@\n" : "  %10.1f fJ  %.6f ns  %12.1f fJ·ns  %12.5e  %@\n",
+                          edp ? e * p.maxDelayNs : e, p.maxDelayNs, edp ? e : e * p.maxDelayNs, p.quality.mse, sq(p.quality.sqnrDb))
         }
     }
     if tensors.count > 1 {

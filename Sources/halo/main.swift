@@ -162,13 +162,9 @@ func characterize(_ argv: [String]) throws {
     let graph = loaded.graph
     var request = CharacterizationRequest(busName: busName)
     request.fixedConstants = try caseConstants(args.values("--set"), graph: graph)
-    let bus = try CaseBus(named: busName, in: graph)
+    let bus = try sweptBus(named: busName, in: graph)
     if let text = args.value("--codes") {
-        let parts = splitRange(text)
-        guard parts.count == 2, let a = bus.parseCode(parts[0]), let b = bus.parseCode(parts[1]), a <= b else {
-            throw HaloError("malformed --codes '\(text)' (expected A-B with A ≤ B, e.g. 0-255 or 0x00-0x7f)")
-        }
-        request.codes = a...b
+        request.codes = try codeRange(text, of: bus)
     }
     if let text = args.value("--shard") {
         guard let (i, n) = Shards.parse(text) else {
@@ -286,6 +282,37 @@ func progressPrinter(start: Date) -> @Sendable (Int, Int) -> Void {
         let line = String(format: "\r%d/%d codes  %.0f codes/s  %.0fs left ", done, total, rate, left)
         FileHandle.standardError.write(Data(line.utf8))
     }
+}
+
+/// The bus `halo characterize` sweeps: an input port bus or an internal net bus, never an output port
+/// (holding an output at a code would time nothing of the design), of a width that can be swept.
+func sweptBus(named name: String, in graph: TimingGraph) throws -> CaseBus {
+    let bus = try CaseBus(named: name, in: graph)
+    let ports = graph.design.ports.filter { $0.busName == name || $0.name == name }
+    if let port = ports.first, port.direction == .output {
+        throw HaloError("--bus '\(name)' is an output port of '\(graph.design.topName)'; sweep an input port or an internal net bus")
+    }
+    _ = try bus.sweepRange(nil)
+    return bus
+}
+
+/// Parses `--codes A-B` for `bus`: malformed text and codes outside the bus are told apart.
+func codeRange(_ text: String, of bus: CaseBus) throws -> ClosedRange<Int> {
+    let parts = splitRange(text)
+    let malformed = HaloError("malformed --codes '\(text)' (expected A-B with A ≤ B, e.g. 0-255 or 0x00-0x7f)")
+    guard parts.count == 2 else { throw malformed }
+    var codes: [Int] = []
+    for part in parts {
+        if let code = bus.parseCode(part) {
+            codes.append(code)
+        } else if CaseBus.parseCode(part, width: 62) != nil {
+            throw HaloError("code '\(part)' of --codes '\(text)' is out of range for the \(bus.width)-bit bus '\(bus.name)' (\(-(1 << (bus.width - 1))) … \((1 << bus.width) - 1))")
+        } else {
+            throw malformed
+        }
+    }
+    guard codes[0] <= codes[1] else { throw malformed }
+    return codes[0]...codes[1]
 }
 
 /// Splits `A-B` where A may itself be negative (`-8--1`).

@@ -145,7 +145,9 @@ final class CLITests: XCTestCase {
         try assertError(["characterize", netlist, "--liberty", CLITests.osu018, "--bus", "W", "--output-load", "10xF"],
                         "halo: error: malformed capacitance '10xF' for --output-load (e.g. 10fF, 0.01pF)")
         try assertError(["characterize", netlist, "--liberty", CLITests.osu018, "--bus", "W", "--codes", "0-300"],
-                        "halo: error: malformed --codes '0-300' (expected A-B with A ≤ B, e.g. 0-255 or 0x00-0x7f)")
+                        "halo: error: code '300' of --codes '0-300' is out of range for the 8-bit bus 'W' (-128 … 255)")
+        try assertError(["characterize", netlist, "--liberty", CLITests.osu018, "--bus", "W", "--codes", "0-0xzz"],
+                        "halo: error: malformed --codes '0-0xzz' (expected A-B with A ≤ B, e.g. 0-255 or 0x00-0x7f)")
         let lib = try write("num.lib", "library(t) {\n  cell(INV) {\n    area : 1.2.3;\n  }\n}\n")
         let r = try halo(["characterize", netlist, "--liberty", lib, "--bus", "W"])
         XCTAssertNotEqual(r.status, 0)

@@ -29,7 +29,7 @@ final class QuantizeCLITests: XCTestCase {
     func halo(_ arguments: [String]) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.haloPath)
-        process.arguments = arguments + (arguments.contains("--help") ? [] : ["--threads", "2"])
+        process.arguments = arguments + (arguments.contains("--help") || arguments.first == "plot" ? [] : ["--threads", "2"])
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -362,6 +362,147 @@ final class QuantizeCLITests: XCTestCase {
         XCTAssertEqual(values, values.sorted())
         XCTAssertEqual((rep["baselines"] as! [[String: Any]]).map { $0["name"] as! String }, ["e4m3 (all finite codes)", "8 fastest codes"])
         XCTAssertEqual((rep["baselines"] as! [[String: Any]])[0]["levels"] as? Int, 253) // 254 finite codes, +0 and -0 one value
+    }
+
+    // MARK: Objectives: energy and EDP
+
+    /// Energy of a code in the synthetic energy table: code 0 cheapest, every high bit dear.
+    static func energyFJ(_ c: Int) -> Double { c == 0 ? 50 : 400 + 90 * Double((c & 0xF0).nonzeroBitCount) + Double(c & 0x0F) }
+    /// Delay of a code in that table: every low bit slow (so delay favours multiples of 16, energy does not).
+    static func delayNs(_ c: Int) -> Double { 2 + 0.25 * Double((c & 0x0F).nonzeroBitCount) }
+
+    /// The synthetic int8 table with energy, as CSV or as JSON with a stimulus.
+    func energyTable(json: Bool) throws -> String {
+        if !json {
+            var csv = "code,delay_ns,startpoint,endpoint,energy_fj,toggles\nnone,3.5,A[0],Y[0],2000,90\n"
+            for c in 0 ..< 256 { csv += "\(c),\(Self.delayNs(c)),A[0],Y[0],\(Self.energyFJ(c)),\(c.nonzeroBitCount)\n" }
+            return try write("energy.csv", Data(csv.utf8))
+        }
+        var text = """
+        {"halo_version": "0.1.0", "netlist": "synthetic.v", "top": "mac", "libraries": [], "bus": "W", "bus_width": 8,
+         "stimulus": {"kind": "gaussian", "activation_bus": "A", "sigma": 20.0, "file": null, "vectors": 5000, "seed": 3,
+                      "other_inputs": "zero", "simulation": "zero-delay", "supply_voltage_v": 1.8, "leakage_nw": 50.5},
+         "none": {"delay_ns": 3.5, "startpoint": "A[0]", "endpoint": "Y[0]", "energy_fj": 2000, "toggles": 90},
+         "codes": [
+        """
+        text += (0 ..< 256).map { c in "{\"code\": \(c), \"delay_ns\": \(Self.delayNs(c)), \"energy_fj\": \(Self.energyFJ(c)), \"toggles\": 3}" }
+            .joined(separator: ",\n") + "]}\n"
+        return try write("energy.json", Data(text.utf8))
+    }
+
+    /// The mean energy of the codes of a `.codes` tensor.
+    static func meanEnergy(_ codes: Stored) -> Double { codes.bytes.reduce(0.0) { $0 + energyFJ(Int($1)) } / Double(codes.bytes.count) }
+
+    /// Under the same error budget, the delay and energy objectives choose different grids; the energy
+    /// grid costs less energy and meets the budget; the front is over energy.
+    func testObjectivesChooseDifferentGrids() throws {
+        let table = try energyTable(json: false)
+        let weights = try write("w.npy", Self.npy(Self.weights(16 * 64, seed: 5, scale: 0.04), shape: [16, 64]))
+        var reports: [String: [String: Any]] = [:]
+        for objective in ["delay", "energy", "edp"] {
+            let out = path("\(objective).json")
+            let r = try halo(["select", table, "--format", "int8", "--levels", "8", "--weights", weights, "--min-sqnr", "15",
+                              "--objective", objective, "--pareto", "-o", out])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let rep = try Self.json(out)
+            XCTAssertEqual(rep["objective"] as? String, objective)
+            let grid = try XCTUnwrap(rep["grid"] as? [String: Any])
+            XCTAssertGreaterThanOrEqual(try XCTUnwrap(grid["sqnr_db"] as? Double), 15)
+            let codes = try XCTUnwrap(grid["codes"] as? [Int])
+            XCTAssertEqual(try XCTUnwrap(grid["max_delay_ns"] as? Double), codes.map(Self.delayNs).max()!, accuracy: 1e-6)
+            let e = try XCTUnwrap(grid["energy_fj"] as? Double)
+            XCTAssertEqual(try XCTUnwrap(grid["edp_fj_ns"] as? Double), e * (grid["max_delay_ns"] as! Double), accuracy: 1e-3 * e)
+            // The front is over the objective: cost rising, error falling.
+            let pareto = try XCTUnwrap(rep["pareto"] as? [[String: Any]])
+            XCTAssertGreaterThan(pareto.count, 2)
+            let key = ["delay": "max_delay_ns", "energy": "energy_fj", "edp": "edp_fj_ns"][objective]!
+            let costs = pareto.map { $0[key] as! Double }, errors = pareto.map { $0["mse"] as! Double }
+            XCTAssertEqual(costs, costs.sorted())
+            XCTAssertEqual(errors, errors.sorted(by: >))
+            if objective != "delay" { XCTAssertTrue(r.stdout.contains("chosen: least "), r.stdout) }
+            XCTAssertTrue(r.stdout.contains("stimulus not recorded (CSV table"), r.stdout)
+            reports[objective] = grid
+        }
+        XCTAssertNotEqual(reports["delay"]!["codes"] as! [Int], reports["energy"]!["codes"] as! [Int])
+        XCTAssertLessThan(reports["energy"]!["energy_fj"] as! Double, reports["delay"]!["energy_fj"] as! Double)
+        XCTAssertLessThan(reports["delay"]!["max_delay_ns"] as! Double, reports["energy"]!["max_delay_ns"] as! Double)
+        XCTAssertLessThanOrEqual(reports["edp"]!["edp_fj_ns"] as! Double, (reports["delay"]!["edp_fj_ns"] as! Double) * 1.001)
+        // The energy front as a picture: energy on the x axis.
+        let svg = path("front.svg")
+        let p = try halo(["plot", "--pareto", path("energy.json"), "-o", svg])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        let text = try String(contentsOfFile: svg, encoding: .utf8)
+        XCTAssertTrue(text.contains("energy per MAC operation"), "x axis title")
+        XCTAssertFalse(text.contains("max critical-path delay"))
+    }
+
+    /// `quantize` with a JSON energy table: the reported energy equals the mean table energy of the
+    /// written codes; the INT8 reference equals the energy of the codes of an all-codes quantization of
+    /// the same weights; the stimulus is carried into the report.
+    func testQuantizeEnergyReportRecomputed() throws {
+        let table = try energyTable(json: true)
+        let values = Self.weights(24 * 32, seed: 8, scale: 0.05)
+        let weights = try write("p.npy", Self.npy(values, shape: [24, 32]))
+        // Uniform INT8: every code, one scale per tensor; its codes give the reference energy.
+        let r8 = try halo(["quantize", "--table", table, "--format", "int8", "--weights", weights, "--levels", "all", "--granularity", "tensor",
+                           "--no-pareto", "-o", path("i8.safetensors"), "--report", path("i8.json")])
+        XCTAssertEqual(r8.status, 0, r8.stderr)
+        let int8Energy = Self.meanEnergy(try XCTUnwrap(try Self.readSafetensors(path("i8.safetensors")).tensors["p.codes"]))
+        let i8 = try Self.json(path("i8.json"))
+        let reference = try XCTUnwrap(i8["energy"] as? [String: Any])
+        XCTAssertEqual(reference["reference"] as? String, "int8 (all codes)")
+        XCTAssertEqual(try XCTUnwrap(reference["reference_energy_fj"] as? Double), int8Energy, accuracy: 1e-9 * int8Energy)
+        XCTAssertEqual(try XCTUnwrap((i8["grid"] as? [String: Any])?["energy_ratio"] as? Double), 1, accuracy: 1e-12)
+        let stimulus = try XCTUnwrap(reference["stimulus"] as? [String: Any])
+        XCTAssertEqual(stimulus["kind"] as? String, "gaussian")
+        XCTAssertEqual(stimulus["sigma"] as? Double, 20)
+        XCTAssertEqual(stimulus["vectors"] as? Int, 5000)
+        XCTAssertEqual(stimulus["leakage_nw"] as? Double, 50.5)
+        XCTAssertTrue(r8.stdout.contains("stimulus: 5000 vectors of gaussian activations (sigma 20) on A (seed 3)"), r8.stdout)
+        // The energy objective under an error budget.
+        let out = path("q.safetensors"), report = path("q.json")
+        let r = try halo(["quantize", "--table", table, "--format", "int8", "--weights", weights, "--levels", "8", "--granularity", "tensor",
+                          "--objective", "energy", "--min-sqnr", "14", "-o", out, "--report", report])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let codes = try XCTUnwrap(try Self.readSafetensors(out).tensors["p.codes"])
+        let energy = Self.meanEnergy(codes)
+        let rep = try Self.json(report)
+        let grid = try XCTUnwrap(rep["grid"] as? [String: Any])
+        XCTAssertEqual(try XCTUnwrap(grid["energy_fj"] as? Double), energy, accuracy: 1e-9 * energy)
+        XCTAssertEqual(try XCTUnwrap(grid["energy_ratio"] as? Double), energy / int8Energy, accuracy: 1e-9)
+        XCTAssertLessThan(energy, int8Energy)
+        let maxDelay = codes.bytes.map { Self.delayNs(Int($0)) }.max()!
+        XCTAssertEqual(try XCTUnwrap(grid["edp_ratio"] as? Double), energy * maxDelay / (int8Energy * (0 ..< 256).map(Self.delayNs).max()!), accuracy: 1e-6)
+        let tensors = try XCTUnwrap(rep["tensors"] as? [[String: Any]])
+        XCTAssertEqual(try XCTUnwrap(tensors[0]["energy_fj"] as? Double), energy, accuracy: 1e-9 * energy)
+        let baselines = try XCTUnwrap(rep["baselines"] as? [[String: Any]])
+        XCTAssertEqual(try XCTUnwrap(baselines[0]["energy_fj"] as? Double), int8Energy, accuracy: 1e-9 * int8Energy)
+        for b in baselines { XCTAssertNotNil(b["energy_fj"] as? Double); XCTAssertNotNil(b["energy_ratio"] as? Double) }
+        XCTAssertTrue(r.stdout.contains("energy per MAC operation"), r.stdout)
+    }
+
+    func testObjectiveRefusals() throws {
+        try assertError(["select", Self.mac8, "--format", "int8", "--objective", "energy", "--samples", "64"],
+                        "halo: error: --objective energy needs a delay table with energy_fj (run halo characterize --energy)")
+        let w = try write("w.npy", Self.npy(Self.weights(64, seed: 1, scale: 1), shape: [8, 8]))
+        try assertError(["quantize", "--table", Self.mac8, "--format", "int8", "--weights", w, "--objective", "edp", "-o", path("o.safetensors")],
+                        "halo: error: --objective edp needs a delay table with energy_fj (run halo characterize --energy)")
+        try assertError(["select", Self.mac8, "--format", "int8", "--objective", "power"],
+                        "halo: error: unknown --objective 'power' (expected delay, energy or edp)")
+        let partial = try write("partial.csv", Data("code,delay_ns,startpoint,endpoint,energy_fj\n0,1.0,a,b,5\n1,2.0,a,b,\n".utf8))
+        try assertError(["select", partial, "--format", "int8", "--objective", "energy", "--samples", "64"],
+                        "\(partial): error: code 1 has no energy_fj (--objective energy needs it for every code)")
+        // The delay objective reads such a table as before.
+        let ok = try halo(["select", partial, "--format", "int8", "--samples", "64", "--levels", "2"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        // Reports: an unknown objective is refused; under the energy objective a point without energy is skipped.
+        let bad = try write("bad.json", Data(#"{"objective": "power", "pareto": [{"max_delay_ns": 1, "mse": 0.1}]}"#.utf8))
+        try assertError(["plot", "--pareto", bad], #"\#(bad):1:15: error: unknown 'objective' (expected "delay", "energy" or "edp")"#)
+        let mixed = try write("mixed.json", Data(#"{"objective": "energy", "pareto": [{"max_delay_ns": 1, "mse": 0.1}, {"max_delay_ns": 2, "mse": 0.05, "energy_fj": 10}]}"#.utf8))
+        let plot = try halo(["plot", "--pareto", mixed, "-o", path("m.svg")])
+        XCTAssertEqual(plot.status, 0, plot.stderr)
+        XCTAssertEqual(plot.stderr, "\(mixed):1:36: warning: skipping pareto[0]: no finite 'energy_fj' (the report's objective is energy)\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("o.safetensors")))
     }
 
     // MARK: Bad inputs: one located line, non-zero exit.

@@ -108,6 +108,24 @@ final class LibertyErrorTests: XCTestCase {
                        "lib.lib:5:21: error: index_1 of table 'cell_rise' is empty")
     }
 
+    func testIndexNotStrictlyIncreasing() {
+        // In a template (equal points) and in a table's own index (decreasing points), at the attribute.
+        XCTAssertEqual(errorLine("library (x) {\n  lu_table_template (t) { variable_1 : input_net_transition ;\n"
+                                 + "    index_1 (\"0.1, 0.2, 0.2\") ; }\n}\n"),
+                       "lib.lib:3:5: error: index_1 of 't' is not strictly increasing ('0.1, 0.2, 0.2')")
+        XCTAssertEqual(errorLine(library("  cell (C) { pin (Y) { timing () {\n    cell_rise (t) { index_2 (\"1\", \"0.5\") ; values (\"1, 2\") ; } } } }")),
+                       "lib.lib:5:21: error: index_2 of table 'cell_rise' is not strictly increasing ('1, 0.5')")
+        XCTAssertEqual(errorLine("library (x) {\n  power_lut_template (p) { variable_1 : input_transition_time ; index_1 (\"2, 1\") ; }\n}\n"),
+                       "lib.lib:2:65: error: index_1 of 'p' is not strictly increasing ('2, 1')")
+    }
+
+    func testFunctionNamesAnUnknownPin() {
+        XCTAssertEqual(errorLine("library (x) {\n  cell (C) { pin (A) { direction : input ; }\n    pin (Y) { direction : output ; function : \"A ^ B\" ; }\n  }\n}\n"),
+                       "lib.lib:3:36: error: function 'A ^ B' of pin 'Y' names 'B', which is not a pin of cell 'C'")
+        XCTAssertEqual(errorLine("library (x) {\n  cell (C) { pin (A) { direction : input ; }\n    pin (Y) { direction : output ; function : \"A\" ; three_state : \"OE\" ; }\n  }\n}\n"),
+                       "lib.lib:3:53: error: three_state 'OE' of pin 'Y' names 'OE', which is not a pin of cell 'C'")
+    }
+
     func testFunctionSyntaxErrors() {
         XCTAssertEqual(errorLine("library (x) {\n  cell (C) {\n    pin (Y) { direction : output ;\n      function : \"(A & B\" ;\n    }\n  }\n}\n"),
                        "lib.lib:4:25: error: expected ')' in Boolean expression '(A & B', found end of expression")

@@ -552,7 +552,7 @@ final class SyntheticLibraryTests: XCTestCase {
         library (dup) {
           cell (C) { area : 1 ; pin (A) { direction : input ; } }
           cell (C) { area : 2 ; }
-          cell (D) { pin (Y) { direction : output ; function : "A" ;
+          cell (D) { pin (A) { direction : input ; } pin (Y) { direction : output ; function : "A" ;
             timing () { related_pin : "NOPE" ; cell_rise (scalar) { values ("1") ; } } } }
         }
         """
@@ -560,10 +560,47 @@ final class SyntheticLibraryTests: XCTestCase {
         let library = try parse(text, diagnostics: sink)
         XCTAssertEqual(library.cells.map(\.name), ["C", "D"])
         XCTAssertEqual(library.cell(named: "C")?.area, 1)
+        // An unknown related pin of a timing group is kept for the cell's link to refuse (one error, where
+        // the cell is used), not warned about here.
         XCTAssertEqual(sink.warnings.map(\.description), [
             "test.lib:3:3: warning: cell 'C' is defined again; keeping the first definition",
-            "test.lib:5:31: warning: related pin 'NOPE' is not a pin of this cell",
         ])
+        XCTAssertEqual(try pin(library, "D", "Y").timings.first?.relatedPins, ["NOPE"])
+    }
+
+    func testTimingWithoutRelatedPinIsSkipped() throws {
+        let text = """
+        library (t) {
+          cell (C) { pin (A) { direction : input ; } pin (Y) { direction : output ; function : "A" ;
+            timing () { cell_rise (scalar) { values ("1") ; } }
+            timing () { related_pin : "A" ; cell_rise (scalar) { values ("2") ; } } } }
+        }
+        """
+        let sink = DiagnosticSink()
+        let library = try parse(text, diagnostics: sink)
+        XCTAssertEqual(try pin(library, "C", "Y").timings.map(\.relatedPins), [["A"]])
+        XCTAssertEqual(sink.warnings.map(\.description), ["test.lib:3:5: warning: timing group without related_pin skipped"])
+    }
+
+    func testFunctionsMayNameStateVariables() throws {
+        // ff/latch state variables and statetable internal nodes are not pins but may be named.
+        let text = """
+        library (s) {
+          cell (DFF) { ff (IQ, IQN) { next_state : "D" ; clocked_on : "CK" ; }
+            pin (D) { direction : input ; } pin (CK) { direction : input ; clock : true ; }
+            pin (Q) { direction : output ; function : "IQ" ; } pin (QN) { direction : output ; function : "IQN" ; } }
+          cell (ICG) { statetable ("CK E", "M0") { table : "L L : - : L" ; }
+            pin (CK) { direction : input ; } pin (E) { direction : input ; }
+            pin (GCK) { direction : output ; function : "CK & M0" ; } }
+          cell (MUX) { bus (D) { bus_type : b2 ; direction : input ; }
+            pin (S) { direction : input ; } pin (Y) { direction : output ; function : "(D[0] & !S) | (D[1] & S)" ; } }
+          type (b2) { base_type : array ; data_type : bit ; bit_width : 2 ; bit_from : 1 ; bit_to : 0 ; }
+        }
+        """
+        let library = try parse(text)
+        XCTAssertEqual(try pin(library, "DFF", "QN").function, .variable("IQN"))
+        XCTAssertEqual(try pin(library, "ICG", "GCK").function, .and(.variable("CK"), .variable("M0")))
+        XCTAssertNotNil(try pin(library, "MUX", "Y").function)
     }
 
     func testDirectionDefaultsAndInternalPins() throws {

@@ -124,8 +124,34 @@ final class VerilogErrorTests: XCTestCase {
         expectError("module m(input a);\nendmodule\n", top: "zz", "halo: error: top module 'zz' not found (modules: m)")
     }
 
+    func testDuplicateInstance() {
+        expectError("""
+        module m(input a, output y);
+          wire n;
+          INVX1 u1 (.A(a), .Y(n));
+          and u1 (y, n, a);
+        endmodule
+        """, "bad.v:4:7: error: instance 'u1' is already defined at bad.v:3:9")
+        let leaf = "module leaf(input a, output y);\n  INVX1 u (.A(a), .Y(y));\nendmodule\n"
+        expectError(leaf + """
+        module m(input a, output y);
+          wire n;
+          leaf x (.a(a), .y(n));
+          leaf x (.a(n), .y(y));
+        endmodule
+        """, "bad.v:7:8: error: instance 'x' is already defined at bad.v:6:8")
+        // The same name in two modules is fine.
+        XCTAssertNoThrow(try VerilogReader.parse(text: leaf + """
+        module m(input a, output y);
+          wire n;
+          leaf u (.a(a), .y(n));
+          INVX1 v (.A(n), .Y(y));
+        endmodule
+        """, path: "ok.v", top: nil))
+    }
+
     func testNoModules() {
-        expectError("// nothing here\n", "halo: error: no module definitions found")
+        expectError("// nothing here\n", "bad.v:1:1: error: no module definitions found")
     }
 
     func testUnterminatedComment() {

@@ -2,35 +2,29 @@ import Foundation
 import Testing
 import HaloQuantization
 
-/// Every k-subset of 0..<n, lexicographic.
-func subsets(_ n: Int, _ k: Int, _ body: ([Int]) -> Void) {
-    var idx = Array(0 ..< k)
-    while true {
-        body(idx)
-        var i = k - 1
-        while i >= 0 && idx[i] == n - k + i { i -= 1 }
-        if i < 0 { return }
-        idx[i] += 1
-        for j in (i + 1) ..< k { idx[j] = idx[j - 1] + 1 }
-    }
-}
+/// Every k-subset of 0..<n, lexicographic (the library's enumerator, itself checked in `subsetsAreAllDistinct`).
+func subsets(_ n: Int, _ k: Int, _ body: ([Int]) -> Void) { Subsets.forEach(n, k, body) }
 
-/// Brute-force error: every value to its nearest level.
-func bruteCost(_ xs: [Double], _ ws: [Double], _ levels: [Double]) -> Double {
+/// Brute-force cost: every value to its nearest level (ties to the larger), its weighted squared error,
+/// plus with `unit` the level's cost per value.
+func bruteCost(_ xs: [Double], _ ws: [Double], _ levels: [Double], unit: [Double]? = nil) -> Double {
     var total = 0.0
     for (i, x) in xs.enumerated() {
-        var best = Double.infinity
-        for l in levels { best = min(best, (x - l) * (x - l)) }
-        total += ws[i] * best
+        var best = 0
+        for j in levels.indices where abs(x - levels[j]) <= abs(x - levels[best]) { best = j }
+        total += ws[i] * (x - levels[best]) * (x - levels[best]) + (unit?[best] ?? 0)
     }
     return total
 }
 
 @Suite struct LevelDPTests {
-    /// The dynamic program against every K-subset of up to 20 candidates, random weights and importance.
+    /// The dynamic program against every K-subset of up to 20 candidates, random weights and importance;
+    /// and with usage costs (the energy objective's `λ·energy` per value), where candidates beyond the
+    /// data, which it must then not prune, can win by being cheap.
     @Test(arguments: [(6, 101), (10, 202), (14, 303), (17, 404), (20, 505)])
     func matchesBruteForce(candidates m: Int, seed: UInt64) {
         var rng = Xoshiro256(seed: seed)
+        var costs = Xoshiro256(seed: seed &+ 1)
         for trial in 0 ..< 3 {
             let n = 40 + Int(rng.next() % 80)
             let xs = (0 ..< n).map { _ in (rng.nextUnit() - 0.5) * 6 + (trial == 2 ? 2 : 0) }
@@ -50,8 +44,32 @@ func bruteCost(_ xs: [Double], _ ws: [Double], _ levels: [Double]) -> Double {
                 let achieved = bruteCost(xs, ws, r.chosen.map { cands[$0] })
                 #expect(abs(r.cost - best) <= 1e-9 * max(1, best), "m \(m) k \(k): dp \(r.cost) brute \(best)")
                 #expect(abs(achieved - best) <= 1e-9 * max(1, best), "m \(m) k \(k): chosen levels cost \(achieved), brute \(best)")
+                let zero = LevelDP.solve(histogram: hist, candidates: cands, k: k, unitCosts: [Double](repeating: 0, count: m))
+                #expect(abs(zero.cost - r.cost) <= 1e-9 * max(1, best), "zero usage costs are the plain program")
+            }
+            let unit = (0 ..< m).map { _ in costs.nextUnit() * [0.3, 0.8, 4][trial] }
+            for k in [1, 2, 3, 5, m - 1, m] where k >= 1 && k <= m {
+                var best = Double.infinity
+                subsets(m, k) { idx in best = min(best, bruteCost(xs, ws, idx.map { cands[$0] }, unit: idx.map { unit[$0] })) }
+                let r = LevelDP.solve(histogram: hist, candidates: cands, k: k, unitCosts: unit)
+                #expect(r.isExact && r.chosen.count == k && r.chosen == r.chosen.sorted() && Set(r.chosen).count == k)
+                let achieved = bruteCost(xs, ws, r.chosen.map { cands[$0] }, unit: r.chosen.map { unit[$0] })
+                #expect(abs(r.cost - best) <= 1e-9 * max(1, best), "usage, m \(m) k \(k): dp \(r.cost) brute \(best)")
+                #expect(abs(achieved - best) <= 1e-9 * max(1, best), "usage, m \(m) k \(k): chosen cost \(achieved), brute \(best)")
             }
         }
+    }
+
+    @Test func subsetsAreAllDistinct() {
+        for (n, k) in [(1, 1), (5, 2), (7, 7), (10, 4), (12, 1)] {
+            var seen = Set<[Int]>()
+            subsets(n, k) { idx in
+                #expect(idx.count == k && idx == idx.sorted() && Set(idx).count == k && idx.allSatisfy { (0 ..< n).contains($0) })
+                seen.insert(idx)
+            }
+            #expect(seen.count == Subsets.count(n, k)!)
+        }
+        #expect(Subsets.count(10, 4) == 210 && Subsets.count(3, 5) == 0 && Subsets.count(256, 16) == nil)
     }
 
     @Test func allCandidatesWhenKIsLarge() {

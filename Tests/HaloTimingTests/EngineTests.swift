@@ -144,6 +144,35 @@ final class EngineTests: XCTestCase {
         }
     }
 
+    /// Linking warns, located, about unconnected inputs, undriven nets and nets with several drivers;
+    /// each kind is reported at most 20 times, then counted.
+    func testLinkWarningsAreLocated() throws {
+        let design = try VerilogReader.parse(text: """
+        module top(input a, output y, output z);
+          wire floating;
+          nand g1 (y, a, floating);
+          not g2 (z, a);
+          not g3 (z, a);
+        endmodule
+        """, path: "w.v", top: nil)
+        let sink = DiagnosticSink()
+        _ = try TimingGraph(design: design, libraries: [], diagnostics: sink)
+        XCTAssertEqual(sink.warnings.map(\.description), [
+            "w.v:1:38: warning: net 'z' has several drivers; timing uses the first",
+            "w.v:2:8: warning: net 'floating' has no driver",
+        ])
+        let gates = (0..<25).map { "  nand g\($0) (y\($0), a, );" }.joined(separator: "\n")
+        let outputs = (0..<25).map { "y\($0)" }.joined(separator: ", ")
+        let many = try VerilogReader.parse(text: "module top(input a, output \(outputs));\n\(gates)\nendmodule\n",
+                                           path: "m.v", top: nil)
+        let sink2 = DiagnosticSink()
+        _ = try TimingGraph(design: many, libraries: [], diagnostics: sink2)
+        let lines = sink2.warnings.map(\.description)
+        XCTAssertEqual(lines.count, 21)
+        XCTAssertEqual(lines.first, "m.v:2:8: warning: input pin 'B' of instance 'g0' (nand2) is not connected")
+        XCTAssertEqual(lines.last, "halo: warning: 5 more unconnected input pins not reported")
+    }
+
     /// Codes as users write them.
     func testCodeParsing() {
         XCTAssertEqual(CaseBus.parseCode("37", width: 8), 37)
@@ -170,6 +199,28 @@ final class EngineTests: XCTestCase {
         XCTAssertThrowsError(try DelayTable.parseCSV("cod,delay\n", path: "t.csv")) { e in
             XCTAssertEqual(String(describing: e), "t.csv:1:1: error: expected a header beginning 'code,delay_ns', found 'cod,delay'")
         }
+    }
+
+    /// The JSON form reads back what it wrote (escaped names included); errors are located at the token.
+    func testDelayTableJSON() throws {
+        var table = DelayTable(unconstrained: .init(code: -1, delayNs: 4.5, startpoint: "A[0]", endpoint: "Y\"\\\t\u{1}"),
+                               entries: [.init(code: 0, delayNs: 2.0, startpoint: "P[0]", endpoint: "Y[19]", energyFJ: 1.5, toggles: 3),
+                                         .init(code: 1, delayNs: nil)])
+        table.metadata.bus = "W"
+        table.metadata.busWidth = 8
+        table.metadata.libraries = ["a.lib", "b.lib"]
+        let back = try DelayTable.parseJSON(Data(table.json().utf8), path: "t.json")
+        XCTAssertEqual(back.entries, table.entries)
+        XCTAssertEqual(back.unconstrained, table.unconstrained)
+        XCTAssertEqual(back.metadata.libraries, ["a.lib", "b.lib"])
+        XCTAssertEqual(back.metadata.busWidth, 8)
+        func error(_ text: String) -> String {
+            do { _ = try DelayTable.parseJSON(Data(text.utf8), path: "t.json"); return "no error" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(error("{\"codes\": [{\"code\": 0},\n  {\"code\": 0.5}]}"), "t.json:2:12: error: codes[1] has no valid 'code'")
+        XCTAssertEqual(error("{\"codes\": [{\"code\": 0},\n  {\"cod\": 1}]}"), "t.json:2:3: error: codes[1] has no valid 'code'")
+        XCTAssertEqual(error("{\"codes\": [{\"code\": 0}\n  {\"code\": 1}]}"), "t.json:2:3: error: expected ',' or ']' in the array, found '{'")
+        XCTAssertEqual(error("[1]"), "t.json:1:1: error: JSON delay table needs a 'codes' array")
     }
 }
 

@@ -1,11 +1,10 @@
 import Foundation
-import HaloCore
 
-/// A JSON value with the place it was read from, so that a reader can say *where* a report is wrong.
+/// A JSON value with the place it was read from, so that a reader can say *where* a file is wrong.
 ///
-/// HaloPlot reads report files with this small parser rather than `JSONSerialization` because every
-/// error must be located (`file:line:column: error: …`), and because it bounds nesting depth, so that
-/// no input can exhaust the stack.
+/// Halo reads JSON delay tables and report files with this small parser rather than `JSONSerialization`
+/// because every error must be located (`file:line:column: error: …`), and because it bounds nesting
+/// depth, so that no input can exhaust the stack.
 public struct JSONNode: Sendable {
     /// The kinds of JSON value.
     public enum Value: Sendable {
@@ -188,7 +187,7 @@ private struct JSONParser {
             let key = try parseString()
             skipSpace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else {
-                throw fail("expected ':' after the key \"\(printable(key, limit: 40))\", found \(describeHere())")
+                throw fail("expected ':' after the key \"\(oneLine(key, limit: 40))\", found \(describeHere())")
             }
             i += 1
             members.append((key, try parseValue()))
@@ -259,7 +258,7 @@ private struct JSONParser {
                     out.append(contentsOf: Array(String(Character(scalar)).utf8))
                 default:
                     i -= 2
-                    throw fail("unknown escape '\\\(printable(String(Character(Unicode.Scalar(e))), limit: 1))' in a string")
+                    throw fail("unknown escape '\\\(oneLine(String(Character(Unicode.Scalar(e))), limit: 1))' in a string")
                 }
                 continue
             }
@@ -296,25 +295,20 @@ private struct JSONParser {
     }
 }
 
-/// `text` made safe for a one-line message: control characters shown as escapes (`\r`, `\u{0}`),
-/// cut to `limit` characters with an ellipsis.
-func printable(_ text: String, limit: Int) -> String {
-    var out = ""
-    var count = 0
-    for u in text.unicodeScalars {
-        if count >= limit { out += "…"; break }
+/// `s` as a JSON string literal, quotes included: `"` and `\` escaped, control characters written as
+/// `\n`, `\r`, `\t` or `\u00XX`. The one JSON string writer of every Halo file format.
+public func jsonQuoted(_ s: String) -> String {
+    var o = "\""
+    for u in s.unicodeScalars {
         switch u {
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
+        case "\"": o += "\\\""
+        case "\\": o += "\\\\"
+        case "\n": o += "\\n"
+        case "\r": o += "\\r"
+        case "\t": o += "\\t"
         default:
-            if u.value < 0x20 || (u.value >= 0x7F && u.value < 0xA0) || u.value == 0x2028 || u.value == 0x2029 {
-                out += "\\u{\(String(u.value, radix: 16))}"
-            } else {
-                out.unicodeScalars.append(u)
-            }
+            if u.value < 0x20 { o += String(format: "\\u%04x", u.value) } else { o.unicodeScalars.append(u) }
         }
-        count += 1
     }
-    return out
+    return o + "\""
 }
