@@ -133,11 +133,13 @@ public enum Characterizer {
                 let analysis = TimingAnalysis(graph: graph)
                 var constants = fixed + bus.constants(code: 0)
                 var changes: [CaseConstant] = []
+                // The last code this thread timed: the next chunk starts from its state (one bit
+                // away when this thread also took the chunk before, as it does with one thread).
+                var previous = -1
                 while true {
                     let c = next.add(1) - 1
                     if c >= chunks { break }
                     let lo = c * chunk, hi = min(count, lo + chunk)
-                    var previous = -1
                     for k in lo..<hi {
                         let code = gray ? (k ^ (k >> 1)) : range.lowerBound + k
                         let result: TimingResult

@@ -61,6 +61,17 @@ public struct PathStage: Sendable {
 /// - delays come from the NLDM tables with the total pin capacitance on the net (no wire load).
 public final class TimingAnalysis {
     public let graph: TimingGraph
+    /// The graph's flat timing data (pointers into memory the graph owns).
+    private let b: FlatView
+    /// Per level-order position: fan-out positions (`fanout[fanoutStart[o]..<fanoutStart[o + 1]]`).
+    private let fanoutStart: UnsafeMutablePointer<Int32>
+    private let fanout: UnsafeMutablePointer<Int32>
+    /// Per instance arc: the last input slew it was evaluated at and the output slew and delay
+    /// that gave (a re-timed instance mostly sees the same input slews again; the load is fixed).
+    private let memo: UnsafeMutablePointer<ArcMemo>
+    private let halfPeriodNs: Double
+    /// Level-order positions of the instances with setup checks (registers).
+    private let checkedInstances: [Int]
     /// Per pin: LogicValue raw value.
     private let value: UnsafeMutablePointer<UInt8>
     /// Per pin: case constant raw value or 2 when none.
@@ -94,7 +105,20 @@ public final class TimingAnalysis {
         slew.initialize(repeating: 0, count: max(2, n * 2))
         predecessor = .allocate(capacity: max(2, n * 2))
         predecessor.initialize(repeating: -1, count: max(2, n * 2))
-        let maxPins = graph.buffers.maxCellPins
+        let view = graph.buffers.view
+        b = view
+        checkedInstances = (0..<view.instanceCount).filter { o in
+            let cell = view.cells[Int(view.orderCell[o])]
+            return cell.checkEnd > cell.checkStart
+        }
+        halfPeriodNs = graph.conditions.clockPeriodNs / 2
+        let maxPins = b.maxCellPins
+        fanoutStart = .allocate(capacity: graph.fanoutStart.count)
+        fanoutStart.initialize(from: graph.fanoutStart.map { Int32($0) }, count: graph.fanoutStart.count)
+        fanout = .allocate(capacity: max(1, graph.fanout.count))
+        fanout.initialize(from: graph.fanout, count: graph.fanout.count)
+        memo = .allocate(capacity: max(1, b.instanceArcCount))
+        memo.initialize(repeating: ArcMemo(inSlewNs: .nan, slewNs: 0, delayNs: 0), count: max(1, b.instanceArcCount))
         previous = .allocate(capacity: max(5, maxPins * 5))
         dirtyWords = (graph.instanceCount + 63) / 64 + 1
         dirty = .allocate(capacity: dirtyWords)
@@ -109,6 +133,9 @@ public final class TimingAnalysis {
         predecessor.deallocate()
         dirty.deallocate()
         previous.deallocate()
+        fanoutStart.deallocate()
+        fanout.deallocate()
+        memo.deallocate()
     }
 
     /// Times the design with these constants held (an empty list: no case analysis).
@@ -147,7 +174,7 @@ public final class TimingAnalysis {
                 }
             }
         }
-        let b = g.buffers
+        let b = self.b, fanoutStart = self.fanoutStart, fanout = self.fanout
         var w = 0
         while w < dirtyWords {
             while dirty[w] != 0 {
@@ -156,7 +183,7 @@ public final class TimingAnalysis {
                 let o = w * 64 + bit
                 guard o < b.instanceCount else { continue }
                 if retimeInstance(o) {
-                    for f in g.fanoutStart[o]..<g.fanoutStart[o + 1] { markDirty(Int(g.fanout[f])) }
+                    for f in Int(fanoutStart[o])..<Int(fanoutStart[o + 1]) { markDirty(Int(fanout[f])) }
                 }
             }
             w += 1
@@ -170,7 +197,7 @@ public final class TimingAnalysis {
 
     /// Resets and re-times one instance's outputs; true when any output's value, arrival or slew changed.
     private func retimeInstance(_ o: Int) -> Bool {
-        let b = graph.buffers
+        let b = self.b
         let cell = b.cells[Int(b.orderCell[o])]
         let base = Int(b.orderBase[o])
         let pinStart = Int(cell.pinStart)
@@ -240,7 +267,7 @@ public final class TimingAnalysis {
 
     private func propagate() -> TimingResult {
         let g = graph
-        let b = g.buffers
+        let b = self.b
         let unknown = LogicValue.unknown.rawValue
         arrival.update(repeating: -.infinity, count: pinCount * 2)
         slew.update(repeating: 0, count: pinCount * 2)
@@ -257,7 +284,7 @@ public final class TimingAnalysis {
     @inline(__always) private func setInputPort(_ p: Int) {
         let g = graph
         let unknown = LogicValue.unknown.rawValue
-        value[p] = caseValue[p] != unknown ? caseValue[p] : g.buffers.pinTie[p]
+        value[p] = caseValue[p] != unknown ? caseValue[p] : b.pinTie[p]
         arrival[p * 2] = -.infinity
         arrival[p * 2 + 1] = -.infinity
         if p == g.clockPin { return }  // the ideal clock is applied at the register clock pins
@@ -272,12 +299,11 @@ public final class TimingAnalysis {
     /// Re-times the instance at level-order position `o` from its inputs: pin values, output values,
     /// output slews and arrivals (its outputs must be reset by the caller).
     @inline(__always) private func processInstance(_ o: Int) {
-        let g = graph
-        let b = g.buffers
+        let b = self.b
         let unknown = LogicValue.unknown.rawValue
         let value = self.value, caseValue = self.caseValue
-        let arrival = self.arrival, slew = self.slew, predecessor = self.predecessor
-        let halfPeriod = g.conditions.clockPeriodNs / 2
+        let arrival = self.arrival, slew = self.slew, predecessor = self.predecessor, memo = self.memo
+        let halfPeriod = halfPeriodNs
         let cells = b.cells, pinIsOutput = b.pinIsOutput, pinFunction = b.pinFunction
         let arcSets = b.arcSets, arcs = b.arcs, siblings = b.siblings
         let tables = b.tables, pool = UnsafePointer(b.pool), pinSource = b.pinSource, pinTie = b.pinTie
@@ -345,24 +371,29 @@ public final class TimingAnalysis {
                 let arc = arcs[a]
                 let fromIndex = Int(arc.from), toIndex = Int(arc.to)
                 let inSlew = idealClock ? 0 : slew[source * 2 + fromIndex]
-                let load = loadCap[toPin * 2 + toIndex]
-                // Slew and delay tables on one grid share the interpolation weights.
-                var delayValue = 0.0
-                var delayDone = false
-                if arc.slew >= 0 {
-                    let st = tables[Int(arc.slew)]
-                    let sv: Double
-                    if arc.delay >= 0, sameGrid(st, tables[Int(arc.delay)]) {
-                        let ls = b.arcLoad[arcLoadBase + a]
-                        let w = ls.axis != 0 ? gridWeights(st, pool, slew: inSlew, ls) : gridWeights(st, pool, slew: inSlew, load: load)
-                        sv = gridValue(st, pool, w)
-                        delayValue = gridValue(tables[Int(arc.delay)], pool, w)
-                        delayDone = true
-                    } else {
-                        sv = flatTableValue(st, pool, slew: inSlew, load: load, relatedSlew: 0)
+                let m = memo + (arcLoadBase + a)
+                if m.pointee.inSlewNs != inSlew {
+                    let load = loadCap[toPin * 2 + toIndex]
+                    var sv = 0.0, dv = 0.0
+                    if arc.slew >= 0 {
+                        // Slew and delay tables on one grid share the interpolation weights.
+                        let st = tables[Int(arc.slew)]
+                        if arc.delay >= 0, sameGrid(st, tables[Int(arc.delay)]) {
+                            let ls = b.arcLoad[arcLoadBase + a]
+                            let w = ls.axis != 0 ? gridWeights(st, pool, slew: inSlew, ls) : gridWeights(st, pool, slew: inSlew, load: load)
+                            sv = gridValue(st, pool, w)
+                            dv = gridValue(tables[Int(arc.delay)], pool, w)
+                        } else {
+                            sv = flatTableValue(st, pool, slew: inSlew, load: load, relatedSlew: 0)
+                            if arc.delay >= 0 { dv = flatTableValue(tables[Int(arc.delay)], pool, slew: inSlew, load: load, relatedSlew: 0) }
+                        }
+                    } else if arc.delay >= 0 {
+                        dv = flatTableValue(tables[Int(arc.delay)], pool, slew: inSlew, load: load, relatedSlew: 0)
                     }
-                    if sv > slew[toPin * 2 + toIndex] { slew[toPin * 2 + toIndex] = sv }
+                    m.pointee = ArcMemo(inSlewNs: inSlew, slewNs: sv, delayNs: dv)
                 }
+                // An arc without a slew table contributes 0, which never exceeds a reset slew.
+                if m.pointee.slewNs > slew[toPin * 2 + toIndex] { slew[toPin * 2 + toIndex] = m.pointee.slewNs }
                 guard enabled else { continue }
                 switch sense {
                 case .positiveUnate: if fromIndex != toIndex { continue }
@@ -376,9 +407,7 @@ public final class TimingAnalysis {
                     fromArrival = arrival[source * 2 + fromIndex]
                     if fromArrival == -.infinity { continue }
                 }
-                let d = delayDone ? delayValue
-                    : (arc.delay >= 0 ? flatTableValue(tables[Int(arc.delay)], pool, slew: inSlew, load: load, relatedSlew: 0) : 0)
-                let t = fromArrival + d
+                let t = fromArrival + m.pointee.delayNs
                 if t > arrival[toPin * 2 + toIndex] {
                     arrival[toPin * 2 + toIndex] = t
                     predecessor[toPin * 2 + toIndex] = Int32(fromPin * 2 + fromIndex)
@@ -391,7 +420,7 @@ public final class TimingAnalysis {
     @inline(__always) private func careMask(_ f: FlatFunction, base: Int) -> UInt64 {
         let n = Int(f.varCount)
         var care: UInt64 = n == 6 ? ~0 : (UInt64(1) << UInt64(1 << n)) &- 1
-        let vars = graph.buffers.functionVars + Int(f.varStart)
+        let vars = b.functionVars + Int(f.varStart)
         for k in 0..<n {
             let p = Int(vars[k])
             guard p >= 0 else { continue }
@@ -403,7 +432,7 @@ public final class TimingAnalysis {
 
     /// A function's three-valued value with the instance's pin values.
     @inline(__always) private func evaluate(_ index: Int, base: Int) -> UInt8 {
-        let f = graph.buffers.functions[index]
+        let f = b.functions[index]
         if f.general >= 0 {
             return graph.flat.generalFunctions[Int(f.general)].evaluate { LogicValue(rawValue: self.value[base + $0]) ?? .unknown }.rawValue
         }
@@ -416,11 +445,11 @@ public final class TimingAnalysis {
 
     /// A function's sense in one of its pins under the instance's constants.
     @inline(__always) private func sense(_ index: Int, pin: Int, base: Int) -> ArcSense {
-        let f = graph.buffers.functions[index]
+        let f = b.functions[index]
         if f.general >= 0 {
             return graph.flat.generalFunctions[Int(f.general)].sense(ofPin: pin) { LogicValue(rawValue: self.value[base + $0]) ?? .unknown }
         }
-        let vars = graph.buffers.functionVars + Int(f.varStart)
+        let vars = b.functionVars + Int(f.varStart)
         var k = -1
         for j in 0..<Int(f.varCount) where Int(vars[j]) == pin { k = j; break }
         if k < 0 { return .unknown }
@@ -471,11 +500,10 @@ public final class TimingAnalysis {
             }
         }
         // Register setup checks.
-        let b = g.buffers
+        let b = self.b
         let pool = UnsafePointer(b.pool)
-        for o in 0..<b.instanceCount {
+        for o in checkedInstances {
             let cell = b.cells[Int(b.orderCell[o])]
-            guard cell.checkEnd > cell.checkStart else { continue }
             let base = Int(b.orderBase[o])
             for c in Int(cell.checkStart)..<Int(cell.checkEnd) {
                 let check = b.checks[c]
@@ -563,4 +591,11 @@ public final class TimingAnalysis {
         }
         return stages
     }
+}
+
+/// One instance arc's last table look-up: the input slew it was made at and its results.
+struct ArcMemo {
+    var inSlewNs: Double
+    var slewNs: Double
+    var delayNs: Double
 }
