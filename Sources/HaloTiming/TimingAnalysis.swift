@@ -70,6 +70,12 @@ public final class TimingAnalysis {
     /// that gave (a re-timed instance mostly sees the same input slews again; the load is fixed).
     private let memo: UnsafeMutablePointer<ArcMemo>
     private let halfPeriodNs: Double
+    /// Per instance arc set (from `setStart[o]`): its arrival-side state under the current
+    /// constants, `ArcSense` raw value plus `setEnabled` — kept while the instance's pin values stay.
+    private let setState: UnsafeMutablePointer<UInt8>
+    private let setStart: UnsafeMutablePointer<Int32>
+    /// Per level-order position: a case constant on one of its pins changed since it was last timed.
+    private let logicStale: UnsafeMutablePointer<Bool>
     /// Level-order positions of the instances with setup checks (registers).
     private let checkedInstances: [Int]
     /// Per pin: LogicValue raw value.
@@ -107,6 +113,18 @@ public final class TimingAnalysis {
         predecessor.initialize(repeating: -1, count: max(2, n * 2))
         let view = graph.buffers.view
         b = view
+        setStart = .allocate(capacity: view.instanceCount + 1)
+        var sets = 0
+        for o in 0..<view.instanceCount {
+            setStart[o] = Int32(sets)
+            let cell = view.cells[Int(view.orderCell[o])]
+            sets += Int(cell.arcSetEnd - cell.arcSetStart)
+        }
+        setStart[view.instanceCount] = Int32(sets)
+        setState = .allocate(capacity: max(1, sets))
+        setState.initialize(repeating: 0, count: max(1, sets))
+        logicStale = .allocate(capacity: max(1, view.instanceCount))
+        logicStale.initialize(repeating: true, count: max(1, view.instanceCount))
         checkedInstances = (0..<view.instanceCount).filter { o in
             let cell = view.cells[Int(view.orderCell[o])]
             return cell.checkEnd > cell.checkStart
@@ -136,6 +154,9 @@ public final class TimingAnalysis {
         fanoutStart.deallocate()
         fanout.deallocate()
         memo.deallocate()
+        setState.deallocate()
+        setStart.deallocate()
+        logicStale.deallocate()
     }
 
     /// Times the design with these constants held (an empty list: no case analysis).
@@ -166,6 +187,7 @@ public final class TimingAnalysis {
             let inst = g.pinInstance[c.pin]
             if inst >= 0 {
                 markDirty(g.orderPosition[inst])
+                logicStale[g.orderPosition[inst]] = true
             } else {
                 let k = g.pinCellPin[c.pin]
                 if g.design.ports[k].direction == .input {
@@ -214,9 +236,8 @@ public final class TimingAnalysis {
                 slew[p * 2 + rf] = 0
                 predecessor[p * 2 + rf] = -1
             }
-            value[p] = LogicValue.unknown.rawValue
         }
-        processInstance(o)
+        processInstance(o, reevaluate: false)
         var changed = false
         var i = 0
         for k in 0..<Int(cell.pinCount) where b.pinIsOutput[pinStart + k] {
@@ -276,7 +297,7 @@ public final class TimingAnalysis {
         for k in 0..<g.design.ports.count where g.design.ports[k].direction == .input {
             setInputPort(g.portPinBase + k)
         }
-        for o in 0..<b.instanceCount { processInstance(o) }
+        for o in 0..<b.instanceCount { processInstance(o, reevaluate: true) }
         return findWorstEndpoint()
     }
 
@@ -297,8 +318,11 @@ public final class TimingAnalysis {
     }
 
     /// Re-times the instance at level-order position `o` from its inputs: pin values, output values,
-    /// output slews and arrivals (its outputs must be reset by the caller).
-    @inline(__always) private func processInstance(_ o: Int) {
+    /// output slews and arrivals (its output arrivals and slews must be reset by the caller). The
+    /// output values and each arc set's sense and enable depend only on the instance's pin values:
+    /// they are recomputed when an input value or a case constant on the instance changed, or when
+    /// `reevaluate` (a full run), and otherwise kept from the last time.
+    @inline(__always) private func processInstance(_ o: Int, reevaluate: Bool) {
         let b = self.b
         let unknown = LogicValue.unknown.rawValue
         let value = self.value, caseValue = self.caseValue
@@ -314,6 +338,9 @@ public final class TimingAnalysis {
         let pinStart = Int(cell.pinStart)
         let pinCountOfCell = Int(cell.pinCount)
         var anyConstant = false
+        var logicChanged = reevaluate || logicStale[o]
+        logicStale[o] = false
+        let stateBase = Int(setStart[o]) - Int(cell.arcSetStart)
         // Input values.
         for k in 0..<pinCountOfCell where !pinIsOutput[pinStart + k] {
             let p = base + k
@@ -325,19 +352,22 @@ public final class TimingAnalysis {
                     if src != p { v = value[src] }
                 }
             }
+            if value[p] != v { logicChanged = true }
             value[p] = v
             if v != unknown { anyConstant = true }
         }
         // Output values.
-        for k in 0..<pinCountOfCell where pinIsOutput[pinStart + k] {
-            let p = base + k
-            if caseValue[p] != unknown {
-                value[p] = caseValue[p]
-            } else {
-                let f = pinFunction[pinStart + k]
-                if f >= 0 { value[p] = evaluate(Int(f), base: base) }
+        if logicChanged {
+            for k in 0..<pinCountOfCell where pinIsOutput[pinStart + k] {
+                let p = base + k
+                if caseValue[p] != unknown {
+                    value[p] = caseValue[p]
+                } else {
+                    let f = pinFunction[pinStart + k]
+                    value[p] = f >= 0 ? evaluate(Int(f), base: base) : unknown
+                }
+                if value[p] != unknown { anyConstant = true }
             }
-            if value[p] != unknown { anyConstant = true }
         }
         // Arcs.
         for s in Int(cell.arcSetStart)..<Int(cell.arcSetEnd) {
@@ -349,23 +379,31 @@ public final class TimingAnalysis {
             let idealClock = set.isClockEdge && isClock[fromPin]
             // Arrival-side enable: sense under constants, when conditions.
             var sense = ArcSense.unknown
-            if anyConstant {
-                let f = pinFunction[pinStart + Int(set.toPin)]
-                if f >= 0 { sense = self.sense(Int(f), pin: Int(set.fromPin), base: base) }
-            }
-            var enabled = value[toPin] == unknown && sense != .none
-            if enabled {
-                if set.when >= 0 {
-                    if evaluate(Int(set.when), base: base) == LogicValue.zero.rawValue { enabled = false }
-                } else {
-                    for j in Int(set.siblingStart)..<Int(set.siblingEnd) {
-                        let w = arcSets[Int(siblings[j])].when
-                        if w >= 0 && evaluate(Int(w), base: base) == LogicValue.one.rawValue {
-                            enabled = false
-                            break
+            var enabled = false
+            if logicChanged {
+                if anyConstant {
+                    let f = pinFunction[pinStart + Int(set.toPin)]
+                    if f >= 0 { sense = self.sense(Int(f), pin: Int(set.fromPin), base: base) }
+                }
+                enabled = value[toPin] == unknown && sense != .none
+                if enabled {
+                    if set.when >= 0 {
+                        if evaluate(Int(set.when), base: base) == LogicValue.zero.rawValue { enabled = false }
+                    } else {
+                        for j in Int(set.siblingStart)..<Int(set.siblingEnd) {
+                            let w = arcSets[Int(siblings[j])].when
+                            if w >= 0 && evaluate(Int(w), base: base) == LogicValue.one.rawValue {
+                                enabled = false
+                                break
+                            }
                         }
                     }
                 }
+                setState[stateBase + s] = sense.rawValue | (enabled ? TimingAnalysis.setEnabled : 0)
+            } else {
+                let state = setState[stateBase + s]
+                sense = ArcSense(rawValue: state & ~TimingAnalysis.setEnabled) ?? .unknown
+                enabled = state & TimingAnalysis.setEnabled != 0
             }
             for a in Int(set.arcStart)..<Int(set.arcEnd) {
                 let arc = arcs[a]
@@ -415,6 +453,9 @@ public final class TimingAnalysis {
             }
         }
         }
+
+    /// The `setState` bit marking an arc set that propagates arrivals.
+    private static let setEnabled: UInt8 = 0x80
 
     /// Care mask of a flat function's minterms consistent with the pins' constants (≤ 6 variables).
     @inline(__always) private func careMask(_ f: FlatFunction, base: Int) -> UInt64 {
