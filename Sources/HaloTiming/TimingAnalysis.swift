@@ -5,8 +5,10 @@ import HaloLiberty
 public struct CaseConstant: Sendable, Hashable {
     /// A pin index of the `TimingGraph` (see `TimingGraph.casePin(named:)`).
     public var pin: Int
+    /// The constant: true for logic 1.
     public var value: Bool
 
+    /// Holds `pin` at `value`.
     public init(pin: Int, value: Bool) {
         self.pin = pin
         self.value = value
@@ -25,6 +27,7 @@ public struct TimingResult: Sendable, Equatable {
     /// The transition at the endpoint.
     public var endTransition: Transition?
 
+    /// A result; the defaults describe "no path".
     public init(delayNs: Double? = nil, startPin: Int? = nil, endPin: Int? = nil, endTransition: Transition? = nil) {
         self.delayNs = delayNs
         self.startPin = startPin
@@ -35,7 +38,9 @@ public struct TimingResult: Sendable, Equatable {
 
 /// One stage of a reported path.
 public struct PathStage: Sendable {
+    /// The pin (a `TimingGraph` pin index).
     public var pin: Int
+    /// The transition arriving at the pin.
     public var transition: Transition
     /// Arrival at this pin, ns.
     public var arrivalNs: Double
@@ -60,6 +65,7 @@ public struct PathStage: Sendable {
 ///   calculation does not look at senses or conditions, as OpenSTA's `DcalcPred`);
 /// - delays come from the NLDM tables with the total pin capacitance on the net (no wire load).
 public final class TimingAnalysis {
+    /// The design being timed (shared, read-only, by every analysis of it).
     public let graph: TimingGraph
     /// The graph's flat timing data (pointers into memory the graph owns).
     private let b: FlatView
@@ -97,6 +103,7 @@ public final class TimingAnalysis {
     /// True once `run` has timed the design (so `update` has a state to start from).
     private var hasState = false
 
+    /// A fresh state for `graph` (one per thread); `run` times it.
     public init(graph: TimingGraph) {
         self.graph = graph
         let n = graph.pinCount
@@ -509,6 +516,7 @@ public final class TimingAnalysis {
     public struct EndpointDelay: Sendable {
         /// An output port, or a register's constrained data pin.
         public var pin: Int
+        /// The endpoint's transition.
         public var transition: Transition
         /// Arrival (plus setup time for a register) in ns: the clock period this endpoint needs.
         public var delayNs: Double
