@@ -6,9 +6,11 @@ import HaloTiming
 /// A bus whose bits can be held at a code: a top-level port bus (`W`) or an internal net bus
 /// (`wreg`, the outputs of a weight register). Bit `b` of a code drives `name[b]`.
 public struct CaseBus: Sendable {
+    /// The bus name as given (`W`, `wreg`).
     public var name: String
     /// The pins the constants go on, bit 0 (LSB) first.
     public var pins: [Int]
+    /// Bits in the bus; codes run 0 … 2^width − 1.
     public var width: Int { pins.count }
 
     /// Finds the bus `name` in a timing graph: ports `name[0]…` first, else nets `name[0]…`
@@ -92,6 +94,7 @@ public struct CaseBus: Sendable {
 
 /// What `halo characterize` computes: the delay table of a bus over a range of codes.
 public struct CharacterizationRequest: Sendable {
+    /// The bus whose codes are swept (`--bus`).
     public var busName: String
     /// Codes to time, in order; nil = every code 0 … 2^width − 1.
     public var codes: ClosedRange<Int>?
@@ -102,6 +105,7 @@ public struct CharacterizationRequest: Sendable {
     /// Also time with no case analysis on the bus (the `none` row).
     public var includeUnconstrained: Bool = true
 
+    /// A request for `busName` over `codes` (nil: every code), other settings at their defaults.
     public init(busName: String, codes: ClosedRange<Int>? = nil) {
         self.busName = busName
         self.codes = codes
@@ -133,11 +137,13 @@ public enum Characterizer {
                 let analysis = TimingAnalysis(graph: graph)
                 var constants = fixed + bus.constants(code: 0)
                 var changes: [CaseConstant] = []
+                // The last code this thread timed: the next chunk starts from its state (one bit
+                // away when this thread also took the chunk before, as it does with one thread).
+                var previous = -1
                 while true {
                     let c = next.add(1) - 1
                     if c >= chunks { break }
                     let lo = c * chunk, hi = min(count, lo + chunk)
-                    var previous = -1
                     for k in lo..<hi {
                         let code = gray ? (k ^ (k >> 1)) : range.lowerBound + k
                         let result: TimingResult

@@ -33,6 +33,7 @@ public enum AdderArchitecture: String, CaseIterable, Sendable {
     /// Sklansky (divide-and-conquer) parallel prefix: log₂ n levels, fan-out up to n/2.
     case sklansky
 
+    /// The name without hyphens, as used in module and file names (`koggestone`).
     public var identifier: String { rawValue.replacingOccurrences(of: "-", with: "") }
 }
 
@@ -48,7 +49,9 @@ public enum MACNumberFormat: String, CaseIterable, Sendable {
 
 /// What to generate: a multiply-accumulate `Y = P + A·W` (or a multiplier `Y = A·W`), optionally registered.
 public struct MACSpec: Sendable, Equatable {
+    /// How the partial products are formed and reduced.
     public var multiplier: MultiplierArchitecture
+    /// The carry-propagate adder of the final addition (and of the accumulation).
     public var adder: AdderArchitecture
     /// Bits of `A` and `W` (2…32 for `int`; 8 for `e4m3`).
     public var width: Int
@@ -57,6 +60,7 @@ public struct MACSpec: Sendable, Equatable {
     /// Bits of `P` and `Y`; nil for the default (`int`: 2·width + 4 with accumulation, 2·width without;
     /// `e4m3`: 41 with accumulation, 37 without).
     public var accumulatorWidth: Int?
+    /// The number format of `A` and `W`.
     public var format: MACNumberFormat
     /// Registers around the MAC: weight register `wreg` (loaded from `W` when `load_w`), activation
     /// register `areg` (from `A`), partial-sum register `preg` (from `P`) and output register driving `Y`,
@@ -67,6 +71,7 @@ public struct MACSpec: Sendable, Equatable {
     /// The Verilog module name; nil for `defaultModuleName`.
     public var moduleName: String?
 
+    /// A specification; the defaults give a signed 8-bit accumulating MAC with a ripple-carry adder.
     public init(multiplier: MultiplierArchitecture, adder: AdderArchitecture = .ripple, width: Int = 8,
                 signed: Bool = true, accumulatorWidth: Int? = nil, format: MACNumberFormat = .int,
                 registered: Bool = false, accumulate: Bool = true, moduleName: String? = nil) {
@@ -103,6 +108,7 @@ public struct MACSpec: Sendable, Equatable {
         return name
     }
 
+    /// The module name the netlist uses: `moduleName`, or `defaultModuleName` when nil.
     public var resolvedModuleName: String { moduleName ?? defaultModuleName }
 
     /// The bus the weight is held on for characterization: `W`, or the register outputs `wreg` when registered.
@@ -176,6 +182,7 @@ public struct MACSpec: Sendable, Equatable {
 
 /// A generated netlist.
 public struct GeneratedMAC: Sendable {
+    /// The specification it was generated from.
     public var spec: MACSpec
     /// The module name.
     public var module: String

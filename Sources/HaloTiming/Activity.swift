@@ -23,6 +23,7 @@ public struct PackedStimulus: Sendable {
     /// The words of each driven pin (bits past `vectorCount` are zero).
     public private(set) var words: [[UInt64]] = []
 
+    /// An empty stimulus of `vectorCount` vectors; add driven pins with `set`.
     public init(vectorCount: Int) {
         precondition(vectorCount >= 0)
         self.vectorCount = vectorCount
@@ -69,6 +70,7 @@ public struct NetActivity: Sendable, Equatable {
     /// Per net: transitions to 0.
     public var falls: [Int]
 
+    /// Counts as simulated: per net rises and falls over `operations` vector-to-vector steps.
     public init(vectorCount: Int, operations: Int, rises: [Int], falls: [Int]) {
         self.vectorCount = vectorCount
         self.operations = operations
@@ -404,6 +406,7 @@ struct ActivityBinding {
 /// Zero-delay (functional) toggle counting, bit-parallel. Thread-safe: `simulate` keeps its state
 /// local, so one simulator serves any number of threads and codes.
 public final class ActivitySimulator: @unchecked Sendable {
+    /// The design being simulated.
     public let graph: TimingGraph
     let design: ActivityDesign
     /// Words per block (4,096 vectors).
@@ -689,6 +692,7 @@ func runProgram(_ program: LogicProgram, vars: UnsafePointer<UnsafePointer<UInt6
 ///
 /// Thread-safe like `ActivitySimulator`.
 public final class GlitchSimulator: @unchecked Sendable {
+    /// The design being simulated; its arc delays time the events.
     public let graph: TimingGraph
     let design: ActivityDesign
 

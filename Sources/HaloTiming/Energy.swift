@@ -22,6 +22,7 @@ public struct EnergyBreakdown: Sendable, Equatable {
     /// Switching plus internal energy, fJ per operation.
     public var totalFJ: Double { switchingFJ + internalFJ }
 
+    /// Energy per operation from its parts (fJ) over `operations` simulated operations.
     public init(operations: Int, switchingFJ: Double, internalFJ: Double, togglesPerOp: Double) {
         self.operations = operations
         self.switchingFJ = switchingFJ
@@ -48,6 +49,7 @@ public struct EnergyBreakdown: Sendable, Equatable {
 ///
 /// Leakage is not an energy per operation: `leakageNW` sums `cell_leakage_power` over the instances.
 public final class EnergyModel: @unchecked Sendable {
+    /// The design whose nets and cells are priced.
     public let graph: TimingGraph
     /// V in ½·C·V².
     public let supplyVoltageV: Double

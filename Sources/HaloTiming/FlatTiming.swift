@@ -351,9 +351,11 @@ func gridValue(_ t: FlatTable, _ pool: UnsafePointer<Double>, _ w: GridWeights) 
     return w.w00 * v[w.i00] + w.w10 * v[w.i10] + w.w11 * v[w.i11] + w.w01 * v[w.i01]
 }
 
-/// Read-only copies of the flat arrays at stable addresses, for the hot loop (no bounds checks,
-/// no reference counting, no exclusivity checks). Owned by the `TimingGraph`.
-final class FlatBuffers: @unchecked Sendable {
+/// Read-only views of the flat arrays at stable addresses, for the hot loop (no bounds checks,
+/// no reference counting, no exclusivity checks). A trivial struct, so copying it into the
+/// per-thread `TimingAnalysis` costs no retain or release per use; the memory is owned by the
+/// `FlatBuffers` of the `TimingGraph`, which the analysis keeps alive.
+struct FlatView {
     let cells: UnsafeMutablePointer<FlatCell>
     let pinIsOutput: UnsafeMutablePointer<Bool>
     let pinFunction: UnsafeMutablePointer<Int32>
@@ -375,10 +377,17 @@ final class FlatBuffers: @unchecked Sendable {
     let arcLoadStart: UnsafeMutablePointer<Int32>
     /// Per instance arc: the load's segment on the arc's table grid.
     let arcLoad: UnsafeMutablePointer<LoadSegment>
+    /// Number of instance arcs (entries of `arcLoad`).
+    let instanceArcCount: Int
     let instanceCount: Int
     /// The most pins any cell has.
     let maxCellPins: Int
-    private var allocations: [UnsafeMutableRawPointer] = []
+}
+
+/// Owner of the memory a `FlatView` points at. Owned by the `TimingGraph`.
+final class FlatBuffers: @unchecked Sendable {
+    let view: FlatView
+    private let allocations: [UnsafeMutableRawPointer]
 
     init(flat: FlatTiming, orderCell: [Int32], orderBase: [Int32], pinSource: [Int32], pinTie: [UInt8],
          loadCapacitance: [Double], isClockNetwork: [Bool]) {
@@ -389,24 +398,6 @@ final class FlatBuffers: @unchecked Sendable {
             owned.append(UnsafeMutableRawPointer(p))
             return p
         }
-        cells = copy(flat.cells)
-        pinIsOutput = copy(flat.pinIsOutput)
-        pinFunction = copy(flat.pinFunction)
-        arcSets = copy(flat.arcSets)
-        arcs = copy(flat.arcs)
-        checks = copy(flat.checks)
-        siblings = copy(flat.siblings)
-        functions = copy(flat.functions)
-        functionVars = copy(flat.functionVars)
-        tables = copy(flat.tables)
-        pool = copy(flat.pool)
-        self.orderCell = copy(orderCell)
-        self.orderBase = copy(orderBase)
-        self.pinSource = copy(pinSource)
-        self.pinTie = copy(pinTie)
-        self.loadCapacitance = copy(loadCapacitance)
-        self.isClockNetwork = copy(isClockNetwork)
-        instanceCount = orderCell.count
         var starts: [Int32] = []
         var segments: [LoadSegment] = []
         flat.pool.withUnsafeBufferPointer { pool in
@@ -425,9 +416,14 @@ final class FlatBuffers: @unchecked Sendable {
                 }
             }
         }
-        arcLoadStart = copy(starts)
-        arcLoad = copy(segments)
-        maxCellPins = flat.cells.map { Int($0.pinCount) }.max() ?? 1
+        view = FlatView(cells: copy(flat.cells), pinIsOutput: copy(flat.pinIsOutput), pinFunction: copy(flat.pinFunction),
+                        arcSets: copy(flat.arcSets), arcs: copy(flat.arcs), checks: copy(flat.checks),
+                        siblings: copy(flat.siblings), functions: copy(flat.functions), functionVars: copy(flat.functionVars),
+                        tables: copy(flat.tables), pool: copy(flat.pool), orderCell: copy(orderCell), orderBase: copy(orderBase),
+                        pinSource: copy(pinSource), pinTie: copy(pinTie), loadCapacitance: copy(loadCapacitance),
+                        isClockNetwork: copy(isClockNetwork), arcLoadStart: copy(starts), arcLoad: copy(segments),
+                        instanceArcCount: segments.count, instanceCount: orderCell.count,
+                        maxCellPins: flat.cells.map { Int($0.pinCount) }.max() ?? 1)
         allocations = owned
     }
 

@@ -8,6 +8,7 @@ import HaloLiberty
 /// flop's `next_state` (as an ideal clock edge on every register at once), and the flop's outputs
 /// read its state.
 public final class LogicEvaluator {
+    /// The design being evaluated.
     public let graph: TimingGraph
     /// Per pin: the 64 vectors' values.
     private var words: [UInt64]
@@ -18,6 +19,7 @@ public final class LogicEvaluator {
     /// Per cell model: for each output pin, whether it reads the inverted state.
     private let outputReadsState: [[Int8]]
 
+    /// An evaluator with every pin 0 and every flop state 0; throws when a flop's next_state cannot be compiled.
     public init(graph: TimingGraph) throws {
         self.graph = graph
         words = [UInt64](repeating: 0, count: graph.pinCount)

@@ -3,10 +3,14 @@ import HaloLiberty
 
 /// A three-valued logic level, as case analysis uses it.
 public enum LogicValue: UInt8, Sendable {
+    /// Logic 0.
     case zero = 0
+    /// Logic 1.
     case one = 1
+    /// Not a constant: the pin switches.
     case unknown = 2
 
+    /// The constant of a bit.
     public init(_ bit: Bool) { self = bit ? .one : .zero }
 }
 
@@ -30,6 +34,7 @@ public enum ArcSense: UInt8, Sendable {
 /// pin (a flop's internal state `IQ`), which always reads as unknown.
 /// Minterm `m` holds the function's value when variable `k` equals bit `k` of `m`.
 public struct CompiledFunction: Sendable {
+    /// Per variable: the cell pin index it reads, or -1 for an internal state variable.
     public let variablePins: [Int]
     /// 2^n bits packed in 64-bit words (at least one word).
     public let table: [UInt64]

@@ -5,8 +5,10 @@ import HaloLiberty
 public struct CaseConstant: Sendable, Hashable {
     /// A pin index of the `TimingGraph` (see `TimingGraph.casePin(named:)`).
     public var pin: Int
+    /// The constant: true for logic 1.
     public var value: Bool
 
+    /// Holds `pin` at `value`.
     public init(pin: Int, value: Bool) {
         self.pin = pin
         self.value = value
@@ -25,6 +27,7 @@ public struct TimingResult: Sendable, Equatable {
     /// The transition at the endpoint.
     public var endTransition: Transition?
 
+    /// A result; the defaults describe "no path".
     public init(delayNs: Double? = nil, startPin: Int? = nil, endPin: Int? = nil, endTransition: Transition? = nil) {
         self.delayNs = delayNs
         self.startPin = startPin
@@ -35,7 +38,9 @@ public struct TimingResult: Sendable, Equatable {
 
 /// One stage of a reported path.
 public struct PathStage: Sendable {
+    /// The pin (a `TimingGraph` pin index).
     public var pin: Int
+    /// The transition arriving at the pin.
     public var transition: Transition
     /// Arrival at this pin, ns.
     public var arrivalNs: Double
@@ -60,7 +65,25 @@ public struct PathStage: Sendable {
 ///   calculation does not look at senses or conditions, as OpenSTA's `DcalcPred`);
 /// - delays come from the NLDM tables with the total pin capacitance on the net (no wire load).
 public final class TimingAnalysis {
+    /// The design being timed (shared, read-only, by every analysis of it).
     public let graph: TimingGraph
+    /// The graph's flat timing data (pointers into memory the graph owns).
+    private let b: FlatView
+    /// Per level-order position: fan-out positions (`fanout[fanoutStart[o]..<fanoutStart[o + 1]]`).
+    private let fanoutStart: UnsafeMutablePointer<Int32>
+    private let fanout: UnsafeMutablePointer<Int32>
+    /// Per instance arc: the last input slew it was evaluated at and the output slew and delay
+    /// that gave (a re-timed instance mostly sees the same input slews again; the load is fixed).
+    private let memo: UnsafeMutablePointer<ArcMemo>
+    private let halfPeriodNs: Double
+    /// Per instance arc set (from `setStart[o]`): its arrival-side state under the current
+    /// constants, `ArcSense` raw value plus `setEnabled` — kept while the instance's pin values stay.
+    private let setState: UnsafeMutablePointer<UInt8>
+    private let setStart: UnsafeMutablePointer<Int32>
+    /// Per level-order position: a case constant on one of its pins changed since it was last timed.
+    private let logicStale: UnsafeMutablePointer<Bool>
+    /// Level-order positions of the instances with setup checks (registers).
+    private let checkedInstances: [Int]
     /// Per pin: LogicValue raw value.
     private let value: UnsafeMutablePointer<UInt8>
     /// Per pin: case constant raw value or 2 when none.
@@ -80,6 +103,7 @@ public final class TimingAnalysis {
     /// True once `run` has timed the design (so `update` has a state to start from).
     private var hasState = false
 
+    /// A fresh state for `graph` (one per thread); `run` times it.
     public init(graph: TimingGraph) {
         self.graph = graph
         let n = graph.pinCount
@@ -94,7 +118,32 @@ public final class TimingAnalysis {
         slew.initialize(repeating: 0, count: max(2, n * 2))
         predecessor = .allocate(capacity: max(2, n * 2))
         predecessor.initialize(repeating: -1, count: max(2, n * 2))
-        let maxPins = graph.buffers.maxCellPins
+        let view = graph.buffers.view
+        b = view
+        setStart = .allocate(capacity: view.instanceCount + 1)
+        var sets = 0
+        for o in 0..<view.instanceCount {
+            setStart[o] = Int32(sets)
+            let cell = view.cells[Int(view.orderCell[o])]
+            sets += Int(cell.arcSetEnd - cell.arcSetStart)
+        }
+        setStart[view.instanceCount] = Int32(sets)
+        setState = .allocate(capacity: max(1, sets))
+        setState.initialize(repeating: 0, count: max(1, sets))
+        logicStale = .allocate(capacity: max(1, view.instanceCount))
+        logicStale.initialize(repeating: true, count: max(1, view.instanceCount))
+        checkedInstances = (0..<view.instanceCount).filter { o in
+            let cell = view.cells[Int(view.orderCell[o])]
+            return cell.checkEnd > cell.checkStart
+        }
+        halfPeriodNs = graph.conditions.clockPeriodNs / 2
+        let maxPins = b.maxCellPins
+        fanoutStart = .allocate(capacity: graph.fanoutStart.count)
+        fanoutStart.initialize(from: graph.fanoutStart.map { Int32($0) }, count: graph.fanoutStart.count)
+        fanout = .allocate(capacity: max(1, graph.fanout.count))
+        fanout.initialize(from: graph.fanout, count: graph.fanout.count)
+        memo = .allocate(capacity: max(1, b.instanceArcCount))
+        memo.initialize(repeating: ArcMemo(inSlewNs: .nan, slewNs: 0, delayNs: 0), count: max(1, b.instanceArcCount))
         previous = .allocate(capacity: max(5, maxPins * 5))
         dirtyWords = (graph.instanceCount + 63) / 64 + 1
         dirty = .allocate(capacity: dirtyWords)
@@ -109,6 +158,12 @@ public final class TimingAnalysis {
         predecessor.deallocate()
         dirty.deallocate()
         previous.deallocate()
+        fanoutStart.deallocate()
+        fanout.deallocate()
+        memo.deallocate()
+        setState.deallocate()
+        setStart.deallocate()
+        logicStale.deallocate()
     }
 
     /// Times the design with these constants held (an empty list: no case analysis).
@@ -139,6 +194,7 @@ public final class TimingAnalysis {
             let inst = g.pinInstance[c.pin]
             if inst >= 0 {
                 markDirty(g.orderPosition[inst])
+                logicStale[g.orderPosition[inst]] = true
             } else {
                 let k = g.pinCellPin[c.pin]
                 if g.design.ports[k].direction == .input {
@@ -147,7 +203,7 @@ public final class TimingAnalysis {
                 }
             }
         }
-        let b = g.buffers
+        let b = self.b, fanoutStart = self.fanoutStart, fanout = self.fanout
         var w = 0
         while w < dirtyWords {
             while dirty[w] != 0 {
@@ -156,7 +212,7 @@ public final class TimingAnalysis {
                 let o = w * 64 + bit
                 guard o < b.instanceCount else { continue }
                 if retimeInstance(o) {
-                    for f in g.fanoutStart[o]..<g.fanoutStart[o + 1] { markDirty(Int(g.fanout[f])) }
+                    for f in Int(fanoutStart[o])..<Int(fanoutStart[o + 1]) { markDirty(Int(fanout[f])) }
                 }
             }
             w += 1
@@ -170,7 +226,7 @@ public final class TimingAnalysis {
 
     /// Resets and re-times one instance's outputs; true when any output's value, arrival or slew changed.
     private func retimeInstance(_ o: Int) -> Bool {
-        let b = graph.buffers
+        let b = self.b
         let cell = b.cells[Int(b.orderCell[o])]
         let base = Int(b.orderBase[o])
         let pinStart = Int(cell.pinStart)
@@ -187,9 +243,8 @@ public final class TimingAnalysis {
                 slew[p * 2 + rf] = 0
                 predecessor[p * 2 + rf] = -1
             }
-            value[p] = LogicValue.unknown.rawValue
         }
-        processInstance(o)
+        processInstance(o, reevaluate: false)
         var changed = false
         var i = 0
         for k in 0..<Int(cell.pinCount) where b.pinIsOutput[pinStart + k] {
@@ -240,7 +295,7 @@ public final class TimingAnalysis {
 
     private func propagate() -> TimingResult {
         let g = graph
-        let b = g.buffers
+        let b = self.b
         let unknown = LogicValue.unknown.rawValue
         arrival.update(repeating: -.infinity, count: pinCount * 2)
         slew.update(repeating: 0, count: pinCount * 2)
@@ -249,7 +304,7 @@ public final class TimingAnalysis {
         for k in 0..<g.design.ports.count where g.design.ports[k].direction == .input {
             setInputPort(g.portPinBase + k)
         }
-        for o in 0..<b.instanceCount { processInstance(o) }
+        for o in 0..<b.instanceCount { processInstance(o, reevaluate: true) }
         return findWorstEndpoint()
     }
 
@@ -257,7 +312,7 @@ public final class TimingAnalysis {
     @inline(__always) private func setInputPort(_ p: Int) {
         let g = graph
         let unknown = LogicValue.unknown.rawValue
-        value[p] = caseValue[p] != unknown ? caseValue[p] : g.buffers.pinTie[p]
+        value[p] = caseValue[p] != unknown ? caseValue[p] : b.pinTie[p]
         arrival[p * 2] = -.infinity
         arrival[p * 2 + 1] = -.infinity
         if p == g.clockPin { return }  // the ideal clock is applied at the register clock pins
@@ -270,14 +325,16 @@ public final class TimingAnalysis {
     }
 
     /// Re-times the instance at level-order position `o` from its inputs: pin values, output values,
-    /// output slews and arrivals (its outputs must be reset by the caller).
-    @inline(__always) private func processInstance(_ o: Int) {
-        let g = graph
-        let b = g.buffers
+    /// output slews and arrivals (its output arrivals and slews must be reset by the caller). The
+    /// output values and each arc set's sense and enable depend only on the instance's pin values:
+    /// they are recomputed when an input value or a case constant on the instance changed, or when
+    /// `reevaluate` (a full run), and otherwise kept from the last time.
+    @inline(__always) private func processInstance(_ o: Int, reevaluate: Bool) {
+        let b = self.b
         let unknown = LogicValue.unknown.rawValue
         let value = self.value, caseValue = self.caseValue
-        let arrival = self.arrival, slew = self.slew, predecessor = self.predecessor
-        let halfPeriod = g.conditions.clockPeriodNs / 2
+        let arrival = self.arrival, slew = self.slew, predecessor = self.predecessor, memo = self.memo
+        let halfPeriod = halfPeriodNs
         let cells = b.cells, pinIsOutput = b.pinIsOutput, pinFunction = b.pinFunction
         let arcSets = b.arcSets, arcs = b.arcs, siblings = b.siblings
         let tables = b.tables, pool = UnsafePointer(b.pool), pinSource = b.pinSource, pinTie = b.pinTie
@@ -288,6 +345,9 @@ public final class TimingAnalysis {
         let pinStart = Int(cell.pinStart)
         let pinCountOfCell = Int(cell.pinCount)
         var anyConstant = false
+        var logicChanged = reevaluate || logicStale[o]
+        logicStale[o] = false
+        let stateBase = Int(setStart[o]) - Int(cell.arcSetStart)
         // Input values.
         for k in 0..<pinCountOfCell where !pinIsOutput[pinStart + k] {
             let p = base + k
@@ -299,19 +359,22 @@ public final class TimingAnalysis {
                     if src != p { v = value[src] }
                 }
             }
+            if value[p] != v { logicChanged = true }
             value[p] = v
             if v != unknown { anyConstant = true }
         }
         // Output values.
-        for k in 0..<pinCountOfCell where pinIsOutput[pinStart + k] {
-            let p = base + k
-            if caseValue[p] != unknown {
-                value[p] = caseValue[p]
-            } else {
-                let f = pinFunction[pinStart + k]
-                if f >= 0 { value[p] = evaluate(Int(f), base: base) }
+        if logicChanged {
+            for k in 0..<pinCountOfCell where pinIsOutput[pinStart + k] {
+                let p = base + k
+                if caseValue[p] != unknown {
+                    value[p] = caseValue[p]
+                } else {
+                    let f = pinFunction[pinStart + k]
+                    value[p] = f >= 0 ? evaluate(Int(f), base: base) : unknown
+                }
+                if value[p] != unknown { anyConstant = true }
             }
-            if value[p] != unknown { anyConstant = true }
         }
         // Arcs.
         for s in Int(cell.arcSetStart)..<Int(cell.arcSetEnd) {
@@ -323,46 +386,59 @@ public final class TimingAnalysis {
             let idealClock = set.isClockEdge && isClock[fromPin]
             // Arrival-side enable: sense under constants, when conditions.
             var sense = ArcSense.unknown
-            if anyConstant {
-                let f = pinFunction[pinStart + Int(set.toPin)]
-                if f >= 0 { sense = self.sense(Int(f), pin: Int(set.fromPin), base: base) }
-            }
-            var enabled = value[toPin] == unknown && sense != .none
-            if enabled {
-                if set.when >= 0 {
-                    if evaluate(Int(set.when), base: base) == LogicValue.zero.rawValue { enabled = false }
-                } else {
-                    for j in Int(set.siblingStart)..<Int(set.siblingEnd) {
-                        let w = arcSets[Int(siblings[j])].when
-                        if w >= 0 && evaluate(Int(w), base: base) == LogicValue.one.rawValue {
-                            enabled = false
-                            break
+            var enabled = false
+            if logicChanged {
+                if anyConstant {
+                    let f = pinFunction[pinStart + Int(set.toPin)]
+                    if f >= 0 { sense = self.sense(Int(f), pin: Int(set.fromPin), base: base) }
+                }
+                enabled = value[toPin] == unknown && sense != .none
+                if enabled {
+                    if set.when >= 0 {
+                        if evaluate(Int(set.when), base: base) == LogicValue.zero.rawValue { enabled = false }
+                    } else {
+                        for j in Int(set.siblingStart)..<Int(set.siblingEnd) {
+                            let w = arcSets[Int(siblings[j])].when
+                            if w >= 0 && evaluate(Int(w), base: base) == LogicValue.one.rawValue {
+                                enabled = false
+                                break
+                            }
                         }
                     }
                 }
+                setState[stateBase + s] = sense.rawValue | (enabled ? TimingAnalysis.setEnabled : 0)
+            } else {
+                let state = setState[stateBase + s]
+                sense = ArcSense(rawValue: state & ~TimingAnalysis.setEnabled) ?? .unknown
+                enabled = state & TimingAnalysis.setEnabled != 0
             }
             for a in Int(set.arcStart)..<Int(set.arcEnd) {
                 let arc = arcs[a]
                 let fromIndex = Int(arc.from), toIndex = Int(arc.to)
                 let inSlew = idealClock ? 0 : slew[source * 2 + fromIndex]
-                let load = loadCap[toPin * 2 + toIndex]
-                // Slew and delay tables on one grid share the interpolation weights.
-                var delayValue = 0.0
-                var delayDone = false
-                if arc.slew >= 0 {
-                    let st = tables[Int(arc.slew)]
-                    let sv: Double
-                    if arc.delay >= 0, sameGrid(st, tables[Int(arc.delay)]) {
-                        let ls = b.arcLoad[arcLoadBase + a]
-                        let w = ls.axis != 0 ? gridWeights(st, pool, slew: inSlew, ls) : gridWeights(st, pool, slew: inSlew, load: load)
-                        sv = gridValue(st, pool, w)
-                        delayValue = gridValue(tables[Int(arc.delay)], pool, w)
-                        delayDone = true
-                    } else {
-                        sv = flatTableValue(st, pool, slew: inSlew, load: load, relatedSlew: 0)
+                let m = memo + (arcLoadBase + a)
+                if m.pointee.inSlewNs != inSlew {
+                    let load = loadCap[toPin * 2 + toIndex]
+                    var sv = 0.0, dv = 0.0
+                    if arc.slew >= 0 {
+                        // Slew and delay tables on one grid share the interpolation weights.
+                        let st = tables[Int(arc.slew)]
+                        if arc.delay >= 0, sameGrid(st, tables[Int(arc.delay)]) {
+                            let ls = b.arcLoad[arcLoadBase + a]
+                            let w = ls.axis != 0 ? gridWeights(st, pool, slew: inSlew, ls) : gridWeights(st, pool, slew: inSlew, load: load)
+                            sv = gridValue(st, pool, w)
+                            dv = gridValue(tables[Int(arc.delay)], pool, w)
+                        } else {
+                            sv = flatTableValue(st, pool, slew: inSlew, load: load, relatedSlew: 0)
+                            if arc.delay >= 0 { dv = flatTableValue(tables[Int(arc.delay)], pool, slew: inSlew, load: load, relatedSlew: 0) }
+                        }
+                    } else if arc.delay >= 0 {
+                        dv = flatTableValue(tables[Int(arc.delay)], pool, slew: inSlew, load: load, relatedSlew: 0)
                     }
-                    if sv > slew[toPin * 2 + toIndex] { slew[toPin * 2 + toIndex] = sv }
+                    m.pointee = ArcMemo(inSlewNs: inSlew, slewNs: sv, delayNs: dv)
                 }
+                // An arc without a slew table contributes 0, which never exceeds a reset slew.
+                if m.pointee.slewNs > slew[toPin * 2 + toIndex] { slew[toPin * 2 + toIndex] = m.pointee.slewNs }
                 guard enabled else { continue }
                 switch sense {
                 case .positiveUnate: if fromIndex != toIndex { continue }
@@ -376,9 +452,7 @@ public final class TimingAnalysis {
                     fromArrival = arrival[source * 2 + fromIndex]
                     if fromArrival == -.infinity { continue }
                 }
-                let d = delayDone ? delayValue
-                    : (arc.delay >= 0 ? flatTableValue(tables[Int(arc.delay)], pool, slew: inSlew, load: load, relatedSlew: 0) : 0)
-                let t = fromArrival + d
+                let t = fromArrival + m.pointee.delayNs
                 if t > arrival[toPin * 2 + toIndex] {
                     arrival[toPin * 2 + toIndex] = t
                     predecessor[toPin * 2 + toIndex] = Int32(fromPin * 2 + fromIndex)
@@ -387,11 +461,14 @@ public final class TimingAnalysis {
         }
         }
 
+    /// The `setState` bit marking an arc set that propagates arrivals.
+    private static let setEnabled: UInt8 = 0x80
+
     /// Care mask of a flat function's minterms consistent with the pins' constants (≤ 6 variables).
     @inline(__always) private func careMask(_ f: FlatFunction, base: Int) -> UInt64 {
         let n = Int(f.varCount)
         var care: UInt64 = n == 6 ? ~0 : (UInt64(1) << UInt64(1 << n)) &- 1
-        let vars = graph.buffers.functionVars + Int(f.varStart)
+        let vars = b.functionVars + Int(f.varStart)
         for k in 0..<n {
             let p = Int(vars[k])
             guard p >= 0 else { continue }
@@ -403,7 +480,7 @@ public final class TimingAnalysis {
 
     /// A function's three-valued value with the instance's pin values.
     @inline(__always) private func evaluate(_ index: Int, base: Int) -> UInt8 {
-        let f = graph.buffers.functions[index]
+        let f = b.functions[index]
         if f.general >= 0 {
             return graph.flat.generalFunctions[Int(f.general)].evaluate { LogicValue(rawValue: self.value[base + $0]) ?? .unknown }.rawValue
         }
@@ -416,11 +493,11 @@ public final class TimingAnalysis {
 
     /// A function's sense in one of its pins under the instance's constants.
     @inline(__always) private func sense(_ index: Int, pin: Int, base: Int) -> ArcSense {
-        let f = graph.buffers.functions[index]
+        let f = b.functions[index]
         if f.general >= 0 {
             return graph.flat.generalFunctions[Int(f.general)].sense(ofPin: pin) { LogicValue(rawValue: self.value[base + $0]) ?? .unknown }
         }
-        let vars = graph.buffers.functionVars + Int(f.varStart)
+        let vars = b.functionVars + Int(f.varStart)
         var k = -1
         for j in 0..<Int(f.varCount) where Int(vars[j]) == pin { k = j; break }
         if k < 0 { return .unknown }
@@ -439,6 +516,7 @@ public final class TimingAnalysis {
     public struct EndpointDelay: Sendable {
         /// An output port, or a register's constrained data pin.
         public var pin: Int
+        /// The endpoint's transition.
         public var transition: Transition
         /// Arrival (plus setup time for a register) in ns: the clock period this endpoint needs.
         public var delayNs: Double
@@ -471,11 +549,10 @@ public final class TimingAnalysis {
             }
         }
         // Register setup checks.
-        let b = g.buffers
+        let b = self.b
         let pool = UnsafePointer(b.pool)
-        for o in 0..<b.instanceCount {
+        for o in checkedInstances {
             let cell = b.cells[Int(b.orderCell[o])]
-            guard cell.checkEnd > cell.checkStart else { continue }
             let base = Int(b.orderBase[o])
             for c in Int(cell.checkStart)..<Int(cell.checkEnd) {
                 let check = b.checks[c]
@@ -563,4 +640,11 @@ public final class TimingAnalysis {
         }
         return stages
     }
+}
+
+/// One instance arc's last table look-up: the input slew it was made at and its results.
+struct ArcMemo {
+    var inSlewNs: Double
+    var slewNs: Double
+    var delayNs: Double
 }

@@ -280,27 +280,47 @@ final class ShardTests: XCTestCase {
 /// The incremental update re-times only what a changed constant reaches; it must give exactly
 /// what a full run gives, code after code, in any order.
 final class IncrementalTests: XCTestCase {
-    func check(design: String, bus: String) throws {
+    /// Steps through random codes with `update` and compares, after each, the result and every
+    /// pin's logic value, arrivals and slews with a full `run` of the same constants.
+    func check(netlist: String, bus: String, steps: Int = 300) throws {
         let lib = try LibraryCache.shared.library("osu018")
-        let netlist = TestPaths.repo.appendingPathComponent("Netlists/osu018/\(design).v").path
-        let graph = try makeGraph(netlist: netlist, libraries: [lib])
+        let graph = try makeGraph(netlist: TestPaths.repo.appendingPathComponent(netlist).path, libraries: [lib])
         let pins = try CaseBus(named: bus, in: graph)
+        let width = pins.width
         let incremental = TimingAnalysis(graph: graph), full = TimingAnalysis(graph: graph)
         var rng = SplitMix64(seed: 99)
         var previous = 0
         incremental.run(constants: pins.constants(code: 0))
-        for step in 0..<300 {
+        var pinsCompared = 0
+        for step in 0..<steps {
             // Mostly single-bit steps (as a Gray-code sweep), sometimes several bits at once.
-            let code = step % 5 == 4 ? Int.random(in: 0..<256, using: &rng) : previous ^ (1 << Int.random(in: 0..<8, using: &rng))
-            let changes = (0..<8).filter { ((code ^ previous) >> $0) & 1 == 1 }
+            let code = step % 5 == 4 ? Int.random(in: 0..<(1 << width), using: &rng) : previous ^ (1 << Int.random(in: 0..<width, using: &rng))
+            let changes = (0..<width).filter { ((code ^ previous) >> $0) & 1 == 1 }
                 .map { CaseConstant(pin: pins.pins[$0], value: (code >> $0) & 1 == 1) }
             let a = incremental.update(changes)
             let b = full.run(constants: pins.constants(code: code))
-            XCTAssertEqual(a, b, "\(design) code \(code) after \(previous)")
+            XCTAssertEqual(a, b, "\(netlist) code \(code) after \(previous)")
+            for pin in 0..<graph.pinCount {
+                let context = "\(netlist) code \(code) after \(previous), pin \(graph.pinName(pin))"
+                XCTAssertEqual(incremental.logicValue(ofPin: pin), full.logicValue(ofPin: pin), context)
+                for rf in [Transition.rise, .fall] {
+                    XCTAssertEqual(incremental.arrivalNs(ofPin: pin, rf), full.arrivalNs(ofPin: pin, rf), context)
+                    XCTAssertEqual(incremental.slewNs(ofPin: pin, rf), full.slewNs(ofPin: pin, rf), context)
+                }
+                pinsCompared += 1
+            }
             previous = code
         }
+        XCTAssertGreaterThan(pinsCompared, steps * 100)
     }
 
-    func testMac8() throws { try check(design: "mac8", bus: "W") }
-    func testPe8() throws { try check(design: "pe8", bus: "wreg") }
+    func testMac8() throws { try check(netlist: "Netlists/osu018/mac8.v", bus: "W") }
+    /// A bus driven by registers inside the design: case constants on instance output pins.
+    func testPe8() throws { try check(netlist: "Netlists/osu018/pe8.v", bus: "wreg") }
+    /// Booth recoding, a parallel-prefix adder and registers with setup checks.
+    func testRegisteredBoothVariant() throws {
+        try check(netlist: "Netlists/variants/osu018/mac_booth4_koggestone_s8_reg.v", bus: "W", steps: 150)
+    }
+    /// Sixteen weight bits on the larger multiplier.
+    func testMac16() throws { try check(netlist: "Netlists/osu018/mac16.v", bus: "W", steps: 60) }
 }
