@@ -31,17 +31,21 @@ public struct EnergyStimulus: Sendable, Equatable {
         case random
     }
 
+    /// What the activation bus carries (default: uniform).
     public var activations: Activations = .uniform
     /// Vectors per code; nil: 1,000 for random activations, the file's length for a file (a file
     /// shorter than `vectors` is repeated from its start).
     public var vectors: Int?
+    /// Seed of the SplitMix64 random streams; equal seeds give equal tables.
     public var seed: UInt64 = 1
     /// The bus the activations drive; nil: found by itself (see `activationBus(in:weightBus:)`).
     public var activationBus: String?
     /// Activations are two's complement (signed) values of the bus width, else unsigned.
     public var signed: Bool = true
+    /// What the other free input ports carry (default: held at 0).
     public var otherInputs: OtherInputs = .zero
 
+    /// A stimulus of `activations`, `vectors` per code (nil: the default count) and `seed`; other settings at their defaults.
     public init(activations: Activations = .uniform, vectors: Int? = nil, seed: UInt64 = 1) {
         self.activations = activations
         self.vectors = vectors
@@ -151,21 +155,25 @@ public struct EnergyStimulus: Sendable, Equatable {
 
 /// What an energy sweep computes.
 public struct EnergyRequest: Sendable {
+    /// The weight bus whose codes are swept (`--bus`); each code is held on it while the stimulus runs.
     public var busName: String
     /// Codes to simulate; nil = every code.
     public var codes: ClosedRange<Int>?
     /// Extra constants held for every code (from `--set`).
     public var fixedConstants: [CaseConstant] = []
+    /// The vectors applied for every code.
     public var stimulus = EnergyStimulus()
     /// Event-driven simulation with per-arc delays (glitches count) instead of zero-delay toggles.
     public var glitchAware = false
     /// V in ½·C·V²; nil: the library's `nom_voltage`.
     public var supplyVoltageV: Double?
+    /// Worker threads (default: all cores).
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Also simulate with the weight bus free (the `none` row): the weight bus then carries a second,
     /// independent uniform stream (a weight changing every operation).
     public var includeUnconstrained = true
 
+    /// A request for `busName` over `codes` (nil: every code), other settings at their defaults.
     public init(busName: String, codes: ClosedRange<Int>? = nil) {
         self.busName = busName
         self.codes = codes
@@ -176,6 +184,7 @@ public struct EnergyRequest: Sendable {
 public struct EnergyTable: Sendable {
     /// The codes, in order, and their energies.
     public var codes: [Int]
+    /// Energy per operation (fJ) of each code, in the order of `codes`.
     public var energies: [EnergyBreakdown]
     /// The weight bus free (see `EnergyRequest.includeUnconstrained`).
     public var unconstrained: EnergyBreakdown?

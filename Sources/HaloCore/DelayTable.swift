@@ -19,16 +19,20 @@ import Foundation
 public struct DelayTable: Sendable, Equatable {
     /// One row: a code and its worst path.
     public struct Entry: Sendable, Equatable {
+        /// The unsigned integer held on the bus (bit 0 = LSB); -1 for the `none` row.
         public var code: Int
         /// Critical-path delay in ns; nil when no path exists.
         public var delayNs: Double?
+        /// The critical path's start pin (e.g. `A[0]`); empty when no path exists.
         public var startpoint: String
+        /// The critical path's end pin (e.g. `Y[19]`); empty when no path exists.
         public var endpoint: String
         /// Energy per operation in fJ (switching ½·C·V² plus internal), nil when not measured.
         public var energyFJ: Double?
         /// Net transitions per operation, nil when not measured.
         public var toggles: Double?
 
+        /// A row; `energyFJ` (fJ) and `toggles` default to not measured.
         public init(code: Int, delayNs: Double?, startpoint: String = "", endpoint: String = "",
                     energyFJ: Double? = nil, toggles: Double? = nil) {
             self.code = code
@@ -63,6 +67,7 @@ public struct DelayTable: Sendable, Equatable {
         /// Sum of the instances' `cell_leakage_power`, nW (not part of `energy_fj`).
         public var leakageNW: Double?
 
+        /// A stimulus record; the defaults are zero-delay simulation with the other inputs held at 0.
         public init(kind: String, activationBus: String, sigma: Double? = nil, file: String? = nil, vectors: Int,
                     seed: Int? = nil, otherInputs: String = "zero", simulation: String = "zero-delay",
                     supplyVoltageV: Double, leakageNW: Double? = nil) {
@@ -81,27 +86,39 @@ public struct DelayTable: Sendable, Equatable {
 
     /// Descriptive metadata, written to JSON (and as `#` comments nowhere: the CSV stays plain).
     public struct Metadata: Sendable, Equatable {
+        /// The netlist file(s) the design was read from (several joined by spaces).
         public var netlist: String = ""
+        /// The top module's name.
         public var top: String = ""
+        /// Paths of the Liberty libraries the design was linked with.
         public var libraries: [String] = []
+        /// The swept bus (e.g. `W`).
         public var bus: String = ""
+        /// Width of the swept bus in bits.
         public var busWidth: Int = 0
+        /// Load on every output port, fF.
         public var outputLoadFF: Double = 10
+        /// Transition at every data input port, ns.
         public var inputSlewNs: Double = 0
+        /// The clock port of a registered design; nil for a combinational one.
         public var clock: String?
+        /// The Halo version that wrote the table.
         public var version: String = HaloVersion.string
         /// The energy stimulus, when the table has energy columns.
         public var stimulus: Stimulus?
 
+        /// Empty metadata at the defaults (10 fF output load, 0 ns input slew).
         public init() {}
     }
 
+    /// Descriptive metadata (written to JSON only).
     public var metadata: Metadata
     /// The delay with no case analysis (the `none` row).
     public var unconstrained: Entry?
     /// Rows in code order.
     public var entries: [Entry]
 
+    /// A table of `entries` (in code order) and the `none` row, if any.
     public init(metadata: Metadata = Metadata(), unconstrained: Entry?, entries: [Entry]) {
         self.metadata = metadata
         self.unconstrained = unconstrained
@@ -379,5 +396,6 @@ public struct DelayTable: Sendable, Equatable {
 
 /// Halo's version, recorded in table metadata.
 public enum HaloVersion {
+    /// The version as `major.minor.patch`.
     public static let string = "0.1.0"
 }

@@ -9,6 +9,7 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     /// 1-based column number (in UTF-8 bytes from the start of the line).
     public var column: Int
 
+    /// A location at 1-based `line` and `column` of `file`.
     public init(file: String, line: Int, column: Int) {
         self.file = file
         self.line = line
@@ -29,11 +30,13 @@ public struct HaloError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What is wrong, naming the offending token where there is one.
     public var message: String
 
+    /// An error with `message`, located at `location` when it comes from an input file.
     public init(_ message: String, at location: SourceLocation? = nil) {
         self.location = location
         self.message = message
     }
 
+    /// The CLI's line: `file:line:column: error: message`, or `halo: error: message` without a location.
     public var description: String {
         if let location { return "\(location): error: \(oneLine(message))" }
         return "halo: error: \(oneLine(message))"
@@ -66,14 +69,18 @@ public func oneLine(_ message: String, limit: Int = 400) -> String {
 
 /// A warning: something skipped or suspicious but not fatal.
 public struct HaloWarning: CustomStringConvertible, Sendable, Equatable {
+    /// Where the warning is, when it comes from an input file.
     public var location: SourceLocation?
+    /// What was skipped or looks wrong.
     public var message: String
 
+    /// A warning with `message`, located at `location` when it comes from an input file.
     public init(_ message: String, at location: SourceLocation? = nil) {
         self.location = location
         self.message = message
     }
 
+    /// The CLI's line: `file:line:column: warning: message`, or `halo: warning: message` without a location.
     public var description: String {
         if let location { return "\(location): warning: \(oneLine(message))" }
         return "halo: warning: \(oneLine(message))"
@@ -86,6 +93,7 @@ public final class DiagnosticSink: @unchecked Sendable {
     private var stored: [HaloWarning] = []
     private var seenKeys: Set<String> = []
 
+    /// An empty sink.
     public init() {}
 
     /// All warnings so far, in the order they were reported.

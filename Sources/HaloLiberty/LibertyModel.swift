@@ -81,6 +81,7 @@ public struct LibertyTable: Sendable, Equatable {
     /// Table values in ns (delays, slews, constraints) or as written (power).
     public var values: [Double]
 
+    /// A table from its axis variables, break points (ns, fF) and row-major values.
     public init(variables: [TableVariable], axes: [[Double]], values: [Double]) {
         self.variables = variables
         self.axes = axes
@@ -165,16 +166,22 @@ public struct LibertyTiming: Sendable {
     public var type: TimingType
     /// The `when` condition, if any.
     public var when: BooleanExpression?
+    /// `cell_rise`: output rise delay, ns.
     public var cellRise: LibertyTable?
+    /// `cell_fall`: output fall delay, ns.
     public var cellFall: LibertyTable?
+    /// `rise_transition`: output rise slew, ns.
     public var riseTransition: LibertyTable?
+    /// `fall_transition`: output fall slew, ns.
     public var fallTransition: LibertyTable?
     /// Check tables (setup/hold/recovery/removal).
     public var riseConstraint: LibertyTable?
+    /// `fall_constraint`: the check for a falling constrained pin, ns.
     public var fallConstraint: LibertyTable?
     /// Where the group starts in the file.
     public var location: SourceLocation?
 
+    /// A timing group; `type` defaults to `combinational`, every table to absent.
     public init(relatedPins: [String], sense: TimingSense? = nil, type: TimingType = .combinational,
                 when: BooleanExpression? = nil, cellRise: LibertyTable? = nil, cellFall: LibertyTable? = nil,
                 riseTransition: LibertyTable? = nil, fallTransition: LibertyTable? = nil,
@@ -216,6 +223,7 @@ public struct LibertyInternalPower: Sendable {
     /// Where the group starts in the file.
     public var location: SourceLocation?
 
+    /// An `internal_power` group, tables already in fJ.
     public init(relatedPins: [String] = [], when: BooleanExpression? = nil, risePower: LibertyTable? = nil,
                 fallPower: LibertyTable? = nil, location: SourceLocation? = nil) {
         self.relatedPins = relatedPins
@@ -232,8 +240,10 @@ public struct LibertyLeakagePower: Sendable {
     public var when: BooleanExpression?
     /// `value`, in nW (scaled by the library's `leakage_power_unit`; nW when the library states none).
     public var powerNW: Double
+    /// Where the group starts in the file.
     public var location: SourceLocation?
 
+    /// A `leakage_power` group of `powerNW` nW in state `when` (nil: the default).
     public init(when: BooleanExpression? = nil, powerNW: Double, location: SourceLocation? = nil) {
         self.when = when
         self.powerNW = powerNW
@@ -248,7 +258,9 @@ public enum PinDirection: String, Sendable {
 
 /// One bit-level pin of a cell (bus pins are expanded to `D[0]`, `D[1]`, …).
 public struct LibertyPin: Sendable {
+    /// Bit-level pin name, e.g. `A` or `D[3]`.
     public var name: String
+    /// The pin's `direction`.
     public var direction: PinDirection
     /// `capacitance` in fF (0 when absent).
     public var capacitanceFF: Double
@@ -267,6 +279,7 @@ public struct LibertyPin: Sendable {
     /// `internal_power` groups written inside this pin (energies in fJ).
     public var internalPower: [LibertyInternalPower]
 
+    /// A pin; rise and fall capacitances (fF) fall back to `capacitanceFF` when nil.
     public init(name: String, direction: PinDirection, capacitanceFF: Double = 0,
                 riseCapacitanceFF: Double? = nil, fallCapacitanceFF: Double? = nil,
                 function: BooleanExpression? = nil, threeState: BooleanExpression? = nil,
@@ -286,18 +299,24 @@ public struct LibertyPin: Sendable {
 
 /// A Liberty `ff` or `latch` group.
 public struct LibertySequential: Sendable {
+    /// Which group it is: `ff` (edge-triggered flip-flop) or `latch` (level-sensitive).
     public enum Kind: String, Sendable { case flipFlop = "ff", latch }
+    /// Whether the group is an `ff` or a `latch`.
     public var kind: Kind
     /// The state variable names, e.g. `IQ` and `IQN`.
     public var stateVariable: String
+    /// The inverted state variable name, e.g. `IQN`; empty when the group names only one.
     public var invertedStateVariable: String
     /// `clocked_on` (ff) or `enable` (latch).
     public var clockedOn: BooleanExpression?
     /// `next_state` (ff) or `data_in` (latch).
     public var nextState: BooleanExpression?
+    /// `clear`: the condition that forces the state to 0, if any.
     public var clear: BooleanExpression?
+    /// `preset`: the condition that forces the state to 1, if any.
     public var preset: BooleanExpression?
 
+    /// A sequential group; `clear` and `preset` default to absent.
     public init(kind: Kind, stateVariable: String, invertedStateVariable: String,
                 clockedOn: BooleanExpression?, nextState: BooleanExpression?,
                 clear: BooleanExpression? = nil, preset: BooleanExpression? = nil) {
@@ -313,17 +332,23 @@ public struct LibertySequential: Sendable {
 
 /// A standard cell.
 public struct LibertyCell: Sendable {
+    /// The cell's name, as instances refer to it (e.g. `NAND2X1`).
     public var name: String
+    /// `area`, in the library's area unit (0 when absent).
     public var area: Double
+    /// The cell's bit-level pins.
     public var pins: [LibertyPin]
+    /// `ff` and `latch` groups (empty for a combinational cell).
     public var sequentials: [LibertySequential]
     /// `cell_leakage_power`, in the library's leakage power unit (as written; multiply by
     /// `LibertyLibrary.leakagePowerUnitNW` for nW).
     public var leakagePower: Double?
+    /// Where the cell group starts in the file.
     public var location: SourceLocation?
     /// State-dependent `leakage_power` groups (in nW).
     public var leakagePowers: [LibertyLeakagePower]
 
+    /// A cell; `leakagePower` in the library's leakage power unit, `leakagePowers` in nW.
     public init(name: String, area: Double = 0, pins: [LibertyPin] = [], sequentials: [LibertySequential] = [],
                 leakagePower: Double? = nil, location: SourceLocation? = nil, leakagePowers: [LibertyLeakagePower] = []) {
         self.name = name
@@ -346,9 +371,11 @@ public struct LibertyCell: Sendable {
 
 /// A Liberty library, units normalized (ns, fF).
 public final class LibertyLibrary: @unchecked Sendable {
+    /// The `library` group's name.
     public var name: String
     /// The file it was read from (or a label for built-in libraries).
     public var path: String
+    /// The cells, in the order written.
     public var cells: [LibertyCell]
     /// `nom_voltage` in V, if stated.
     public var nominalVoltage: Double?
@@ -366,6 +393,7 @@ public final class LibertyLibrary: @unchecked Sendable {
     public var internalEnergyUnitFJ: Double { voltageUnitV * voltageUnitV * capacitiveLoadUnitFF }
     private var cellIndexByName: [String: Int] = [:]
 
+    /// A library of cells already in ns and fF; the unit arguments record the file's own units (defaults 1 ns, 1 fF, 1 V).
     public init(name: String, path: String, cells: [LibertyCell], nominalVoltage: Double? = nil,
                 timeUnitNs: Double = 1, capacitiveLoadUnitFF: Double = 1, voltageUnitV: Double = 1,
                 leakagePowerUnitNW: Double? = nil) {

@@ -22,6 +22,7 @@ public struct PinConnection: Sendable, Equatable {
     /// Index into `FlatDesign.nets`, or nil when the pin is left unconnected.
     public var net: Int?
 
+    /// A connection of `pin` to net index `net` (nil: unconnected).
     public init(pin: String, net: Int?) {
         self.pin = pin
         self.net = net
@@ -36,10 +37,12 @@ public struct FlatInstance: Sendable {
     public var cellName: String
     /// Input count for a gate primitive (its arity); 0 otherwise.
     public var primitiveInputCount: Int
+    /// The instance's bit-level pin connections.
     public var connections: [PinConnection]
     /// Where the instance is written.
     public var location: SourceLocation?
 
+    /// An instance; `primitiveInputCount` is 0 unless it is a gate primitive.
     public init(name: String, cellName: String, primitiveInputCount: Int = 0, connections: [PinConnection],
                 location: SourceLocation? = nil) {
         self.name = name
@@ -58,10 +61,12 @@ public struct FlatPort: Sendable {
     public var busName: String
     /// The bit index within the bus, nil for a scalar port.
     public var bit: Int?
+    /// The port's direction.
     public var direction: PortDirection
     /// Index into `FlatDesign.nets`.
     public var net: Int
 
+    /// A port bit on net index `net`; `bit` is nil for a scalar port.
     public init(name: String, busName: String, bit: Int?, direction: PortDirection, net: Int) {
         self.name = name
         self.busName = busName
@@ -83,7 +88,9 @@ public struct FlatDesign: Sendable {
     public var nets: [String]
     /// Every other name the net had before merging by `assign` (for look-up by name).
     public var netAliases: [String: Int]
+    /// The top module's ports, bit by bit.
     public var ports: [FlatPort]
+    /// Every leaf instance of the hierarchy.
     public var instances: [FlatInstance]
     /// Nets held at a logic constant by the netlist itself (net index → value).
     public var constantNets: [Int: Bool]

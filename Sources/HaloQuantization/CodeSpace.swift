@@ -42,8 +42,12 @@ public struct CodeSpace: Sendable {
     public let referenceSource: String
     /// Number of the format's codes the table lacks (they are never used).
     public let missingCodes: Int
-    /// Distinct delays of ``levels``, ascending.
+    /// Distinct delays of ``levels``, ascending, as budgets: delays closer together than
+    /// ``delayResolutionNs`` count as one, represented by the largest of them.
     public let distinctDelays: [Double]
+    /// Delays this close are one budget: 0.01 ps, the agreement of the timing engine with OpenSTA;
+    /// a grid faster by less than that is not faster (and would cost accuracy for nothing).
+    public static let delayResolutionNs = 1e-5
     /// How the table's energy was measured (JSON tables record it; nil for CSV or without energy).
     public private(set) var stimulus: DelayTable.Stimulus?
 
@@ -86,7 +90,7 @@ public struct CodeSpace: Sendable {
             referenceDelayNs = slowest
             referenceSource = "slowest code"
         }
-        distinctDelays = Array(Set(levels.map(\.delayNs))).sorted()
+        distinctDelays = CodeSpace.budgets(levels.map(\.delayNs))
         stimulus = table.metadata.stimulus
     }
 
@@ -97,7 +101,22 @@ public struct CodeSpace: Sendable {
         self.referenceDelayNs = referenceDelayNs
         self.referenceSource = "given"
         self.missingCodes = 0
-        self.distinctDelays = Array(Set(levels.map(\.delayNs))).sorted()
+        self.distinctDelays = CodeSpace.budgets(levels.map(\.delayNs))
+    }
+
+    /// Sorted delays grouped within ``delayResolutionNs`` of each group's fastest; one (the largest) per group.
+    static func budgets(_ delays: [Double]) -> [Double] {
+        var budgets: [Double] = []
+        var groupStart = -Double.infinity
+        for d in Set(delays).sorted() {
+            if d - groupStart <= delayResolutionNs, !budgets.isEmpty {
+                budgets[budgets.count - 1] = d
+            } else {
+                budgets.append(d)
+                groupStart = d
+            }
+        }
+        return budgets
     }
 
     /// Levels whose delay is at most `maxDelayNs` (a tiny tolerance absorbs printing round-off).

@@ -6,7 +6,9 @@ public enum Transition: Int, Sendable, CaseIterable {
     case rise = 0
     case fall = 1
 
+    /// The other transition (rise ↔ fall).
     public var opposite: Transition { self == .rise ? .fall : .rise }
+    /// The transition's mark in path reports: `^` for rise, `v` for fall.
     public var symbol: String { self == .rise ? "^" : "v" }
 }
 

@@ -14,6 +14,7 @@ public struct TimingConditions: Sendable {
     /// for single-edge designs). Default 100 ns, as the reference script.
     public var clockPeriodNs: Double = 100
 
+    /// Conditions with the given output load (fF), input slew (ns) and clock port; the period stays 100 ns.
     public init(outputLoadFF: Double = 10, inputSlewNs: Double = 0, clockPort: String? = nil) {
         self.outputLoadFF = outputLoadFF
         self.inputSlewNs = inputSlewNs
@@ -28,6 +29,7 @@ public struct TimingConditions: Sendable {
 public final class TimingGraph: @unchecked Sendable {
     /// The design it was built from.
     public let design: FlatDesign
+    /// The analysis conditions it was built with (output load, input slew, clock).
     public let conditions: TimingConditions
 
     let cells: [CellModel]

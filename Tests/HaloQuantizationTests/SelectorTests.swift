@@ -117,7 +117,11 @@ let mac8Path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
         #expect(b[3].levels.count == 16 && b[3].levels.allSatisfy { $0.delayNs <= 3.6087 })
         #expect(space.allowed(maxDelayNs: 3.4).map(\.code).sorted() == [0, 16, 32, 64, 96, 128, 192])
         #expect(space.smallestBudget(admitting: 16) == 3.465349) // the 16th fastest code (-16)
-        #expect(space.distinctDelays.count == 81)
+        // 81 distinct delays; those within 0.01 ps of a faster one merge into 65 budgets.
+        #expect(Set(space.levels.map(\.delayNs)).count == 81)
+        #expect(space.distinctDelays.count == 65)
+        // Every delay is a budget or within 0.01 ps below one.
+        #expect(space.levels.allSatisfy { l in space.distinctDelays.contains { $0 >= l.delayNs && $0 - l.delayNs <= CodeSpace.delayResolutionNs } })
     }
 
     @Test func refusals() throws {
@@ -140,6 +144,20 @@ let mac8Path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
         #expect(space.levels[1].delayNs == 0 && space.levels[1].value == 1)
         #expect(space.referenceSource == "slowest code" && space.referenceDelayNs == 1.5)
         #expect(space.missingCodes == 252)
+    }
+}
+
+/// Budgets closer than the timing engine's agreement with OpenSTA (0.01 ps) are one budget.
+@Suite struct DelayResolutionTests {
+    @Test func nearlyEqualDelaysAreOneBudget() throws {
+        let f = NumberFormat.int(bits: 8)
+        let delays: [Int: Double] = [0: 2.0, 16: 3.465342, 32: 3.465343, 48: 3.465349, 64: 3.46536, 80: 4.6]
+        let space = CodeSpace(format: f, levels: delays.map { CodeLevel(code: $0.key, value: f.value(ofCode: $0.key)!, delayNs: $0.value) },
+                              referenceDelayNs: 4.6)
+        // 3.465342…3.465349 are within 0.01 ps of the first; 3.46536 is 0.018 ps away: its own budget.
+        #expect(space.distinctDelays == [2.0, 3.465349, 3.46536, 4.6])
+        // The budget admits every code of its group.
+        #expect(space.allowed(maxDelayNs: space.distinctDelays[1]).map(\.code).sorted() == [0, 16, 32, 48])
     }
 }
 
