@@ -20,9 +20,11 @@
 #             a code under which no path exists (every output constant: weight 0 of a plain multiplier)
 #             counts as 0 ns
 #   ≤70/80/90 %   number of codes whose delay is at most 70/80/90 % of the slowest code's
-#   grid16    the 16 fastest codes (a stand-in for the grid selector of HaloQuantization, not a
-#             quantization-aware choice): the delay of the slowest of them; at 4 bits it is every code
+#   grid16    the 16 fastest codes, ignoring quantization error: the delay of the slowest of them; at
+#             4 bits it is every code
 #   gain      none / grid16: the clock-frequency factor the grid allows over the no-case sign-off
+#   sel16     `halo select`'s grid for signed 8-bit weight buses: the fastest 16-level grid (int8 or e4m3) whose SQNR on 65,536 synthetic Gaussian weights (seed 1, per-channel scales) is at
+#             least SQNR_DB (19 dB, about uniform INT4's); its delay, SQNR and gain = none / sel16
 #   area      sum of the cells' Liberty `area` (TimingGraph.area): µm² for osu018, the generic library's
 #             transistor count for generic
 set -euo pipefail
@@ -38,6 +40,7 @@ SCRATCH="${SCRATCH:-/tmp/halo-variants-bench-build}"
 THREADS="${THREADS:-$(nproc)}"
 RESULTS="${RESULTS:-$bench_dir/results}"
 ONLY="${ONLY:-}"
+SQNR_DB="${SQNR_DB:-19}"
 start_s=$SECONDS
 log() { printf '[variants %4ds] %s\n' "$((SECONDS - start_s))" "$*" >&2; }
 die() { printf 'variants.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -113,7 +116,7 @@ stats() {
 }
 
 csv="$work/variants.csv"
-echo "library,file,top,multiplier,adder,width,signed,format,acc_width,accumulate,registered,weight_bus,cells,area,codes,none_ns,min_ns,median_ns,max_ns,codes_le70,codes_le80,codes_le90,grid16_ns,gain_vs_none,seconds" > "$csv"
+echo "library,file,top,multiplier,adder,width,signed,format,acc_width,accumulate,registered,weight_bus,cells,area,codes,none_ns,min_ns,median_ns,max_ns,codes_le70,codes_le80,codes_le90,grid16_ns,gain_vs_none,seconds,sel16_ns,sel16_sqnr_db,sel16_gain" > "$csv"
 for r in "${rows[@]}"; do
   IFS='|' read -r file top wbus width signed format mult adder acc accumulate registered <<<"$r"
   lib=generic; libopt=(); [[ $file == osu018/* ]] && { lib=osu018; libopt=(--liberty "$LIB"); }
@@ -125,8 +128,20 @@ for r in "${rows[@]}"; do
   IFS=$'\t' read -r _ cells area < <(grep -F "$corpus/$file"$'\t' "$work/area.tsv")
   gain=$(awk -v a="$none" -v b="$grid" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
   secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-  echo "$lib,$file,$top,$mult,$adder,$width,$signed,$format,$acc,$accumulate,$registered,$wbus,$cells,$area,$codes,$none,$mn,$med,$mx,$n70,$n80,$n90,$grid,$gain,$secs" >> "$csv"
-  log "$file: $codes codes in ${secs}s, none $none ns, grid16 $grid ns (x$gain)"
+  sel=",,"
+  # Signed 8-bit weight buses only: the synthetic weights are signed and the selector has no zero
+  # point, so an unsigned MAC's grid would say nothing.
+  if [[ $width == 8 && $signed != no ]]; then
+    fmt=int8; [[ $format == e4m3 ]] && fmt=e4m3
+    # The summary's "selected grid  LEVELS  DELAY ns  SPEEDUPx  MSE  SQNR dB" line.
+    if "$HALO" select "$work/t.csv" --format "$fmt" --levels 16 --min-sqnr "$SQNR_DB" --threads "$THREADS" -o "$work/sel.json" > "$work/sel.txt" 2> "$work/sel.err"; then
+      sel=$(awk -v none="$none" '/^selected grid/ { printf "%.4f,%.2f,%.3f", $4, $8, ($4 > 0 ? none / $4 : 0); exit }' "$work/sel.txt")
+    else
+      log "$file: halo select found no grid: $(tail -1 "$work/sel.err")"
+    fi
+  fi
+  echo "$lib,$file,$top,$mult,$adder,$width,$signed,$format,$acc,$accumulate,$registered,$wbus,$cells,$area,$codes,$none,$mn,$med,$mx,$n70,$n80,$n90,$grid,$gain,$secs,$sel" >> "$csv"
+  log "$file: $codes codes in ${secs}s, none $none ns, grid16 $grid ns (x$gain), sel16 ${sel//,/ }"
 done
 
 # Markdown
@@ -144,28 +159,31 @@ dirty=""; [[ -n "$(git -C "$repo" status --porcelain -- Sources Netlists/variant
   echo "- **none**: critical-path delay with no case analysis (the conventional sign-off clock)."
   echo "- **min / median / max**: over the delays with the weight bus (\`W\`, or \`wreg\` when registered) held at each of its 2^n codes. A code with no path (every output constant, weight 0 of a plain multiplier \`mul_*\`) counts as 0."
   echo "- **≤70 % / ≤80 % / ≤90 %**: number of codes whose delay is at most that fraction of the slowest code's (max)."
-  echo "- **grid16**: delay of the slowest of the 16 fastest codes — a stand-in for HaloQuantization's grid selector (being written), which would choose the levels for quantization error too; at 4 bits it is every code. **gain** = none / grid16, the clock-frequency factor that grid allows."
+  echo "- **grid16**: delay of the slowest of the 16 fastest codes, ignoring quantization error; at 4 bits it is every code. **gain** = none / grid16, the clock-frequency factor that grid allows."
+  echo "- **sel16** (signed 8-bit weight buses; unsigned ones are left out, as the synthetic weights are signed and the selector has no zero point): \`halo select TABLE --format int8|e4m3 --levels 16 --min-sqnr $SQNR_DB\` — the fastest 16-level grid whose SQNR on 65,536 synthetic Gaussian weights (seed 1, per-channel scales) is at least $SQNR_DB dB (uniform INT4 reaches about 19.3 dB on them); its max delay, SQNR and **sel gain** = none / sel16. '–' where no 16-level grid reaches it."
   echo "- **area**: sum of the cells' Liberty \`area\` (\`TimingGraph.area\`): µm² for osu018; for generic, the embedded library's transistor count."
   echo "- osu018 netlists are Yosys/ABC mappings of the generic ones: ABC restructures the logic, so an osu018 row shows the architecture after re-synthesis."
   for lib in osu018 generic; do
     echo
     echo "## $lib"
     echo
-    echo "| netlist | cells | area | none (ns) | min | median | max | ≤70 % | ≤80 % | ≤90 % | grid16 (ns) | gain |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| netlist | cells | area | none (ns) | min | median | max | ≤70 % | ≤80 % | ≤90 % | grid16 (ns) | gain | sel16 (ns) | SQNR (dB) | sel gain |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     awk -F, -v lib="$lib" 'NR > 1 && $1 == lib {
-      printf "| `%s` | %d | %.0f | %.3f | %.3f | %.3f | %.3f | %d | %d | %d | %.3f | %.2f× |\n", $3, $13, $14, $16, $17, $18, $19, $20, $21, $22, $23, $24 }' "$csv"
+      sel = ($26 == "" ? "– | – | –" : sprintf("%.3f | %.2f | %.2f×", $26, $27, $28))
+      printf "| `%s` | %d | %.0f | %.3f | %.3f | %.3f | %.3f | %d | %d | %d | %.3f | %.2f× | %s |\n", $3, $13, $14, $16, $17, $18, $19, $20, $21, $22, $23, $24, sel }' "$csv"
   done
   echo
-  echo "## Best grid16 gain per group (osu018)"
+  echo "## Best gain per group (osu018): sel16 where measured (8-bit weights), else grid16"
   echo
-  echo "| group | netlist | gain | grid16 (ns) | none (ns) | cells |"
-  echo "|---|---|---:|---:|---:|---:|"
+  echo "| group | netlist | gain | grid (ns) | grid | none (ns) | cells |"
+  echo "|---|---|---:|---:|---|---:|---:|"
   awk -F, 'NR > 1 && $1 == "osu018" {
       grp = ($8 == "e4m3" ? "e4m3" : ($7 == "no" ? "u" : "s") $6) ($11 == "yes" ? " registered" : "") ($10 == "no" ? " multiplier" : "")
-      if (!(grp in best) || $24 + 0 > gain[grp]) { best[grp] = $3; gain[grp] = $24 + 0; g16[grp] = $23; nn[grp] = $16; c[grp] = $13 }
+      g = ($26 == "" ? $24 + 0 : $28 + 0); d = ($26 == "" ? $23 : $26); kind = ($26 == "" ? "grid16" : "sel16")
+      if (!(grp in best) || g > gain[grp]) { best[grp] = $3; gain[grp] = g; g16[grp] = d; kd[grp] = kind; nn[grp] = $16; c[grp] = $13 }
     }
-    END { for (k in best) printf "| %s | `%s` | %.2f× | %.3f | %.3f | %d |\n", k, best[k], gain[k], g16[k], nn[k], c[k] }' "$csv" | sort
+    END { for (k in best) printf "| %s | `%s` | %.2f× | %.3f | %s | %.3f | %d |\n", k, best[k], gain[k], g16[k], kd[k], nn[k], c[k] }' "$csv" | sort
 } > "$md"
 
 mkdir -p "$RESULTS"

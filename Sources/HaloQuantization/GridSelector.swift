@@ -17,6 +17,13 @@ public struct SelectorOptions: Sendable, Equatable {
     /// The same for each point of a Pareto sweep (the point at the grid's own budget is then redone
     /// with ``refinementRounds``, seeded by the sweep).
     public var paretoRefinementRounds = 2
+    /// Tables with at most this many budgets (every 8-bit table) are swept at every budget.
+    public var maxSweptBudgets = 256
+    /// Tables with more (a 16-bit table has tens of thousands of distinct delays, each sweep point
+    /// about a second) are swept at this many budgets, evenly spaced over the budgets in delay order,
+    /// the last always included; a delay-objective error budget is then refined by bisection over
+    /// every budget in between, so the grid's budget keeps the table's full resolution.
+    public var thinnedSweepBudgets = 48
 
     /// The default effort.
     public init() {}
@@ -374,13 +381,45 @@ public final class GridSelector: @unchecked Sendable {
     /// The budgets a sweep visits: every distinct delay of the table (up to `cap` when given) that allows
     /// more values than the one before.
     public func sweptBudgets(upTo cap: Double? = nil) -> [Double] {
+        let all = allBudgets(upTo: cap)
+        guard all.count > options.maxSweptBudgets else { return all }
+        let m = max(2, options.thinnedSweepBudgets)
+        return (0..<m).map { all[Int((Double($0) * Double(all.count - 1) / Double(m - 1)).rounded())] }
+    }
+
+    /// Every distinct delay of the table (up to `cap`) that allows more values than the one before.
+    public func allBudgets(upTo cap: Double? = nil) -> [Double] {
+        let delays = space.levels.map(\.delayNs).sorted()
         var budgets: [Double] = []
-        var lastCount = 0
+        var allowed = 0, lastCount = 0
         for t in space.distinctDelays where t <= (cap ?? .infinity) + 1e-12 {
-            let n = space.allowed(maxDelayNs: t).count
-            if n != lastCount { budgets.append(t); lastCount = n }
+            while allowed < delays.count && delays[allowed] <= t + 1e-12 { allowed += 1 }
+            if allowed != lastCount { budgets.append(t); lastCount = allowed }
         }
         return budgets
+    }
+
+    /// The fastest budget meeting an error budget, to the table's full budget resolution: bisects the
+    /// budgets strictly between `below` (a swept point that fails) and `meeting` (one that meets),
+    /// each grid seeded with `below`'s (so it is never less accurate than that point). Assumes the
+    /// error does not rise with the budget, which holds for the exact level choice at given scales;
+    /// the scale search keeps it heuristic.
+    public func fastestMeeting(_ meets: (Quality) -> Bool, below: ParetoPoint, meeting: ParetoPoint,
+                               levels k: Int, blocks: [Int]? = nil) -> ParetoPoint {
+        let all = allBudgets(upTo: meeting.budgetNs)
+        guard var lo = all.lastIndex(where: { $0 <= below.budgetNs + 1e-12 }) else { return meeting }
+        var hi = all.count - 1
+        var best = meeting
+        var sweepOptions = options
+        sweepOptions.refinementRounds = options.paretoRefinementRounds
+        let sweeper = GridSelector(problem: problem, space: space, options: sweepOptions)
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            let sol = sweeper.select(allowed: space.allowed(maxDelayNs: all[mid]), levels: k, blocks: blocks, seeds: [below.solution])
+            let p = point(sol, budget: all[mid], blocks: blocks)
+            if meets(p.quality) { hi = mid; best = p } else { lo = mid }
+        }
+        return best
     }
 
     /// The Pareto front of max delay vs error: for every budget of ``sweptBudgets()`` the best

@@ -151,7 +151,16 @@ public enum HardwareAwareQuantizer {
                                        request.budget.description, top.maxDelayNs, top.quality.mse, top.quality.sqnrDb))
             }
             if objective == .delay {
-                budgetNs = best.budgetNs
+                // A thinned sweep (16-bit tables) is refined between its last failing point and `best`.
+                var fastest = best
+                if let below = swept.filter({ $0.budgetNs < best.budgetNs }).max(by: { $0.budgetNs < $1.budgetNs }) {
+                    fastest = selector.fastestMeeting(meets, below: below, meeting: best, levels: k)
+                    if fastest.budgetNs < best.budgetNs {
+                        swept.append(fastest)
+                        swept.sort { $0.budgetNs < $1.budgetNs }
+                    }
+                }
+                budgetNs = fastest.budgetNs
             } else {
                 chosen = best
                 selection = "least \(objective == .edp ? "EDP" : "energy") of \(ok.count) candidate\(ok.count == 1 ? "" : "s") meeting \(request.budget)"

@@ -161,6 +161,42 @@ let mac8Path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
     }
 }
 
+/// Tables with more budgets than `maxSweptBudgets` are swept thinned; an error budget is then bisected
+/// to the full budget resolution and must land where the full sweep does.
+@Suite struct ThinnedSweepTests {
+    @Test func bisectionFindsTheFullSweepsBudget() throws {
+        let f = NumberFormat.int(bits: 8)
+        // 256 codes with distinct delays: the delay grows with the value's magnitude and its low bits.
+        let space = CodeSpace(format: f, levels: (0 ..< 256).map { c in
+            let v = f.value(ofCode: c)!
+            return CodeLevel(code: c, value: v, delayNs: 1 + abs(v) / 128 + Double(c & 7) * 0.3 + Double(c) * 1e-4)
+        }, referenceDelayNs: 4)
+        let w = SyntheticWeights.generate(.gaussian, count: 1000, seed: 5)
+        let problem = try QuantizationProblem(tensors: [w], granularity: .tensor)
+        var thin = SelectorOptions()
+        thin.scaleGridPointsPerOctave = 4
+        thin.goldenIterations = 10
+        thin.maxSweptBudgets = 40
+        thin.thinnedSweepBudgets = 6
+        var full = thin
+        full.maxSweptBudgets = 1000
+        let thinSelector = GridSelector(problem: problem, space: space, options: thin)
+        let fullSelector = GridSelector(problem: problem, space: space, options: full)
+        let swept = thinSelector.sweptBudgets()
+        #expect(swept.count == 6 && swept.last == space.distinctDelays.last && swept.first == space.distinctDelays.first)
+        #expect(fullSelector.sweptBudgets() == fullSelector.allBudgets())
+        for sqnr in [8.0, 11.0, 14.0] {
+            var request = QuantizationRequest(levels: 8)
+            request.budget = .minSQNR(sqnr)
+            request.baselines = false
+            let a = try HardwareAwareQuantizer.run(selector: thinSelector, request: request)
+            let b = try HardwareAwareQuantizer.run(selector: fullSelector, request: request)
+            #expect(a.quality.sqnrDb >= sqnr && b.quality.sqnrDb >= sqnr)
+            #expect(a.budgetNs == b.budgetNs, "min-sqnr \(sqnr): thinned+bisected \(a.budgetNs!) vs full sweep \(b.budgetNs!)")
+        }
+    }
+}
+
 @Suite struct GridSelectorTests {
     /// The whole selection (levels and one scale) against exhaustive search over subsets and a fine
     /// scale grid, on a small candidate set.
