@@ -410,9 +410,7 @@ public final class GridSelector: @unchecked Sendable {
         guard var lo = all.lastIndex(where: { $0 <= below.budgetNs + 1e-12 }) else { return meeting }
         var hi = all.count - 1
         var best = meeting
-        var sweepOptions = options
-        sweepOptions.refinementRounds = options.paretoRefinementRounds
-        let sweeper = GridSelector(problem: problem, space: space, options: sweepOptions)
+        let sweeper = self.sweeper
         while hi - lo > 1 {
             let mid = (lo + hi) / 2
             let sol = sweeper.select(allowed: space.allowed(maxDelayNs: all[mid]), levels: k, blocks: blocks, seeds: [below.solution])
@@ -430,9 +428,7 @@ public final class GridSelector: @unchecked Sendable {
     public func pareto(levels k: Int, blocks: [Int]? = nil, all: Bool = false, upTo cap: Double? = nil) -> [ParetoPoint] {
         let budgets = sweptBudgets(upTo: cap)
         var points = [ParetoPoint?](repeating: nil, count: budgets.count)
-        var sweepOptions = options
-        sweepOptions.refinementRounds = options.paretoRefinementRounds
-        let sweeper = GridSelector(problem: problem, space: space, options: sweepOptions)
+        let sweeper = self.sweeper
         points.withUnsafeMutableBufferPointer { pp in
             let base = pp.baseAddress!
             ParallelFor.run(budgets.count) { i in
@@ -447,6 +443,14 @@ public final class GridSelector: @unchecked Sendable {
             if p.quality.weightedSquaredError < swept[i].quality.weightedSquaredError { swept[i] = p }
         }
         return all ? swept : Self.nonDominated(swept)
+    }
+
+    /// This selector with the sweep's effort (``SelectorOptions/paretoRefinementRounds``), for the many
+    /// points of a front or a bisection.
+    var sweeper: GridSelector {
+        var sweepOptions = options
+        sweepOptions.refinementRounds = options.paretoRefinementRounds
+        return GridSelector(problem: problem, space: space, options: sweepOptions)
     }
 
     /// A solution as a point of the front.

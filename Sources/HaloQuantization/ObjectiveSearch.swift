@@ -69,9 +69,7 @@ extension GridSelector {
             }
         }
         let exponents = Array(stride(from: -4, through: 12, by: objective == .edp ? 2 : 1))
-        var sweepOptions = options
-        sweepOptions.refinementRounds = options.paretoRefinementRounds
-        let sweeper = GridSelector(problem: problem, space: space, options: sweepOptions)
+        let sweeper = self.sweeper
         func lambda(cap c: Int, exponent e: Double) -> Double {
             let q = delaySweep[c].quality
             let energy = q.energySumFJ > 0 ? q.energySumFJ : 1
