@@ -110,7 +110,11 @@ public enum TimingType: String, Sendable {
     case combinationalRise = "combinational_rise"
     case combinationalFall = "combinational_fall"
     case threeStateEnable = "three_state_enable"
+    case threeStateEnableRise = "three_state_enable_rise"
+    case threeStateEnableFall = "three_state_enable_fall"
     case threeStateDisable = "three_state_disable"
+    case threeStateDisableRise = "three_state_disable_rise"
+    case threeStateDisableFall = "three_state_disable_fall"
     case risingEdge = "rising_edge"
     case fallingEdge = "falling_edge"
     case preset
@@ -135,6 +139,23 @@ public enum TimingType: String, Sendable {
     case nonSeqSetupFalling = "non_seq_setup_falling"
     case nonSeqHoldRising = "non_seq_hold_rising"
     case nonSeqHoldFalling = "non_seq_hold_falling"
+    case retainingTime = "retaining_time"
+    case minClockTreePath = "min_clock_tree_path"
+    case maxClockTreePath = "max_clock_tree_path"
+
+    /// A three-state enable arc (output leaves Z), OpenSTA's `tristateEnable` role.
+    public var isThreeStateEnable: Bool {
+        self == .threeStateEnable || self == .threeStateEnableRise || self == .threeStateEnableFall
+    }
+
+    /// A three-state disable arc (output enters Z), OpenSTA's `tristateDisable` role.
+    public var isThreeStateDisable: Bool {
+        self == .threeStateDisable || self == .threeStateDisableRise || self == .threeStateDisableFall
+    }
+
+    /// A preset or clear arc (OpenSTA's `regSetClr` role), which OpenSTA leaves out of delay calculation
+    /// and path search unless `preset_clr_arcs_enabled` is set (it is not by default).
+    public var isPresetClear: Bool { self == .preset || self == .clear }
 
     /// A setup-style check (setup or recovery) that bounds the clock period.
     public var isSetupCheck: Bool {
@@ -147,7 +168,8 @@ public enum TimingType: String, Sendable {
     /// Any timing check (setup, hold, recovery, removal, skew, pulse width, no-change …).
     public var isCheck: Bool {
         switch self {
-        case .combinational, .combinationalRise, .combinationalFall, .threeStateEnable, .threeStateDisable,
+        case .combinational, .combinationalRise, .combinationalFall, .threeStateEnable, .threeStateEnableRise,
+             .threeStateEnableFall, .threeStateDisable, .threeStateDisableRise, .threeStateDisableFall,
              .risingEdge, .fallingEdge, .preset, .clear:
             return false
         default:
@@ -180,6 +202,10 @@ public struct LibertyTiming: Sendable {
     public var fallConstraint: LibertyTable?
     /// Where the group starts in the file.
     public var location: SourceLocation?
+    /// `mode (MODE_NAME, VALUE)`: the arc belongs to one value of a `mode_definition` of the cell.
+    public var mode: (name: String, value: String)?
+    /// `related_output_pin`: the output whose load feeds a `related_out_total_output_net_capacitance` axis.
+    public var relatedOutputPin: String?
 
     /// A timing group; `type` defaults to `combinational`, every table to absent.
     public init(relatedPins: [String], sense: TimingSense? = nil, type: TimingType = .combinational,
@@ -268,6 +294,11 @@ public struct LibertyPin: Sendable {
     public var riseCapacitanceFF: Double
     /// `fall_capacitance` in fF (falls back to `capacitance`).
     public var fallCapacitanceFF: Double
+    /// The min (early) rise and fall capacitances in fF: the first values of `rise_capacitance_range` /
+    /// `fall_capacitance_range`, otherwise the same as `riseCapacitanceFF`/`fallCapacitanceFF` (which hold
+    /// the max). OpenSTA times a propagated clock's capture path early, with these.
+    public var riseCapacitanceMinFF: Double
+    public var fallCapacitanceMinFF: Double
     /// The output `function`, if any.
     public var function: BooleanExpression?
     /// `three_state` enable, if any.
@@ -279,9 +310,11 @@ public struct LibertyPin: Sendable {
     /// `internal_power` groups written inside this pin (energies in fJ).
     public var internalPower: [LibertyInternalPower]
 
-    /// A pin; rise and fall capacitances (fF) fall back to `capacitanceFF` when nil.
+    /// A pin; rise and fall capacitances (fF) fall back to `capacitanceFF` when nil, their min values to the
+    /// rise and fall capacitances.
     public init(name: String, direction: PinDirection, capacitanceFF: Double = 0,
                 riseCapacitanceFF: Double? = nil, fallCapacitanceFF: Double? = nil,
+                riseCapacitanceMinFF: Double? = nil, fallCapacitanceMinFF: Double? = nil,
                 function: BooleanExpression? = nil, threeState: BooleanExpression? = nil,
                 isClock: Bool = false, timings: [LibertyTiming] = [], internalPower: [LibertyInternalPower] = []) {
         self.name = name
@@ -289,6 +322,8 @@ public struct LibertyPin: Sendable {
         self.capacitanceFF = capacitanceFF
         self.riseCapacitanceFF = riseCapacitanceFF ?? capacitanceFF
         self.fallCapacitanceFF = fallCapacitanceFF ?? capacitanceFF
+        self.riseCapacitanceMinFF = riseCapacitanceMinFF ?? riseCapacitanceFF ?? capacitanceFF
+        self.fallCapacitanceMinFF = fallCapacitanceMinFF ?? fallCapacitanceFF ?? capacitanceFF
         self.function = function
         self.threeState = threeState
         self.isClock = isClock
@@ -369,6 +404,28 @@ public struct LibertyCell: Sendable {
     public var isSequential: Bool { !sequentials.isEmpty }
 }
 
+/// The measurement thresholds a library's delays and slews were characterized at, as fractions of the
+/// supply (Liberty `input_threshold_pct_*`, `output_threshold_pct_*`, `slew_lower/upper_threshold_pct_*`,
+/// `slew_derate_from_library`; OpenSTA's defaults 50 %, 50 %, 20 %, 80 % and 1 when absent).
+///
+/// OpenSTA converts a delay and slew from a driver of one library to a load of another when their
+/// thresholds differ (`DelayCalcBase::thresholdAdjust`); Halo refuses such a mix (see `TimingGraph`).
+public struct SlewThresholds: Sendable, Equatable {
+    /// `input_threshold_pct_rise`, `_fall` as fractions.
+    public var input: [Double] = [0.5, 0.5]
+    /// `output_threshold_pct_rise`, `_fall` as fractions.
+    public var output: [Double] = [0.5, 0.5]
+    /// `slew_lower_threshold_pct_rise`, `_fall` as fractions.
+    public var slewLower: [Double] = [0.2, 0.2]
+    /// `slew_upper_threshold_pct_rise`, `_fall` as fractions.
+    public var slewUpper: [Double] = [0.8, 0.8]
+    /// `slew_derate_from_library`.
+    public var slewDerate: Double = 1
+
+    /// OpenSTA's defaults.
+    public init() {}
+}
+
 /// A Liberty library, units normalized (ns, fF).
 public final class LibertyLibrary: @unchecked Sendable {
     /// The `library` group's name.
@@ -391,6 +448,11 @@ public final class LibertyLibrary: @unchecked Sendable {
     /// The unit of `internal_power` tables as written, in fJ: `voltage_unit² × capacitive_load_unit`
     /// (OpenSTA's convention; 1000 for osu018's 1 V and 1 pF). Table values are already scaled to fJ.
     public var internalEnergyUnitFJ: Double { voltageUnitV * voltageUnitV * capacitiveLoadUnitFF }
+    /// The measurement thresholds of the library's tables.
+    public var slewThresholds = SlewThresholds()
+    /// The `default_operating_conditions` at which the library's `k_` scale factors were applied to its
+    /// tables and capacitances (nil when it names none, or none that exists: nothing scaled).
+    public var operatingConditionsName: String?
     private var cellIndexByName: [String: Int] = [:]
 
     /// A library of cells already in ns and fF; the unit arguments record the file's own units (defaults 1 ns, 1 fF, 1 V).

@@ -66,25 +66,90 @@ private struct BusType {
 }
 
 /// A pin under construction (attributes may come from a bus/bundle group and from its own pin group).
+///
+/// Capacitance follows OpenSTA's `LibertyReader::readCapacitance`: `capacitance` sets every
+/// (transition, min/max) slot, `rise_capacitance`/`fall_capacitance` override one transition, and
+/// `rise_capacitance_range (MIN, MAX)` / `fall_…` override the min and max slots of one transition.
+/// A slot never set takes the library's `default_input_pin_cap` (inputs), `default_output_pin_cap`
+/// (outputs, three-state outputs) or `default_inout_pin_cap` (inout). Halo times max (setup) paths, so
+/// the max slots are the pin's capacitance, as OpenSTA's `loadCap(…, MinMax::max())`.
 private struct PinState {
     var name: String
     var direction: PinDirection?
     var capacitance: Double?
     var riseCapacitance: Double?
     var fallCapacitance: Double?
+    /// The (min, max) of `rise_capacitance_range`/`fall_capacitance_range`.
+    var riseCapacitanceRange: (Double, Double)?
+    var fallCapacitanceRange: (Double, Double)?
     var function: BooleanExpression?
     var threeState: BooleanExpression?
     var isClock = false
     var timings: [LibertyTiming] = []
     var internalPower: [LibertyInternalPower] = []
 
-    func finish() -> LibertyPin {
+    /// The finished pin; `defaults` are the library's default pin capacitances (fF), `capScale` its
+    /// `pin_cap` scale factor at the operating conditions.
+    func finish(defaults: DefaultPinCapacitance, capScale: Double) -> LibertyPin {
         let direction = self.direction ?? (function != nil ? .output : .input)
-        let c = capacitance ?? 0
-        return LibertyPin(name: name, direction: direction, capacitanceFF: c,
-                          riseCapacitanceFF: riseCapacitance ?? c, fallCapacitanceFF: fallCapacitance ?? c,
+        let fallback: Double
+        switch direction {
+        case .input: fallback = defaults.input
+        case .output: fallback = defaults.output
+        case .inout: fallback = defaults.bidirectional
+        case .internal: fallback = 0
+        }
+        let rise = riseCapacitanceRange?.1 ?? riseCapacitance ?? capacitance ?? fallback
+        let fall = fallCapacitanceRange?.1 ?? fallCapacitance ?? capacitance ?? fallback
+        let riseMin = riseCapacitanceRange?.0 ?? riseCapacitance ?? capacitance ?? fallback
+        let fallMin = fallCapacitanceRange?.0 ?? fallCapacitance ?? capacitance ?? fallback
+        let plain = capacitance ?? max(rise, fall)
+        return LibertyPin(name: name, direction: direction, capacitanceFF: plain * capScale,
+                          riseCapacitanceFF: rise * capScale, fallCapacitanceFF: fall * capScale,
+                          riseCapacitanceMinFF: riseMin * capScale, fallCapacitanceMinFF: fallMin * capScale,
                           function: function, threeState: threeState, isClock: isClock, timings: timings,
                           internalPower: internalPower)
+    }
+}
+
+/// The library's `default_input_pin_cap`, `default_output_pin_cap` and `default_inout_pin_cap`, in fF
+/// (0 when absent, as OpenSTA).
+private struct DefaultPinCapacitance {
+    var input = 0.0
+    var output = 0.0
+    var bidirectional = 0.0
+}
+
+/// Liberty `k_<pvt>_<kind>` scale factors of one group (the library's own, or a named
+/// `scaling_factors` group that cells select with `scaling_factors : NAME`), evaluated as OpenSTA's
+/// `LibertyLibrary::scaleFactor`: for each of process, temperature and voltage,
+/// `1 + (condition − nominal) × k`, multiplied; at the `default_operating_conditions`. Without default
+/// operating conditions every factor is 1 (OpenSTA then uses nominal conditions).
+private struct ScaleFactors {
+    /// `k_…` attribute name → value.
+    var k: [String: Double] = [:]
+
+    /// How a kind's name takes its rise/fall part, as OpenSTA's `scaleFactorTypeRiseFall*` helpers.
+    enum Style { case suffix, prefix, none }
+
+    /// The factor for `kind` (e.g. `cell`, `transition`, `setup`, `pin_cap`, `internal_power`) and a
+    /// transition (0 rise, 1 fall), with `delta` = condition − nominal for (process, temp, volt).
+    func factor(_ kind: String, _ style: Style, rf: Int, delta: (Double, Double, Double)) -> Double {
+        let edge = rf == 0 ? "rise" : "fall"
+        func value(_ pvt: String) -> Double {
+            let name: String
+            switch style {
+            case .suffix: name = "k_\(pvt)_\(kind)_\(edge)"
+            case .prefix: name = "k_\(pvt)_\(edge)_\(kind)"
+            case .none: name = "k_\(pvt)_\(kind)"
+            }
+            return k[name] ?? 0
+        }
+        // OpenSTA computes in single precision; the factor is exactly 1 at nominal conditions.
+        let p = Float(1) + Float(delta.0) * Float(value("process"))
+        let t = Float(1) + Float(delta.1) * Float(value("temp"))
+        let v = Float(1) + Float(delta.2) * Float(value("volt"))
+        return Double(p * t * v)
     }
 }
 
@@ -177,6 +242,16 @@ private final class LibertyModelBuilder {
     var userGroups: Set<String> = []
     /// `bus_naming_style` split around `%s` and `%d`.
     var busStyle = (prefix: "", middle: "[", suffix: "]")
+    /// `default_*_pin_cap`, fF.
+    var defaultPinCap = DefaultPinCapacitance()
+    /// The library's own `k_` factors and its named `scaling_factors` groups.
+    var libraryScaleFactors = ScaleFactors()
+    var namedScaleFactors: [String: ScaleFactors] = [:]
+    /// The scale factors of the cell being read (its `scaling_factors`, else the library's).
+    var cellScaleFactors = ScaleFactors()
+    /// `default_operating_conditions` − nominal, for (process, temperature, voltage); zero when the
+    /// library names no default operating conditions.
+    var pvtDelta = (0.0, 0.0, 0.0)
 
     init(tree: LibertySyntaxTree, diagnostics: DiagnosticSink?) {
         self.tree = tree
@@ -328,22 +403,95 @@ private final class LibertyModelBuilder {
 
         // Units first, wherever they are written in the group.
         var nominalVoltage: LibertyAttribute?
+        var nominalProcess = 0.0, nominalTemperature = 0.0
+        var defaultOperatingConditions: LibertyAttribute?
+        var thresholds = SlewThresholds()
         for a in root.attributes {
-            switch name(a) {
+            let n = name(a)
+            switch n {
             case "time_unit": timeUnitNs = try timeUnit(a)
             case "capacitive_load_unit": capacitiveUnitFF = try capacitiveLoadUnit(a)
             case "voltage_unit": voltageUnitV = try voltageUnit(a)
             case "leakage_power_unit": leakageUnitNW = try powerUnit(a)
             case "nom_voltage": nominalVoltage = a
+            case "nom_process": nominalProcess = try number(a)
+            case "nom_temperature": nominalTemperature = try number(a)
+            case "default_operating_conditions": defaultOperatingConditions = a
             case "bus_naming_style": try readBusNamingStyle(a)
             case "define_group":
                 if let v = tree.values(of: a).first { userGroups.insert(tree.text(v)) }
             case "include_file":
                 diagnostics?.warn("include_file is not supported; the included file is not read", at: tree.location(of: a))
+            case "delay_model":
+                let v = try singleValue(a)
+                let model = tree.text(v)
+                guard model == "table_lookup" else {
+                    throw error("delay_model '\(excerpt(model))' is not supported: Halo reads NLDM tables (delay_model : table_lookup)", at: v)
+                }
+            case "input_threshold_pct_rise": thresholds.input[0] = try percent(a)
+            case "input_threshold_pct_fall": thresholds.input[1] = try percent(a)
+            case "output_threshold_pct_rise": thresholds.output[0] = try percent(a)
+            case "output_threshold_pct_fall": thresholds.output[1] = try percent(a)
+            case "slew_lower_threshold_pct_rise": thresholds.slewLower[0] = try percent(a)
+            case "slew_lower_threshold_pct_fall": thresholds.slewLower[1] = try percent(a)
+            case "slew_upper_threshold_pct_rise": thresholds.slewUpper[0] = try percent(a)
+            case "slew_upper_threshold_pct_fall": thresholds.slewUpper[1] = try percent(a)
+            case "slew_derate_from_library": thresholds.slewDerate = try number(a)
+            default:
+                if n.hasPrefix("k_") { libraryScaleFactors.k[n] = try number(a) }
+            }
+        }
+        // Pin capacitance defaults (after the capacitance unit, wherever that is written).
+        for a in root.attributes {
+            switch name(a) {
+            case "default_input_pin_cap": defaultPinCap.input = try number(a) * capacitiveUnitFF
+            case "default_output_pin_cap": defaultPinCap.output = try number(a) * capacitiveUnitFF
+            case "default_inout_pin_cap": defaultPinCap.bidirectional = try number(a) * capacitiveUnitFF
             default: break
             }
         }
         let nominal = try nominalVoltage.map { try number($0) * voltageUnitV }
+
+        // Operating conditions and scale factors: OpenSTA scales tables and pin capacitances by the
+        // `k_` factors at the library's default operating conditions.
+        var operatingConditions: [String: (Double, Double, Double)] = [:]
+        for child in root.children {
+            let g = tree.groups[child]
+            switch name(g) {
+            case "operating_conditions":
+                guard let arg = tree.arguments(of: g).first else { continue }
+                var pvt = (0.0, 0.0, 0.0)
+                for a in g.attributes {
+                    switch name(a) {
+                    case "process": pvt.0 = try number(a)
+                    case "temperature": pvt.1 = try number(a)
+                    case "voltage": pvt.2 = try number(a)
+                    default: break
+                    }
+                }
+                operatingConditions[tree.text(arg)] = pvt
+            case "scaling_factors":
+                guard let arg = tree.arguments(of: g).first else { continue }
+                var factors = ScaleFactors()
+                for a in g.attributes where name(a).hasPrefix("k_") { factors.k[name(a)] = try number(a) }
+                namedScaleFactors[tree.text(arg)] = factors
+            default: break
+            }
+        }
+        var operatingConditionsName: String?
+        if let a = defaultOperatingConditions {
+            let v = try singleValue(a)
+            let conditionsName = tree.text(v)
+            if let pvt = operatingConditions[conditionsName] {
+                // OpenSTA reads the condition's voltage as written and nom_voltage in voltage_unit.
+                pvtDelta = (pvt.0 - nominalProcess, pvt.1 - nominalTemperature, pvt.2 - (nominal ?? 0))
+                operatingConditionsName = conditionsName
+            } else if !(libraryScaleFactors.k.values.allSatisfy { $0 == 0 } && namedScaleFactors.values.allSatisfy { $0.k.values.allSatisfy { $0 == 0 } }) {
+                // Only where it changes a number: k-factors that would have scaled the tables.
+                diagnostics?.warn("default_operating_conditions '\(excerpt(conditionsName))' not found; the k_ scale factors are not applied",
+                                  at: tree.location(of: v))
+            }
+        }
 
         // Templates and bus types before cells, wherever they are written.
         for child in root.children {
@@ -361,7 +509,7 @@ private final class LibertyModelBuilder {
         for child in root.children {
             let g = tree.groups[child]
             switch name(g) {
-            case "lu_table_template", "power_lut_template", "type":
+            case "lu_table_template", "power_lut_template", "type", "operating_conditions", "scaling_factors":
                 break
             case "cell":
                 let cell = try readCell(g)
@@ -375,9 +523,22 @@ private final class LibertyModelBuilder {
                 skipGroup(g)
             }
         }
-        return LibertyLibrary(name: libraryName, path: tree.path, cells: cells, nominalVoltage: nominal,
-                              timeUnitNs: timeUnitNs, capacitiveLoadUnitFF: capacitiveUnitFF,
-                              voltageUnitV: voltageUnitV, leakagePowerUnitNW: leakageUnitNW)
+        let library = LibertyLibrary(name: libraryName, path: tree.path, cells: cells, nominalVoltage: nominal,
+                                     timeUnitNs: timeUnitNs, capacitiveLoadUnitFF: capacitiveUnitFF,
+                                     voltageUnitV: voltageUnitV, leakagePowerUnitNW: leakageUnitNW)
+        library.slewThresholds = thresholds
+        library.operatingConditionsName = operatingConditionsName
+        return library
+    }
+
+    /// A `*_pct_*` threshold attribute as a fraction (OpenSTA: value / 100).
+    func percent(_ a: LibertyAttribute) throws -> Double {
+        try number(a) / 100
+    }
+
+    /// The scale factor of the cell being read for a kind of value and a transition (0 rise, 1 fall).
+    func scale(_ kind: String, _ style: ScaleFactors.Style, rf: Int = 0) -> Double {
+        cellScaleFactors.factor(kind, style, rf: rf, delta: pvtDelta)
     }
 
     /// `time_unit : "1ns"` → ns per unit.
@@ -542,10 +703,18 @@ private final class LibertyModelBuilder {
             throw error("cell group has no name", at: g)
         }
         var cell = LibertyCell(name: tree.text(nameValue), location: tree.location(of: g))
+        cellScaleFactors = libraryScaleFactors
         for a in g.attributes {
             switch name(a) {
             case "area": cell.area = try number(a)
             case "cell_leakage_power": cell.leakagePower = try number(a)
+            case "scaling_factors":
+                let v = try singleValue(a)
+                guard let factors = namedScaleFactors[tree.text(v)] else {
+                    throw error("scaling_factors '\(excerpt(tree.text(v)))' is not defined in the library", at: v)
+                }
+                // OpenSTA: a cell's own scale factors replace the library's (they are not merged).
+                cellScaleFactors = factors
             default: break
             }
         }
@@ -618,7 +787,8 @@ private final class LibertyModelBuilder {
                 skipGroup(pg)
             }
         }
-        cell.pins = pins.states.map { $0.finish() }
+        let capScale = scale("pin_cap", .none)
+        cell.pins = pins.states.map { $0.finish(defaults: defaultPinCap, capScale: capScale) }
         return cell
     }
 
@@ -762,6 +932,16 @@ private final class LibertyModelBuilder {
             case "fall_capacitance":
                 let c = try number(a) * capacitiveUnitFF
                 for t in targets { pins.states[t].fallCapacitance = c }
+            case "rise_capacitance_range", "fall_capacitance_range":
+                // (min, max): data paths are timed max (late), a propagated clock's capture path min (early).
+                let values = Array(tree.values(of: a))
+                guard values.count == 2 else {
+                    throw error("\(name(a)) takes two values (min, max)", at: a)
+                }
+                let range = (try number(values[0]) * capacitiveUnitFF, try number(values[1]) * capacitiveUnitFF)
+                for t in targets {
+                    if name(a) == "rise_capacitance_range" { pins.states[t].riseCapacitanceRange = range } else { pins.states[t].fallCapacitanceRange = range }
+                }
             case "clock":
                 let b = try boolean(a)
                 for t in targets { pins.states[t].isClock = b }
@@ -844,10 +1024,17 @@ private final class LibertyModelBuilder {
                 timing.type = type
             case "when":
                 timing.when = try expression(a)
+            case "mode":
+                let values = Array(tree.values(of: a))
+                guard values.count == 2 else { throw error("mode takes two values (mode name, mode value)", at: a) }
+                timing.mode = (tree.text(values[0]), tree.text(values[1]))
+            case "related_output_pin":
+                timing.relatedOutputPin = try string(a)
             default:
                 break
             }
         }
+        let checkKind = LibertyModelBuilder.constraintScaleKind(timing.type)
         for child in g.children {
             let tg = tree.groups[child]
             let n = name(tg)
@@ -855,7 +1042,17 @@ private final class LibertyModelBuilder {
                 skipGroup(tg)
                 continue
             }
-            let table = try readTable(tg)
+            var table = try readTable(tg)
+            // k-factor scaling at the default operating conditions (OpenSTA's TableModel::scaleFactor).
+            let factor: Double
+            switch n {
+            case "cell_rise": factor = scale("cell", .suffix, rf: 0)
+            case "cell_fall": factor = scale("cell", .suffix, rf: 1)
+            case "rise_transition": factor = scale("transition", .prefix, rf: 0)
+            case "fall_transition": factor = scale("transition", .prefix, rf: 1)
+            default: factor = checkKind.map { scale($0.kind, $0.style, rf: n == "rise_constraint" ? 0 : 1) } ?? 1
+            }
+            if factor != 1 { table.values = table.values.map { $0 * factor } }
             switch n {
             case "cell_rise": timing.cellRise = table
             case "cell_fall": timing.cellFall = table
@@ -871,6 +1068,21 @@ private final class LibertyModelBuilder {
             return nil
         }
         return ParsedTiming(related: related, timing: timing)
+    }
+
+    /// The scale-factor kind of a check's constraint tables (OpenSTA's `timingTypeScaleFactorType`).
+    static func constraintScaleKind(_ type: TimingType) -> (kind: String, style: ScaleFactors.Style)? {
+        switch type {
+        case .setupRising, .setupFalling, .nonSeqSetupRising, .nonSeqSetupFalling: return ("setup", .suffix)
+        case .holdRising, .holdFalling, .nonSeqHoldRising, .nonSeqHoldFalling: return ("hold", .suffix)
+        case .recoveryRising, .recoveryFalling: return ("recovery", .suffix)
+        case .removalRising, .removalFalling: return ("removal", .suffix)
+        case .skewRising, .skewFalling: return ("skew", .suffix)
+        case .nochangeHighHigh, .nochangeHighLow, .nochangeLowHigh, .nochangeLowLow: return ("nochange", .suffix)
+        case .minimumPeriod: return ("min_period", .none)
+        case .minPulseWidth: return nil   // OpenSTA names it with high/low; Halo does not time pulse widths
+        default: return nil
+        }
     }
 
     /// How an axis of this variable is scaled to ns / fF.
@@ -1021,16 +1233,24 @@ private final class LibertyModelBuilder {
         for child in g.children {
             let tg = tree.groups[child]
             switch name(tg) {
-            case "rise_power": power.risePower = try readTable(tg, power: true)
-            case "fall_power": power.fallPower = try readTable(tg, power: true)
+            case "rise_power": power.risePower = scaled(try readTable(tg, power: true), by: scale("internal_power", .suffix, rf: 0))
+            case "fall_power": power.fallPower = scaled(try readTable(tg, power: true), by: scale("internal_power", .suffix, rf: 1))
             case "power":
                 let table = try readTable(tg, power: true)
-                power.risePower = table
-                power.fallPower = table
+                power.risePower = scaled(table, by: scale("internal_power", .suffix, rf: 0))
+                power.fallPower = scaled(table, by: scale("internal_power", .suffix, rf: 1))
             default: skipGroup(tg)
             }
         }
         return ParsedInternalPower(related: related, power: power)
+    }
+
+    /// A table with every value multiplied by `factor` (a k-factor scale).
+    func scaled(_ table: LibertyTable, by factor: Double) -> LibertyTable {
+        guard factor != 1 else { return table }
+        var t = table
+        t.values = t.values.map { $0 * factor }
+        return t
     }
 
     /// A `leakage_power` group: `value` (→ nW) and `when`. Nil (with a warning) when it has no value.

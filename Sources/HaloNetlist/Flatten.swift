@@ -124,7 +124,14 @@ final class VerilogElaborator {
     let paths: [String]
     let diagnostics: DiagnosticSink?
     let isLeafCell: ((String) -> Bool)?
+    /// Unknown cells with connections become black boxes (dropped: their pins neither drive nor load,
+    /// as OpenSTA's black-box ports of unknown direction) instead of an error.
+    let blackBoxUnknownCells: Bool
     let modules: [VModule]
+    /// Instances of unknown cells with no connections (tap, filler, decap cells), skipped: name → count.
+    private var skippedUnconnected: [String: Int] = [:]
+    /// Instances of unknown cells made black boxes: name → count.
+    private var blackBoxes: [String: Int] = [:]
     private var names: [String] { interner.strings }
     private var moduleIndex: [Int32: Int] = [:]
     private var compiled: [CModule?]
@@ -136,12 +143,13 @@ final class VerilogElaborator {
     private var tmp: [Int32] = []
 
     init(modules: [VModule], interner: VerilogInterner, paths: [String], diagnostics: DiagnosticSink?,
-         isLeafCell: ((String) -> Bool)?) {
+         isLeafCell: ((String) -> Bool)?, blackBoxUnknownCells: Bool = false) {
         self.modules = modules
         self.interner = interner
         self.paths = paths
         self.diagnostics = diagnostics
         self.isLeafCell = isLeafCell
+        self.blackBoxUnknownCells = blackBoxUnknownCells
         compiled = [CModule?](repeating: nil, count: modules.count)
     }
 
@@ -177,6 +185,19 @@ final class VerilogElaborator {
             modules[m].items = [] // the syntax tree is no longer needed; free it before flattening
         }
         guard let topModule = compiled[topIndex] else { throw HaloError("internal error: top not compiled") }
+        func summary(_ counts: [String: Int]) -> String {
+            let names = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            let shown = names.prefix(3).map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+            return shown + (names.count > 3 ? ", and \(names.count - 3) more cell types" : "")
+        }
+        if !skippedUnconnected.isEmpty {
+            let n = skippedUnconnected.values.reduce(0, +)
+            diagnostics?.warn("skipped \(n) instance\(n == 1 ? "" : "s") of unknown cells with no connections (\(summary(skippedUnconnected)))")
+        }
+        if !blackBoxes.isEmpty {
+            let n = blackBoxes.values.reduce(0, +)
+            diagnostics?.warn("\(n) instance\(n == 1 ? "" : "s") of unknown cells timed as black boxes, their pins neither driving nor loading a net (\(summary(blackBoxes)))")
+        }
         if topModule.flatLeaves > VerilogElaborator.maxFlatInstances {
             throw HaloError("the flattened design would have more than \(VerilogElaborator.maxFlatInstances) instances")
         }
@@ -376,6 +397,12 @@ final class VerilogElaborator {
                 } else if isLeaf(inst.cell) {
                     try compileLeaf(cm, inst)
                     leaves += 1
+                } else if inst.conns.isEmpty {
+                    // A cell with no connections (a tap or filler cell of a placed netlist) cannot change any
+                    // delay: skipped, as OpenSTA's empty black box.
+                    skippedUnconnected[name(inst.cell), default: 0] += 1
+                } else if blackBoxUnknownCells {
+                    blackBoxes[name(inst.cell), default: 0] += 1
                 } else {
                     throw HaloError("unknown cell or module '\(name(inst.cell))'", at: srcLoc(inst.cellLoc))
                 }

@@ -19,11 +19,14 @@ public enum VerilogReader {
     ///   - isLeafCell: says which instantiated names are library cells. Names that are neither defined modules
     ///     nor leaf cells are an error at the instance's location (`unknown cell or module 'FOO'`).
     ///     When nil, every name that is not a defined module is taken as a leaf cell.
+    ///   - blackBoxUnknownCells: make instances of unknown cells black boxes (dropped, with one warning) instead
+    ///     of an error, as OpenSTA's `link_design` does. Unknown cells with no connections (tap and filler
+    ///     cells) are always skipped, with one summarizing warning.
     ///   - diagnostics: receives warnings (implicit nets, x/z constants, width mismatches on module ports).
     /// - Returns: the flattened, bit-level design.
     /// - Throws: `HaloError` located at the offending token.
     public static func read(paths: [String], top: String?, isLeafCell: ((String) -> Bool)? = nil,
-                            diagnostics: DiagnosticSink? = nil) throws -> FlatDesign {
+                            blackBoxUnknownCells: Bool = false, diagnostics: DiagnosticSink? = nil) throws -> FlatDesign {
         if paths.isEmpty { throw HaloError("no Verilog files given") }
         var interner = VerilogLexer.makeInterner()
         var modules: [VModule] = []
@@ -43,7 +46,7 @@ public enum VerilogReader {
             }
         }
         return try VerilogElaborator(modules: modules, interner: interner, paths: paths, diagnostics: diagnostics,
-                                     isLeafCell: isLeafCell).run(top: top)
+                                     isLeafCell: isLeafCell, blackBoxUnknownCells: blackBoxUnknownCells).run(top: top)
     }
 
     /// Same as `read(paths:top:isLeafCell:diagnostics:)`, from text in memory; `path` is used in locations.
@@ -53,11 +56,12 @@ public enum VerilogReader {
     ///   - path: the name to report in locations and in `FlatDesign.sourcePath`.
     ///   - top: the top module's name, or nil to pick the unique uninstantiated module.
     ///   - isLeafCell: which undefined names are library cells (nil: all of them).
+    ///   - blackBoxUnknownCells: unknown cells with connections become black boxes instead of an error.
     ///   - diagnostics: receives warnings.
     /// - Returns: the flattened, bit-level design.
     /// - Throws: `HaloError` located at the offending token.
     public static func parse(text: String, path: String, top: String?, isLeafCell: ((String) -> Bool)? = nil,
-                             diagnostics: DiagnosticSink? = nil) throws -> FlatDesign {
+                             blackBoxUnknownCells: Bool = false, diagnostics: DiagnosticSink? = nil) throws -> FlatDesign {
         var interner = VerilogLexer.makeInterner()
         let bytes = Array(text.utf8)
         let modules = try bytes.withUnsafeBufferPointer { buf in
@@ -65,7 +69,7 @@ public enum VerilogReader {
                              diagnostics: diagnostics)
         }
         return try VerilogElaborator(modules: modules, interner: interner, paths: [path], diagnostics: diagnostics,
-                                     isLeafCell: isLeafCell).run(top: top)
+                                     isLeafCell: isLeafCell, blackBoxUnknownCells: blackBoxUnknownCells).run(top: top)
     }
 
     private static func parseModules(_ buf: UnsafeBufferPointer<UInt8>, file: Int32, path: String,

@@ -150,7 +150,7 @@ public final class EnergyModel: @unchecked Sendable {
                     let related = isInput ? [] : group.relatedPins.compactMap { model.pinNames.firstIndex(of: $0) }
                     for r in related {
                         let sense = model.arcSets.first { $0.fromPin == r && $0.toPin == k }?.librarySense
-                            ?? CellModel.inferSense(model.functions[k], pin: r)
+                            ?? CellModel.inferSense(.combinational, cell: cell, to: k, from: model.pinNames[r])
                         arcs.append(PowerArc(pin: p, related: base + r, share: 1 / Double(perRelated[r] ?? 1), sense: sense,
                                              rise: group.risePower.map { TableModel($0, isCheck: false) },
                                              fall: group.fallPower.map { TableModel($0, isCheck: false) }, isInputPin: false))

@@ -69,6 +69,8 @@ struct FlatTiming {
     var pinIsOutput: [Bool] = []
     /// Per cell pin: function index or -1.
     var pinFunction: [Int32] = []
+    /// Per cell pin: function index of its three-state enable, or -1 (always driven).
+    var pinEnable: [Int32] = []
     var arcSets: [FlatArcSet] = []
     var arcs: [FlatArc] = []
     var checks: [FlatCheck] = []
@@ -87,6 +89,7 @@ struct FlatTiming {
             for k in 0..<model.pinNames.count {
                 pinIsOutput.append(model.pinDirections[k] == .output || model.pinDirections[k] == .inout)
                 pinFunction.append(model.functions[k].map { addFunction($0) } ?? -1)
+                pinEnable.append(model.enables[k].map { addFunction($0) } ?? -1)
             }
             let setStart = Int32(arcSets.count)
             let cellArcStart = Int32(arcs.count)
@@ -359,6 +362,7 @@ struct FlatView {
     let cells: UnsafeMutablePointer<FlatCell>
     let pinIsOutput: UnsafeMutablePointer<Bool>
     let pinFunction: UnsafeMutablePointer<Int32>
+    let pinEnable: UnsafeMutablePointer<Int32>
     let arcSets: UnsafeMutablePointer<FlatArcSet>
     let arcs: UnsafeMutablePointer<FlatArc>
     let checks: UnsafeMutablePointer<FlatCheck>
@@ -373,6 +377,8 @@ struct FlatView {
     let pinTie: UnsafeMutablePointer<UInt8>
     let loadCapacitance: UnsafeMutablePointer<Double>
     let isClockNetwork: UnsafeMutablePointer<Bool>
+    /// Per pin: the clock network carries the clock inverted there.
+    let clockInverted: UnsafeMutablePointer<Bool>
     /// Per level-order position: first index in `arcLoad` of its cell's arcs.
     let arcLoadStart: UnsafeMutablePointer<Int32>
     /// Per instance arc: the load's segment on the arc's table grid.
@@ -390,7 +396,7 @@ final class FlatBuffers: @unchecked Sendable {
     private let allocations: [UnsafeMutableRawPointer]
 
     init(flat: FlatTiming, orderCell: [Int32], orderBase: [Int32], pinSource: [Int32], pinTie: [UInt8],
-         loadCapacitance: [Double], isClockNetwork: [Bool]) {
+         loadCapacitance: [Double], isClockNetwork: [Bool], clockInverted: [Bool]) {
         var owned: [UnsafeMutableRawPointer] = []
         func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
             let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count))
@@ -417,11 +423,11 @@ final class FlatBuffers: @unchecked Sendable {
             }
         }
         view = FlatView(cells: copy(flat.cells), pinIsOutput: copy(flat.pinIsOutput), pinFunction: copy(flat.pinFunction),
-                        arcSets: copy(flat.arcSets), arcs: copy(flat.arcs), checks: copy(flat.checks),
+                        pinEnable: copy(flat.pinEnable), arcSets: copy(flat.arcSets), arcs: copy(flat.arcs), checks: copy(flat.checks),
                         siblings: copy(flat.siblings), functions: copy(flat.functions), functionVars: copy(flat.functionVars),
                         tables: copy(flat.tables), pool: copy(flat.pool), orderCell: copy(orderCell), orderBase: copy(orderBase),
                         pinSource: copy(pinSource), pinTie: copy(pinTie), loadCapacitance: copy(loadCapacitance),
-                        isClockNetwork: copy(isClockNetwork), arcLoadStart: copy(starts), arcLoad: copy(segments),
+                        isClockNetwork: copy(isClockNetwork), clockInverted: copy(clockInverted), arcLoadStart: copy(starts), arcLoad: copy(segments),
                         instanceArcCount: segments.count, instanceCount: orderCell.count,
                         maxCellPins: flat.cells.map { Int($0.pinCount) }.max() ?? 1)
         allocations = owned

@@ -40,6 +40,9 @@ public enum PathReport {
             if e.setupNs != 0 {
                 out += pad("", 26) + String(format: " %8.3f   library setup time\n", e.setupNs)
             }
+            if e.captureLatencyNs != 0 {
+                out += pad("", 26) + String(format: " %8.3f   capture clock network delay (propagated)\n", -e.captureLatencyNs)
+            }
             out += pad("", 26) + String(format: " %8.3f   critical-path delay (shortest clock period)\n\n", e.delayNs)
         }
         return out
@@ -52,7 +55,9 @@ public enum PathReport {
     private static func describe(_ pin: Int, _ g: TimingGraph, endpoint: Bool = false) -> String {
         if g.isPort(pin) { return g.design.ports[pin - g.portPinBase].direction == .input ? "input port" : "output port" }
         let cell = g.cellName(ofPin: pin) ?? ""
-        if g.isClockNetwork[pin] { return "clock pin of \(cell), ideal clock" }
+        if g.isClockNetwork[pin] {
+            return "clock pin of \(cell), \(g.conditions.propagatedClock ? "propagated" : "ideal") clock"
+        }
         return endpoint ? "data pin of \(cell), setup check" : cell
     }
 }

@@ -63,10 +63,109 @@ public struct PathStage: Sendable {
 ///   rise/fall combinations propagate;
 /// - slews at a driver pin are the worst over all arcs whose input is not constant (delay
 ///   calculation does not look at senses or conditions, as OpenSTA's `DcalcPred`);
-/// - delays come from the NLDM tables with the total pin capacitance on the net (no wire load).
+/// - delays come from the NLDM tables with the total pin capacitance on the net (no wire load);
+/// - registers launch on an ideal clock (the edge at 0 with 0 slew at every clock pin) or, with
+///   `TimingConditions.propagatedClock`, a clock timed through the clock tree (late for the launch,
+///   early for the capture, with OpenSTA's clock reconvergence pessimism removal).
 public final class TimingAnalysis {
     /// The design being timed (shared, read-only, by every analysis of it).
     public let graph: TimingGraph
+    /// One arrival propagation, or one per launch group when reconvergence credits differ by launch.
+    private let groups: [ArrivalPropagation]
+
+    /// A fresh state for `graph` (one per thread); `run` times it.
+    public init(graph: TimingGraph) {
+        self.graph = graph
+        let n = graph.reconvergence.groupCount
+        groups = n == 0 ? [ArrivalPropagation(graph: graph)] : (0..<n).map { ArrivalPropagation(graph: graph, launchGroup: $0) }
+    }
+
+    /// Times the design with these constants held (an empty list: no case analysis).
+    @discardableResult
+    public func run(constants: [CaseConstant]) -> TimingResult {
+        TimingAnalysis.worst(groups.map { $0.run(constants: constants) })
+    }
+
+    /// Changes some case constants and re-times only what they reach: the instances whose inputs
+    /// changed, and onward only where an output's value, arrival or slew changed. The result equals
+    /// `run` with the full set of constants. Sweeps call it with the one bit a Gray-code step flips.
+    @discardableResult
+    public func update(_ changes: [CaseConstant]) -> TimingResult {
+        if groups.count == 1 { return groups[0].update(changes) }
+        return TimingAnalysis.worst(groups.map { $0.update(changes) })
+    }
+
+    private static func worst(_ results: [TimingResult]) -> TimingResult {
+        var best = results[0]
+        for r in results.dropFirst() where (r.delayNs ?? -.infinity) > (best.delayNs ?? -.infinity) { best = r }
+        return best
+    }
+
+    /// The logic value of a pin after the last run.
+    public func logicValue(ofPin pin: Int) -> LogicValue { groups[0].logicValue(ofPin: pin) }
+
+    /// Arrival at a pin for a transition after the last run, ns (nil when none): the latest over launch groups.
+    public func arrivalNs(ofPin pin: Int, _ rf: Transition) -> Double? {
+        groups.compactMap { $0.arrivalNs(ofPin: pin, rf) }.max()
+    }
+
+    /// Slew at a pin for a transition after the last run, ns.
+    public func slewNs(ofPin pin: Int, _ rf: Transition) -> Double { groups[0].slewNs(ofPin: pin, rf) }
+
+    /// An endpoint's delay after the last run.
+    public struct EndpointDelay: Sendable {
+        /// An output port, or a register's constrained data pin.
+        public var pin: Int
+        /// The endpoint's transition.
+        public var transition: Transition
+        /// Arrival (plus setup time for a register) in ns: the clock period this endpoint needs.
+        public var delayNs: Double
+        /// Setup time included, ns (0 for an output port).
+        public var setupNs: Double
+        /// With a propagated clock, the capturing register's clock latency (the edge's arrival at its
+        /// clock pin after the edge itself), subtracted from the delay; 0 otherwise.
+        public var captureLatencyNs: Double = 0
+    }
+
+    /// Every endpoint with a path after the last run, worst first (each endpoint transition once, at its
+    /// worst over launch groups).
+    public func endpointDelays() -> [EndpointDelay] {
+        guard groups.count > 1 else { return groups[0].endpointDelays() }
+        var worst: [Int: EndpointDelay] = [:]
+        for g in groups {
+            for e in g.endpointDelays() {
+                let key = e.pin * 2 + e.transition.rawValue
+                if let w = worst[key], w.delayNs >= e.delayNs { continue }
+                worst[key] = e
+            }
+        }
+        return worst.values.sorted { $0.delayNs != $1.delayNs ? $0.delayNs > $1.delayNs : $0.pin < $1.pin }
+    }
+
+    /// The worst path into `endPin` for a transition after the last run, start first.
+    public func tracePath(endPin: Int, transition: Transition) -> [PathStage] {
+        var best = groups[0]
+        var bestDelay = -Double.infinity
+        if groups.count > 1 {
+            for g in groups {
+                for e in g.endpointDelays() where e.pin == endPin && e.transition == transition && e.delayNs > bestDelay {
+                    bestDelay = e.delayNs
+                    best = g
+                }
+            }
+        }
+        return best.tracePath(endPin: endPin, transition: transition)
+    }
+}
+
+/// One arrival propagation of a `TimingAnalysis` (see there for the semantics): per-pin values,
+/// arrivals and slews in flat buffers, timed in full by `run` and incrementally by `update`.
+///
+/// With clock reconvergence pessimism removal (a propagated clock, see `ClockReconvergence`), one
+/// propagation times the paths of one launch group; `TimingAnalysis` runs one per group.
+final class ArrivalPropagation {
+    /// The design being timed (shared, read-only, by every analysis of it).
+    let graph: TimingGraph
     /// The graph's flat timing data (pointers into memory the graph owns).
     private let b: FlatView
     /// Per level-order position: fan-out positions (`fanout[fanoutStart[o]..<fanoutStart[o + 1]]`).
@@ -76,6 +175,8 @@ public final class TimingAnalysis {
     /// that gave (a re-timed instance mostly sees the same input slews again; the load is fixed).
     private let memo: UnsafeMutablePointer<ArcMemo>
     private let halfPeriodNs: Double
+    /// `TimingConditions.propagatedClock`: clock edges travel through the clock tree instead of being ideal.
+    private let propagatedClock: Bool
     /// Per instance arc set (from `setStart[o]`): its arrival-side state under the current
     /// constants, `ArcSense` raw value plus `setEnabled` — kept while the instance's pin values stay.
     private let setState: UnsafeMutablePointer<UInt8>
@@ -103,9 +204,13 @@ public final class TimingAnalysis {
     /// True once `run` has timed the design (so `update` has a state to start from).
     private var hasState = false
 
-    /// A fresh state for `graph` (one per thread); `run` times it.
-    public init(graph: TimingGraph) {
+    /// The launch group this propagation times (-1: every launch, no reconvergence credit).
+    let launchGroup: Int
+
+    /// A fresh state for `graph` (one per thread) timing the paths of `launchGroup`; `run` times it.
+    init(graph: TimingGraph, launchGroup: Int = -1) {
         self.graph = graph
+        self.launchGroup = launchGroup
         let n = graph.pinCount
         pinCount = n
         value = .allocate(capacity: max(1, n))
@@ -137,6 +242,7 @@ public final class TimingAnalysis {
             return cell.checkEnd > cell.checkStart
         }
         halfPeriodNs = graph.conditions.clockPeriodNs / 2
+        propagatedClock = graph.conditions.propagatedClock
         let maxPins = b.maxCellPins
         fanoutStart = .allocate(capacity: graph.fanoutStart.count)
         fanoutStart.initialize(from: graph.fanoutStart.map { Int32($0) }, count: graph.fanoutStart.count)
@@ -168,7 +274,7 @@ public final class TimingAnalysis {
 
     /// Times the design with these constants held (an empty list: no case analysis).
     @discardableResult
-    public func run(constants: [CaseConstant]) -> TimingResult {
+    func run(constants: [CaseConstant]) -> TimingResult {
         for p in casePins { caseValue[p] = LogicValue.unknown.rawValue }
         casePins.removeAll(keepingCapacity: true)
         for c in constants where c.pin >= 0 && c.pin < pinCount {
@@ -183,7 +289,7 @@ public final class TimingAnalysis {
     /// changed, and onward only where an output's value, arrival or slew changed. The result equals
     /// `run` with the full set of constants. Sweeps call it with the one bit a Gray-code step flips.
     @discardableResult
-    public func update(_ changes: [CaseConstant]) -> TimingResult {
+    func update(_ changes: [CaseConstant]) -> TimingResult {
         guard hasState else { return run(constants: changes) }
         let g = graph
         for c in changes where c.pin >= 0 && c.pin < pinCount {
@@ -260,7 +366,7 @@ public final class TimingAnalysis {
     }
 
     /// The logic value of a pin after the last run.
-    public func logicValue(ofPin pin: Int) -> LogicValue {
+    func logicValue(ofPin pin: Int) -> LogicValue {
         if caseValue[pin] != LogicValue.unknown.rawValue { return LogicValue(rawValue: caseValue[pin]) ?? .unknown }
         let n = graph.pinNet[pin]
         if n >= 0, graph.netTie[n] != LogicValue.unknown.rawValue { return LogicValue(rawValue: graph.netTie[n]) ?? .unknown }
@@ -268,14 +374,14 @@ public final class TimingAnalysis {
     }
 
     /// Arrival at a pin for a transition after the last run, ns (nil when none).
-    public func arrivalNs(ofPin pin: Int, _ rf: Transition) -> Double? {
+    func arrivalNs(ofPin pin: Int, _ rf: Transition) -> Double? {
         let p = sourcePin(pin)
         let a = arrival[p * 2 + rf.rawValue]
         return a == -.infinity ? nil : a
     }
 
     /// Slew at a pin for a transition after the last run, ns.
-    public func slewNs(ofPin pin: Int, _ rf: Transition) -> Double {
+    func slewNs(ofPin pin: Int, _ rf: Transition) -> Double {
         slew[sourcePin(pin) * 2 + rf.rawValue]
     }
 
@@ -315,8 +421,18 @@ public final class TimingAnalysis {
         value[p] = caseValue[p] != unknown ? caseValue[p] : b.pinTie[p]
         arrival[p * 2] = -.infinity
         arrival[p * 2 + 1] = -.infinity
-        if p == g.clockPin { return }  // the ideal clock is applied at the register clock pins
-        if value[p] == unknown {
+        if p == g.clockPin {
+            // An ideal clock is applied at the register clock pins; a propagated one leaves the port with
+            // its rising edge at 0 and its falling edge at half the period, with 0 slew.
+            if propagatedClock && value[p] == unknown {
+                arrival[p * 2] = 0
+                arrival[p * 2 + 1] = halfPeriodNs
+            }
+            slew[p * 2] = 0
+            slew[p * 2 + 1] = 0
+            return
+        }
+        if value[p] == unknown && launchGroup <= 0 {
             arrival[p * 2] = 0
             arrival[p * 2 + 1] = 0
         }
@@ -371,7 +487,13 @@ public final class TimingAnalysis {
                     value[p] = caseValue[p]
                 } else {
                     let f = pinFunction[pinStart + k]
-                    value[p] = f >= 0 ? evaluate(Int(f), base: base) : unknown
+                    let e = b.pinEnable[pinStart + k]
+                    // A three-state output has a value only while its enable is 1 (OpenSTA's Sim::evalInstance).
+                    if e >= 0 && evaluate(Int(e), base: base) != LogicValue.one.rawValue {
+                        value[p] = unknown
+                    } else {
+                        value[p] = f >= 0 ? evaluate(Int(f), base: base) : unknown
+                    }
                 }
                 if value[p] != unknown { anyConstant = true }
             }
@@ -383,7 +505,7 @@ public final class TimingAnalysis {
             let toPin = base + Int(set.toPin)
             if value[fromPin] != unknown { continue }
             let source = caseValue[fromPin] == unknown ? Int(pinSource[fromPin]) : fromPin
-            let idealClock = set.isClockEdge && isClock[fromPin]
+            let idealClock = set.isClockEdge && isClock[fromPin] && !propagatedClock
             // Arrival-side enable: sense under constants, when conditions.
             var sense = ArcSense.unknown
             var enabled = false
@@ -391,6 +513,9 @@ public final class TimingAnalysis {
                 if anyConstant {
                     let f = pinFunction[pinStart + Int(set.toPin)]
                     if f >= 0 { sense = self.sense(Int(f), pin: Int(set.fromPin), base: base) }
+                    // A disabled three-state output does not pass its function's inputs (Sim::functionSense).
+                    let e = b.pinEnable[pinStart + Int(set.toPin)]
+                    if sense != .unknown && e >= 0 && evaluate(Int(e), base: base) == LogicValue.zero.rawValue { sense = .none }
                 }
                 enabled = value[toPin] == unknown && sense != .none
                 if enabled {
@@ -406,11 +531,11 @@ public final class TimingAnalysis {
                         }
                     }
                 }
-                setState[stateBase + s] = sense.rawValue | (enabled ? TimingAnalysis.setEnabled : 0)
+                setState[stateBase + s] = sense.rawValue | (enabled ? ArrivalPropagation.setEnabled : 0)
             } else {
                 let state = setState[stateBase + s]
-                sense = ArcSense(rawValue: state & ~TimingAnalysis.setEnabled) ?? .unknown
-                enabled = state & TimingAnalysis.setEnabled != 0
+                sense = ArcSense(rawValue: state & ~ArrivalPropagation.setEnabled) ?? .unknown
+                enabled = state & ArrivalPropagation.setEnabled != 0
             }
             for a in Int(set.arcStart)..<Int(set.arcEnd) {
                 let arc = arcs[a]
@@ -445,9 +570,14 @@ public final class TimingAnalysis {
                 case .negativeUnate: if fromIndex == toIndex { continue }
                 default: break
                 }
+                // A register launch belongs to its group's propagation only (clock reconvergence credit).
+                if launchGroup >= 0 && set.isClockEdge && max(0, Int(graph.reconvergence.launchGroup[fromPin * 2 + fromIndex])) != launchGroup {
+                    continue
+                }
                 let fromArrival: Double
                 if idealClock {
-                    fromArrival = fromIndex == 0 ? 0 : halfPeriod
+                    // The clock port rises at 0 and falls at half the period; an inverted clock pin the reverse.
+                    fromArrival = (fromIndex == 0) != b.clockInverted[fromPin] ? 0 : halfPeriod
                 } else {
                     fromArrival = arrival[source * 2 + fromIndex]
                     if fromArrival == -.infinity { continue }
@@ -512,29 +642,18 @@ public final class TimingAnalysis {
         return .nonUnate
     }
 
-    /// An endpoint's delay after the last run.
-    public struct EndpointDelay: Sendable {
-        /// An output port, or a register's constrained data pin.
-        public var pin: Int
-        /// The endpoint's transition.
-        public var transition: Transition
-        /// Arrival (plus setup time for a register) in ns: the clock period this endpoint needs.
-        public var delayNs: Double
-        /// Setup time included, ns (0 for an output port).
-        public var setupNs: Double
-    }
-
     /// Every endpoint with a path after the last run, worst first.
-    public func endpointDelays() -> [EndpointDelay] {
-        var list: [EndpointDelay] = []
-        forEachEndpoint { pin, rf, delay, setup in
-            list.append(EndpointDelay(pin: pin, transition: Transition(rawValue: rf) ?? .rise, delayNs: delay, setupNs: setup))
+    func endpointDelays() -> [TimingAnalysis.EndpointDelay] {
+        var list: [TimingAnalysis.EndpointDelay] = []
+        forEachEndpoint { pin, rf, delay, setup, latency in
+            list.append(TimingAnalysis.EndpointDelay(pin: pin, transition: Transition(rawValue: rf) ?? .rise, delayNs: delay, setupNs: setup,
+                                      captureLatencyNs: latency))
         }
         return list.sorted { $0.delayNs > $1.delayNs }
     }
 
-    /// Calls `body(pin, transition, delay, setup)` for every endpoint transition that has an arrival.
-    private func forEachEndpoint(_ body: (Int, Int, Double, Double) -> Void) {
+    /// Calls `body(pin, transition, delay, setup, capture latency)` for every endpoint transition that has an arrival.
+    private func forEachEndpoint(_ body: (Int, Int, Double, Double, Double) -> Void) {
         let g = graph
         let unknown = LogicValue.unknown.rawValue
         // Output ports.
@@ -545,7 +664,7 @@ public final class TimingAnalysis {
             let d = g.netDriver[n]
             guard d >= 0, value[d] == unknown else { continue }
             for rf in 0..<2 where arrival[d * 2 + rf] > -.infinity {
-                body(p, rf, arrival[d * 2 + rf], 0)
+                body(p, rf, arrival[d * 2 + rf], 0, 0)
             }
         }
         // Register setup checks.
@@ -561,14 +680,29 @@ public final class TimingAnalysis {
                 if value[dataPin] != unknown || value[clockPin] != unknown { continue }
                 if check.when >= 0 && evaluate(Int(check.when), base: base) == LogicValue.zero.rawValue { continue }
                 let source = sourcePin(dataPin)
-                let captureNs = (check.clockEdge == 0 ? 0 : g.conditions.clockPeriodNs / 2) + g.conditions.clockPeriodNs
+                // The capturing edge one period later: ideal (the edge itself, 0 slew), or propagated
+                // (the edge's arrival and slew at this register's clock pin).
+                let edgeNs = (check.clockEdge == 0) != b.clockInverted[clockPin] ? 0 : halfPeriodNs
+                var latency = 0.0
+                var clockSlew = 0.0
+                var credit = 0.0
+                if propagatedClock && g.isClockNetwork[clockPin] {
+                    // The capturing edge arrives early (OpenSTA times the capture clock path min), less the
+                    // pessimism on the clock path it shares with the launch.
+                    let clockSource = sourcePin(clockPin) * 2 + Int(check.clockEdge)
+                    guard g.clockTiming.earlyArrivalNs[clockSource] < .infinity else { continue }
+                    latency = g.clockTiming.earlyArrivalNs[clockSource] - edgeNs
+                    clockSlew = g.clockTiming.earlySlewNs[clockSource]
+                    credit = g.reconvergence.credit(group: launchGroup, net: g.pinNet[clockPin], transition: Int(check.clockEdge))
+                    latency += credit
+                }
+                let captureNs = edgeNs + latency + g.conditions.clockPeriodNs
                 for rf in 0..<2 {
                     let a = arrival[source * 2 + rf]
                     let table = rf == 0 ? check.riseTable : check.fallTable
                     guard a > -.infinity, table >= 0 else { continue }
-                    // Ideal clock: the related (clock) pin's slew is 0.
-                    let setup = flatTableValue(b.tables[Int(table)], pool, slew: slew[source * 2 + rf], load: 0, relatedSlew: 0)
-                    body(dataPin, rf, a + setup + g.conditions.clockPeriodNs - captureNs, setup)
+                    let setup = flatTableValue(b.tables[Int(table)], pool, slew: slew[source * 2 + rf], load: 0, relatedSlew: clockSlew)
+                    body(dataPin, rf, a + setup + g.conditions.clockPeriodNs - captureNs, setup, latency)
                 }
             }
         }
@@ -578,7 +712,7 @@ public final class TimingAnalysis {
         var worst = -Double.infinity
         var worstPin = -1
         var worstRF = 0
-        forEachEndpoint { pin, rf, delay, _ in
+        forEachEndpoint { pin, rf, delay, _, _ in
             if delay > worst {
                 worst = delay
                 worstPin = pin
@@ -608,7 +742,7 @@ public final class TimingAnalysis {
     }
 
     /// The worst path into `endPin` for a transition after the last run, start first.
-    public func tracePath(endPin: Int, transition: Transition) -> [PathStage] {
+    func tracePath(endPin: Int, transition: Transition) -> [PathStage] {
         var stages: [PathStage] = []
         var pin = endPin
         var rf = transition.rawValue

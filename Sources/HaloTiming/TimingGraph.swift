@@ -13,12 +13,19 @@ public struct TimingConditions: Sendable {
     /// The clock period in ns used to express a check as a delay (the result does not depend on it
     /// for single-edge designs). Default 100 ns, as the reference script.
     public var clockPeriodNs: Double = 100
+    /// Propagated clock (OpenSTA's `set_propagated_clock`): the clock edge leaves the clock port at 0 ns
+    /// with 0 slew and reaches each register's clock pin through the clock tree's cells, so launch and
+    /// capture both carry their own latency and slew. False (the default, as OpenSTA's): an ideal clock,
+    /// the edge at every register clock pin at 0 ns with 0 slew whatever buffers lie on the way.
+    public var propagatedClock = false
 
     /// Conditions with the given output load (fF), input slew (ns) and clock port; the period stays 100 ns.
-    public init(outputLoadFF: Double = 10, inputSlewNs: Double = 0, clockPort: String? = nil) {
+    public init(outputLoadFF: Double = 10, inputSlewNs: Double = 0, clockPort: String? = nil,
+                propagatedClock: Bool = false) {
         self.outputLoadFF = outputLoadFF
         self.inputSlewNs = inputSlewNs
         self.clockPort = clockPort
+        self.propagatedClock = propagatedClock
     }
 }
 
@@ -54,8 +61,15 @@ public final class TimingGraph: @unchecked Sendable {
     let portPinBase: Int
     /// The clock port's pin, if the design is registered.
     public let clockPin: Int?
-    /// Per pin: true when the pin is on the ideal clock network.
+    /// Per pin: true when the pin is on the clock network.
     let isClockNetwork: [Bool]
+    /// With a propagated clock: the late and early clock timing of the clock network.
+    let clockTiming: PropagatedClockTiming
+    /// With a propagated clock: the launch groups and credits of clock reconvergence pessimism removal.
+    let reconvergence: ClockReconvergence
+    /// Per pin on the clock network: true when it carries the clock inverted (an odd number of
+    /// negative-unate stages from the clock port).
+    let clockInverted: [Bool]
     /// The cells flattened for the sweep's hot loop.
     let flat: FlatTiming
     /// Instances in level order: cell model and first pin.
@@ -111,8 +125,13 @@ public final class TimingGraph: @unchecked Sendable {
                 var libertyCell: LibertyCell?
                 var libraryName = ""
                 if inst.primitiveInputCount == 0 {
-                    for lib in libraries {
-                        if let c = lib.cell(named: inst.cellName) { libertyCell = c; libraryName = lib.name; break }
+                    for (k, lib) in libraries.enumerated() {
+                        if let c = lib.cell(named: inst.cellName) {
+                            libertyCell = c
+                            libraryName = lib.name
+                            try TimingGraph.checkThresholds(of: lib, against: libraries[0], cell: c.name, at: inst.location, used: k)
+                            break
+                        }
                     }
                 }
                 if libertyCell == nil, let c = GenericLibrary.cell(named: inst.cellName, inputCount: max(1, inst.primitiveInputCount)) {
@@ -210,26 +229,31 @@ public final class TimingGraph: @unchecked Sendable {
         self.netLoadStart = loadCount
         self.netLoads = netLoads
 
-        // Load capacitance per driver and transition: every pin on the net plus the port load.
-        var loadCap = [Double](repeating: 0, count: pinInstance.count * 2)
-        var netCap = [Double](repeating: 0, count: netCount * 2)
-        for p in 0..<pinInstance.count {
-            let n = pinNet[p]
-            guard n >= 0 else { continue }
-            let inst = pinInstance[p]
-            if inst >= 0 {
-                let caps = cellModels[instanceCell[inst]].pinCapacitance[pinCellPin[p]]
-                netCap[n * 2] += caps[0]
-                netCap[n * 2 + 1] += caps[1]
-            } else if design.ports[pinCellPin[p]].direction != .input {
-                netCap[n * 2] += conditions.outputLoadFF
-                netCap[n * 2 + 1] += conditions.outputLoadFF
+        // Load capacitance per driver and transition: every pin on the net plus the port load; max (late)
+        // for every path, min (early) for a propagated clock's capture path.
+        func loads(_ caps: (CellModel) -> [[Double]]) -> [Double] {
+            var loadCap = [Double](repeating: 0, count: pinInstance.count * 2)
+            var netCap = [Double](repeating: 0, count: netCount * 2)
+            for p in 0..<pinInstance.count {
+                let n = pinNet[p]
+                guard n >= 0 else { continue }
+                let inst = pinInstance[p]
+                if inst >= 0 {
+                    let c = caps(cellModels[instanceCell[inst]])[pinCellPin[p]]
+                    netCap[n * 2] += c[0]
+                    netCap[n * 2 + 1] += c[1]
+                } else if design.ports[pinCellPin[p]].direction != .input {
+                    netCap[n * 2] += conditions.outputLoadFF
+                    netCap[n * 2 + 1] += conditions.outputLoadFF
+                }
             }
+            for n in 0..<netCount where netDriver[n] >= 0 {
+                loadCap[netDriver[n] * 2] = netCap[n * 2]
+                loadCap[netDriver[n] * 2 + 1] = netCap[n * 2 + 1]
+            }
+            return loadCap
         }
-        for n in 0..<netCount where netDriver[n] >= 0 {
-            loadCap[netDriver[n] * 2] = netCap[n * 2]
-            loadCap[netDriver[n] * 2 + 1] = netCap[n * 2 + 1]
-        }
+        let loadCap = loads { $0.pinCapacitance }
         self.loadCapacitance = loadCap
 
         // Clock port.
@@ -241,27 +265,41 @@ public final class TimingGraph: @unchecked Sendable {
             }
             clockPin = portPinBase + k
         } else if hasSequential {
-            // The input ports that reach a register clock pin.
-            var candidates: [Int] = []
-            for (k, port) in design.ports.enumerated() where port.direction == .input {
-                let n = port.net
-                var reachesClock = false
-                for li in loadCount[n]..<loadCount[n + 1] {
-                    let p = netLoads[li]
-                    let inst = pinInstance[p]
-                    guard inst >= 0 else { continue }
-                    let model = cellModels[instanceCell[inst]]
-                    if model.isClockPin[pinCellPin[p]] || model.arcSets.contains(where: { $0.isClockEdge && $0.fromPin == pinCellPin[p] }) {
-                        reachesClock = true
-                        break
-                    }
+            // The input ports that reach a register clock pin, directly or through combinational cells
+            // (a clock tree's buffers and inverters): walked backward from every register clock pin.
+            var candidates = Set<Int>()
+            var seenNet = [Bool](repeating: false, count: netCount)
+            var pending: [Int] = []
+            for p in 0..<pinInstance.count {
+                let inst = pinInstance[p]
+                guard inst >= 0, pinNet[p] >= 0 else { continue }
+                let model = cellModels[instanceCell[inst]]
+                let k = pinCellPin[p]
+                if model.isSequential && (model.isClockPin[k] || model.arcSets.contains { $0.isClockEdge && $0.fromPin == k }) {
+                    pending.append(pinNet[p])
                 }
-                if reachesClock { candidates.append(k) }
             }
-            if candidates.count == 1 {
-                clockPin = portPinBase + candidates[0]
+            while let n = pending.popLast() {
+                guard !seenNet[n] else { continue }
+                seenNet[n] = true
+                let d = netDriver[n]
+                guard d >= 0 else { continue }
+                let inst = pinInstance[d]
+                if inst < 0 {
+                    candidates.insert(pinCellPin[d])
+                    continue
+                }
+                let model = cellModels[instanceCell[inst]]
+                guard !model.isSequential else { continue }
+                for set in model.arcSets where set.toPin == pinCellPin[d] {
+                    let from = pinNet[instancePinBase[inst] + set.fromPin]
+                    if from >= 0 { pending.append(from) }
+                }
+            }
+            if candidates.count == 1, let k = candidates.first {
+                clockPin = portPinBase + k
             } else if candidates.count > 1 {
-                let names = candidates.map { design.ports[$0].name }.joined(separator: ", ")
+                let names = candidates.sorted().map { design.ports[$0].name }.joined(separator: ", ")
                 throw HaloError("the design has several candidate clock ports (\(names)); name one with --clock")
             }
         }
@@ -281,7 +319,9 @@ public final class TimingGraph: @unchecked Sendable {
                 let n = pinNet[instancePinBase[i] + k]
                 guard n >= 0 else { continue }
                 let d = netDriver[n]
-                guard d >= 0, pinInstance[d] >= 0 else { continue }
+                // A cell's arc from one of its own outputs (an output-to-output timing group) is ordered
+                // inside the cell (CellModel), not between instances.
+                guard d >= 0, pinInstance[d] >= 0, pinInstance[d] != i else { continue }
                 preds.insert(pinInstance[d])
             }
             for p in preds {
@@ -318,29 +358,26 @@ public final class TimingGraph: @unchecked Sendable {
             return n >= 0 ? netTie[n] : LogicValue.unknown.rawValue
         }
 
-        // The ideal clock network: the clock port's net and the outputs of combinational cells it feeds.
-        var onClock = [Bool](repeating: false, count: pinInstance.count)
-        if let cp = clockPin {
-            var netOnClock = [Bool](repeating: false, count: netCount)
-            netOnClock[pinNet[cp]] = true
-            for i in order {
-                let model = cellModels[instanceCell[i]]
-                if model.isSequential { continue }
-                let base = instancePinBase[i]
-                let fed = model.arcSets.contains { set in
-                    let n = pinNet[base + set.fromPin]
-                    return n >= 0 && netOnClock[n]
-                }
-                if fed {
-                    for set in model.arcSets {
-                        let n = pinNet[base + set.toPin]
-                        if n >= 0 { netOnClock[n] = true }
-                    }
-                }
-            }
-            for p in 0..<pinInstance.count where pinNet[p] >= 0 && netOnClock[pinNet[p]] { onClock[p] = true }
-        }
+        // The clock network: the clock port's net and the outputs of combinational cells it feeds.
+        let (onClock, inverted) = try TimingGraph.clockNetwork(
+            clockPin: clockPin, order: order, models: cellModels, instanceCell: instanceCell,
+            instancePinBase: instancePinBase, pinNet: pinNet, netCount: netCount, design: design)
+        self.clockInverted = inverted
         self.isClockNetwork = onClock
+        if conditions.propagatedClock {
+            let timing = TimingGraph.propagatedClockTiming(
+                clockPin: clockPin, order: order, models: cellModels, flat: flat, instanceCell: instanceCell,
+                instancePinBase: instancePinBase, pinNet: pinNet, netDriver: netDriver, onClock: onClock,
+                maxLoad: loadCap, minLoad: loads { $0.pinCapacitanceMin }, halfPeriodNs: conditions.clockPeriodNs / 2)
+            self.clockTiming = timing
+            self.reconvergence = TimingGraph.clockReconvergence(
+                timing: timing, models: cellModels, instanceCell: instanceCell, instancePinBase: instancePinBase,
+                pinNet: pinNet, netDriver: netDriver, netCount: netCount, onClock: onClock, inverted: inverted,
+                pinInstance: pinInstance)
+        } else {
+            self.clockTiming = .none
+            self.reconvergence = .none
+        }
         var position = [Int](repeating: 0, count: instCount)
         for (o, i) in order.enumerated() { position[i] = o }
         self.orderPosition = position
@@ -373,7 +410,23 @@ public final class TimingGraph: @unchecked Sendable {
         self.portFanoutStart = portFanoutStart
         self.portFanout = portFanout
         self.buffers = FlatBuffers(flat: flat, orderCell: orderCell, orderBase: orderBase, pinSource: pinSource,
-                                   pinTie: pinTie, loadCapacitance: loadCap, isClockNetwork: onClock)
+                                   pinTie: pinTie, loadCapacitance: loadCap, isClockNetwork: onClock,
+                                   clockInverted: inverted)
+    }
+
+    /// OpenSTA converts delays and slews between a driver and a load whose libraries were characterized at
+    /// different thresholds (`DelayCalcBase::thresholdAdjust`; ports use the first library read). Halo does
+    /// not: a design using cells of a library whose thresholds differ from the first library's is refused.
+    static func checkThresholds(of library: LibertyLibrary, against first: LibertyLibrary, cell: String,
+                                at location: SourceLocation?, used index: Int) throws {
+        guard index > 0, library.slewThresholds != first.slewThresholds else { return }
+        func describe(_ t: SlewThresholds) -> String {
+            func pct(_ x: [Double]) -> String { x.map { String(format: "%g", $0 * 100) }.joined(separator: "/") }
+            return "input \(pct(t.input)) %, output \(pct(t.output)) %, slew \(pct(t.slewLower))–\(pct(t.slewUpper)) %, derate \(String(format: "%g", t.slewDerate))"
+        }
+        throw HaloError("cell '\(cell)' is from library '\(library.name)', whose thresholds (\(describe(library.slewThresholds))) differ from "
+                        + "those of the first library '\(first.name)' (\(describe(first.slewThresholds))); OpenSTA would convert delays and "
+                        + "slews between them, which Halo does not do", at: location)
     }
 
     /// Warnings of the linking step, each kind reported at most `limit` times and then counted, so that

@@ -29,7 +29,7 @@ OVERVIEW: Time a netlist for every code held on a bus, as OpenSTA's set_case_ana
 
 USAGE: halo characterize NETLIST.v... [--liberty LIB]... [--top MODULE] --bus NAME
                          [--codes A-B] [--set TARGET=VALUE]... [--output-load 10fF]
-                         [--input-slew 0ps] [--clock PORT] [--threads N]
+                         [--input-slew 0ps] [--clock PORT] [--propagated-clock] [--black-box] [--threads N]
                          [--format csv|json] [-o FILE] [--quiet]
                          [--energy [--vectors N] [--activations FILE] [--seed S]
                                    [--stimulus uniform|gaussian[:SIGMA]] [--activation-bus NAME]
@@ -45,6 +45,11 @@ OPTIONS:
   --output-load C      Load on every output port (default 10fF; units fF, pF).
   --input-slew T       Transition at every input port (default 0ps; units ps, ns).
   --clock PORT         Clock port of a registered design (found by itself when unambiguous).
+  --propagated-clock   Clock edges travel through the clock tree's cells (launch and capture
+                       latency and slew), as OpenSTA's set_propagated_clock; default: ideal clock.
+  --black-box          Time around instances of unknown cells as OpenSTA's black boxes (their pins
+                       neither drive nor load) instead of an error. Unknown cells with no
+                       connections (tap, filler cells) are always skipped with one warning.
   --threads N          Worker threads (default: all cores).
   --shard I/N          Time only the I-th (0-based) of N equal slices of the codes, for array jobs;
                        join the shard files with 'halo merge'.
@@ -73,6 +78,7 @@ OVERVIEW: Report the worst paths of a netlist, optionally under case analysis.
 
 USAGE: halo report NETLIST.v... [--liberty LIB]... [--top MODULE] [--set BUS=CODE]...
                    [--paths N] [--output-load 10fF] [--input-slew 0ps] [--clock PORT]
+                   [--propagated-clock] [--black-box]
 
 OPTIONS:
   --set TARGET=VALUE   Case analysis: a bus and code (W=37, W=-3, W=0x25) or a bit (W[3]=1).
@@ -103,7 +109,8 @@ func load(_ args: Arguments, command: String, diagnostics: DiagnosticSink) throw
     let isLeaf: (String) -> Bool = { name in
         libraries.contains { $0.cell(named: name) != nil } || GenericLibrary.cell(named: name, inputCount: 2) != nil
     }
-    let design = try VerilogReader.read(paths: netlists, top: args.value("--top"), isLeafCell: isLeaf, diagnostics: diagnostics)
+    let design = try VerilogReader.read(paths: netlists, top: args.value("--top"), isLeafCell: isLeaf,
+                                        blackBoxUnknownCells: args.flag("--black-box"), diagnostics: diagnostics)
     var conditions = TimingConditions()
     if let text = args.value("--output-load") {
         guard let v = Quantity.capacitanceFF(text), v >= 0 else {
@@ -118,6 +125,7 @@ func load(_ args: Arguments, command: String, diagnostics: DiagnosticSink) throw
         conditions.inputSlewNs = v
     }
     conditions.clockPort = args.value("--clock")
+    conditions.propagatedClock = args.flag("--propagated-clock")
     let graph = try TimingGraph(design: design, libraries: libraries, conditions: conditions, diagnostics: diagnostics)
     return Loaded(graph: graph, libraries: libPaths, netlists: netlists)
 }
@@ -153,7 +161,8 @@ func characterize(_ argv: [String]) throws {
     let args = try Arguments(argv, valueOptions: Set(["--liberty", "-l", "--top", "--bus", "--codes", "--set", "--output-load",
                                                       "--input-slew", "--clock", "--threads", "--shard", "--format", "-o", "--output"])
                                                  .union(energyValueOptions),
-                             flagOptions: ["--help", "-h", "--quiet", "-q", "--energy", "--glitch"], command: "characterize")
+                             flagOptions: ["--help", "-h", "--quiet", "-q", "--energy", "--glitch", "--propagated-clock", "--black-box"],
+                             command: "characterize")
     if args.flag("--help") || args.flag("-h") { print(characterizeHelp); return }
     let diagnostics = DiagnosticSink()
     defer { for w in diagnostics.warnings { print(w, to: &stderrStream) } }
@@ -327,7 +336,7 @@ func splitRange(_ text: String) -> [String] {
 func report(_ argv: [String]) throws {
     let args = try Arguments(argv, valueOptions: ["--liberty", "-l", "--top", "--set", "--paths", "--output-load",
                                                   "--input-slew", "--clock"],
-                             flagOptions: ["--help", "-h"], command: "report")
+                             flagOptions: ["--help", "-h", "--propagated-clock", "--black-box"], command: "report")
     if args.flag("--help") || args.flag("-h") { print(reportHelp); return }
     let diagnostics = DiagnosticSink()
     defer { for w in diagnostics.warnings { print(w, to: &stderrStream) } }

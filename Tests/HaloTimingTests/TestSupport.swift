@@ -49,6 +49,53 @@ func makeGraph(netlist: String, libraries: [LibertyLibrary], top: String? = nil,
     return try TimingGraph(design: design, libraries: libraries, conditions: conditions)
 }
 
+/// The outcome of comparing Halo's delays with an OpenSTA table.
+struct ParityResult {
+    /// Rows compared (codes plus `none`).
+    var rows: Int
+    /// Largest |Halo − OpenSTA|, ns.
+    var worstNs: Double
+    /// Where it occurs, with both values.
+    var worstAt: String
+}
+
+/// Characterizes `graph` at every code of an OpenSTA table (`code,delay_ns`, first row `none`) and
+/// compares; a row where exactly one side has no path is a test failure.
+func compareWithReference(graph: TimingGraph, bus: String, referencePath: String, label: String,
+                          file: StaticString = #filePath, line: UInt = #line) throws -> ParityResult {
+    let reference = try DelayTable.read(path: referencePath)
+    XCTAssertFalse(reference.entries.isEmpty, "\(label): empty reference", file: file, line: line)
+    // Sweep the reference's codes as contiguous ranges.
+    var ranges: [ClosedRange<Int>] = []
+    for e in reference.entries {
+        if let last = ranges.last, last.upperBound + 1 == e.code { ranges[ranges.count - 1] = last.lowerBound...e.code }
+        else { ranges.append(e.code...e.code) }
+    }
+    var ours: [Int: Double?] = [:]
+    var unconstrained: Double?
+    for (k, r) in ranges.enumerated() {
+        var request = CharacterizationRequest(busName: bus, codes: r)
+        request.includeUnconstrained = k == 0
+        let table = try Characterizer.characterize(graph: graph, request: request)
+        for e in table.entries { ours[e.code] = e.delayNs }
+        if k == 0 { unconstrained = table.unconstrained?.delayNs ?? nil }
+    }
+    var worstDiff = 0.0
+    var worstWhere = "none"
+    func compare(_ row: String, _ mine: Double?, _ theirs: Double?) {
+        guard let theirs else {
+            if mine != nil { XCTFail("\(label) \(row): OpenSTA has no path, Halo \(mine!)", file: file, line: line) }
+            return
+        }
+        guard let mine else { return XCTFail("\(label) \(row): Halo found no path, OpenSTA \(theirs)", file: file, line: line) }
+        let d = abs(mine - theirs)
+        if d > worstDiff { worstDiff = d; worstWhere = "\(row) (Halo \(String(format: "%.6f", mine)), OpenSTA \(String(format: "%.6f", theirs)))" }
+    }
+    compare("none", unconstrained, reference.unconstrained?.delayNs ?? nil)
+    for e in reference.entries { compare("code \(e.code)", ours[e.code] ?? nil, e.delayNs) }
+    return ParityResult(rows: reference.entries.count + 1, worstNs: worstDiff, worstAt: worstWhere)
+}
+
 /// A deterministic pseudo-random generator (SplitMix64) so that failures reproduce.
 struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
