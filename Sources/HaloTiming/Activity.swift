@@ -724,7 +724,7 @@ public final class GlitchSimulator: @unchecked Sendable {
                 for set in model.arcSets where set.fromPin == fromPin && set.toPin == toPin {
                     for arc in set.arcs {
                         guard let table = arc.delay else { continue }
-                        let x = interpolate(table, slew: analysis.slewNs(ofPin: vp, arc.from),
+                        let x = table.value(slew: analysis.slewNs(ofPin: vp, arc.from),
                                             load: g.loadCapacitance[Int(out.pin) * 2 + arc.to.rawValue])
                         let slot = arc.from.rawValue * 2 + arc.to.rawValue
                         best[slot] = max(best[slot], x)

@@ -228,11 +228,11 @@ public final class EnergyModel: @unchecked Sendable {
                     guard let table else { return 0 }
                     let load = arc.isInputPin ? 0 : g.loadCapacitance[p * 2 + out.rawValue]
                     switch arc.sense {
-                    case .positiveUnate: return interpolate(table, slew: slew(source, out), load: load)
-                    case .negativeUnate: return interpolate(table, slew: slew(source, out.opposite), load: load)
+                    case .positiveUnate: return table.value(slew: slew(source, out), load: load)
+                    case .negativeUnate: return table.value(slew: slew(source, out.opposite), load: load)
                     case .nonUnate:
-                        return 0.5 * (interpolate(table, slew: slew(source, .rise), load: load)
-                                      + interpolate(table, slew: slew(source, .fall), load: load))
+                        return 0.5 * (table.value(slew: slew(source, .rise), load: load)
+                                      + table.value(slew: slew(source, .fall), load: load))
                     }
                 }
                 energy += weight * (rises * tableEnergy(arc.rise, .rise) + falls * tableEnergy(arc.fall, .fall))
@@ -245,52 +245,3 @@ public final class EnergyModel: @unchecked Sendable {
     }
 }
 
-/// Interpolates a table like `flatTableValue` (OpenSTA's rule: multilinear between the two break
-/// points around the value, linear extrapolation from the first or last two outside the table).
-func interpolate(_ t: TableModel, slew: Double, load: Double, relatedSlew: Double = 0) -> Double {
-    let order = t.axes.count
-    if order == 0 { return t.values.first ?? 0 }
-    var index = [Int](repeating: 0, count: order)
-    var fraction = [Double](repeating: 0, count: order)
-    for k in 0..<order {
-        let axis = t.axes[k]
-        let x: Double
-        switch k < t.inputs.count ? t.inputs[k] : .zero {
-        case .inputSlew: x = slew
-        case .load: x = load
-        case .relatedSlew: x = relatedSlew
-        case .zero: x = 0
-        }
-        let n = axis.count
-        if n <= 1 { index[k] = 0; fraction[k] = 0; continue }
-        var i: Int
-        if x <= axis[0] { i = 0 } else if x >= axis[n - 1] { i = n - 2 } else {
-            var lower = -1, upper = n
-            while upper - lower > 1 {
-                let mid = (upper + lower) >> 1
-                if x >= axis[mid] { lower = mid } else { upper = mid }
-            }
-            i = lower
-        }
-        index[k] = i
-        fraction[k] = (x - axis[i]) / (axis[i + 1] - axis[i])
-    }
-    var strides = [Int](repeating: 1, count: order)
-    for k in stride(from: order - 2, through: 0, by: -1) { strides[k] = strides[k + 1] * t.axes[k + 1].count }
-    var result = 0.0
-    for corner in 0..<(1 << order) {
-        var w = 1.0
-        var offset = 0
-        for k in 0..<order {
-            let hi = (corner >> k) & 1 == 1
-            if t.axes[k].count <= 1 {
-                if hi { w = 0; break }
-                continue
-            }
-            w *= hi ? fraction[k] : 1 - fraction[k]
-            offset += (index[k] + (hi ? 1 : 0)) * strides[k]
-        }
-        if w != 0 { result += w * t.values[offset] }
-    }
-    return result
-}

@@ -48,6 +48,55 @@ struct ClockReconvergence: Sendable {
 }
 
 extension TimingGraph {
+    /// The clock port: the one named by `conditions.clockPort`, or, in a design with registers, the one input
+    /// port that reaches register clock pins, directly or through combinational cells (a clock tree's
+    /// buffers and inverters), found walking backward from every register clock pin. Nil without registers;
+    /// throws when several ports could be the clock, or the named one is not an input port.
+    static func findClockPort(design: FlatDesign, linked d: LinkedDesign, nets: NetConnectivity,
+                              conditions: TimingConditions) throws -> Int? {
+        if let name = conditions.clockPort {
+            guard let k = design.ports.firstIndex(where: { $0.name == name && $0.direction == .input }) else {
+                throw HaloError("clock port '\(name)' is not an input port of '\(design.topName)'")
+            }
+            return d.portPinBase + k
+        }
+        guard d.instanceCell.contains(where: { d.cellModels[$0].isSequential }) else { return nil }
+        var candidates = Set<Int>()
+        var seenNet = [Bool](repeating: false, count: nets.count)
+        var pending: [Int] = []
+        for p in 0..<d.pinCount {
+            let inst = d.pinInstance[p]
+            guard inst >= 0, d.pinNet[p] >= 0 else { continue }
+            let model = d.cellModels[d.instanceCell[inst]]
+            let k = d.pinCellPin[p]
+            if model.isSequential && (model.isClockPin[k] || model.arcSets.contains { $0.isClockEdge && $0.fromPin == k }) {
+                pending.append(d.pinNet[p])
+            }
+        }
+        while let n = pending.popLast() {
+            guard !seenNet[n] else { continue }
+            seenNet[n] = true
+            let driver = nets.driver[n]
+            guard driver >= 0 else { continue }
+            let inst = d.pinInstance[driver]
+            if inst < 0 {
+                candidates.insert(d.pinCellPin[driver])
+                continue
+            }
+            let model = d.cellModels[d.instanceCell[inst]]
+            guard !model.isSequential else { continue }
+            for set in model.arcSets where set.toPin == d.pinCellPin[driver] {
+                let from = d.pinNet[d.instancePinBase[inst] + set.fromPin]
+                if from >= 0 { pending.append(from) }
+            }
+        }
+        if candidates.count > 1 {
+            let names = candidates.sorted().map { design.ports[$0].name }.joined(separator: ", ")
+            throw HaloError("the design has several candidate clock ports (\(names)); name one with --clock")
+        }
+        return candidates.first.map { d.portPinBase + $0 }
+    }
+
     /// The pins of the clock network and whether each carries the clock inverted: the clock port's net and,
     /// in level order, the outputs of combinational cells with an arc from a clock net (OpenSTA's clock
     /// network, through which clocks propagate with their sense). Throws where Halo cannot follow a clock:

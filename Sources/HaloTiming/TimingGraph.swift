@@ -83,6 +83,9 @@ public final class TimingGraph: @unchecked Sendable {
     let buffers: FlatBuffers
     /// Per instance: its position in `instanceOrder`.
     let orderPosition: [Int]
+    /// Instance name → index (first of a name), for `casePin(named:)`; built once, read-only, so a graph can
+    /// be shared by threads.
+    private let instanceIndexByName: [String: Int]
     /// Per level-order position: the positions of the instances its outputs feed (CSR; always later positions).
     let fanoutStart: [Int]
     let fanout: [Int32]
@@ -106,312 +109,70 @@ public final class TimingGraph: @unchecked Sendable {
                 diagnostics: DiagnosticSink? = nil) throws {
         self.design = design
         self.conditions = conditions
-        // Link.
-        var cellModels: [CellModel] = []
-        var cellIndexByKey: [String: Int] = [:]
-        var instanceCell: [Int] = []
-        var instancePinBase: [Int] = []
-        var pinInstance: [Int] = []
-        var pinCellPin: [Int] = []
-        var pinNet: [Int] = []
-        instanceCell.reserveCapacity(design.instances.count)
         var warnings = LimitedWarnings(diagnostics: diagnostics)
-        for (i, inst) in design.instances.enumerated() {
-            let key = inst.primitiveInputCount > 0 ? "\(inst.cellName)#\(inst.primitiveInputCount)" : inst.cellName
-            let ci: Int
-            if let found = cellIndexByKey[key] {
-                ci = found
-            } else {
-                var libertyCell: LibertyCell?
-                var libraryName = ""
-                if inst.primitiveInputCount == 0 {
-                    for (k, lib) in libraries.enumerated() {
-                        if let c = lib.cell(named: inst.cellName) {
-                            libertyCell = c
-                            libraryName = lib.name
-                            try TimingGraph.checkThresholds(of: lib, against: libraries[0], cell: c.name, at: inst.location, used: k)
-                            break
-                        }
-                    }
-                }
-                if libertyCell == nil, let c = GenericLibrary.cell(named: inst.cellName, inputCount: max(1, inst.primitiveInputCount)) {
-                    libertyCell = c
-                    libraryName = GenericLibrary.library.name
-                }
-                guard let cell = libertyCell else {
-                    throw HaloError("unknown cell '\(inst.cellName)' (instance '\(inst.name)'); it is in none of the libraries read",
-                                    at: inst.location)
-                }
-                ci = cellModels.count
-                cellModels.append(try CellModel(cell, library: libraryName))
-                cellIndexByKey[key] = ci
-            }
-            let model = cellModels[ci]
-            instanceCell.append(ci)
-            let base = pinInstance.count
-            instancePinBase.append(base)
-            for k in 0..<model.pinNames.count {
-                pinInstance.append(i)
-                pinCellPin.append(k)
-                pinNet.append(-1)
-            }
-            for conn in inst.connections {
-                guard let k = model.pinNames.firstIndex(of: conn.pin) else {
-                    throw HaloError("cell '\(model.name)' has no pin '\(conn.pin)' (instance '\(inst.name)')", at: inst.location)
-                }
-                pinNet[base + k] = conn.net ?? -1
-            }
-            for k in 0..<model.pinNames.count where model.pinDirections[k] == .input && pinNet[base + k] < 0 {
-                warnings.warn(kind: "unconnected input pins",
-                              "input pin '\(model.pinNames[k])' of instance '\(inst.name)' (\(model.name)) is not connected",
-                              at: inst.location)
-            }
-        }
-        portPinBase = pinInstance.count
-        for (k, port) in design.ports.enumerated() {
-            pinInstance.append(-1)
-            pinCellPin.append(k)
-            pinNet.append(port.net)
-        }
-        self.cells = cellModels
-        self.instanceCell = instanceCell
-        self.instancePinBase = instancePinBase
-        self.pinInstance = pinInstance
-        self.pinCellPin = pinCellPin
-        self.pinNet = pinNet
-
-        // Nets: drivers, loads, ties.
-        let netCount = design.nets.count
-        var netDriver = [Int](repeating: -1, count: netCount)
-        var loadCount = [Int](repeating: 0, count: netCount + 1)
-        var netTie = [UInt8](repeating: LogicValue.unknown.rawValue, count: netCount)
-        for (n, v) in design.constantNets where n >= 0 && n < netCount { netTie[n] = v ? 1 : 0 }
-        func isDriver(_ p: Int) -> Bool {
-            let inst = pinInstance[p]
-            if inst < 0 { return design.ports[pinCellPin[p]].direction == .input }
-            let dir = cellModels[instanceCell[inst]].pinDirections[pinCellPin[p]]
-            return dir == .output || dir == .inout
-        }
-        for p in 0..<pinInstance.count {
-            let n = pinNet[p]
-            guard n >= 0 else { continue }
-            if isDriver(p) {
-                if netDriver[n] >= 0 {
-                    warnings.warnOnce(kind: "nets with several drivers", net: n,
-                                      "net '\(design.nets[n])' has several drivers; timing uses the first",
-                                      at: design.netLocation(n))
-                } else if netTie[n] != LogicValue.unknown.rawValue {
-                    warnings.warnOnce(kind: "nets tied to a constant and also driven", net: n,
-                                      "net '\(design.nets[n])' is tied to a constant and also driven", at: design.netLocation(n))
-                } else {
-                    netDriver[n] = p
-                }
-            } else {
-                loadCount[n + 1] += 1
-            }
-        }
-        for n in 0..<netCount { loadCount[n + 1] += loadCount[n] }
-        var fill = loadCount
-        var netLoads = [Int](repeating: 0, count: loadCount[netCount])
-        for p in 0..<pinInstance.count {
-            let n = pinNet[p]
-            guard n >= 0, !isDriver(p) else { continue }
-            netLoads[fill[n]] = p
-            fill[n] += 1
-        }
-        for n in 0..<netCount where netDriver[n] < 0 && netTie[n] == LogicValue.unknown.rawValue
-            && loadCount[n + 1] > loadCount[n] {
-            warnings.warn(kind: "undriven nets", "net '\(design.nets[n])' has no driver", at: design.netLocation(n))
-        }
+        let linked = try TimingGraph.link(design: design, libraries: libraries, warnings: &warnings)
+        let nets = TimingGraph.connectNets(design: design, linked: linked, warnings: &warnings)
         warnings.finish()
-        self.netDriver = netDriver
-        self.netTie = netTie
-        self.netLoadStart = loadCount
-        self.netLoads = netLoads
+        cells = linked.cellModels
+        instanceCell = linked.instanceCell
+        instancePinBase = linked.instancePinBase
+        pinInstance = linked.pinInstance
+        pinCellPin = linked.pinCellPin
+        pinNet = linked.pinNet
+        portPinBase = linked.portPinBase
+        netDriver = nets.driver
+        netTie = nets.tie
+        netLoadStart = nets.loadStart
+        netLoads = nets.loads
+        let loadCap = TimingGraph.loadCapacitance(design: design, linked: linked, nets: nets, conditions: conditions) { $0.pinCapacitance }
+        loadCapacitance = loadCap
+        instanceIndexByName = Dictionary(design.instances.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
 
-        // Load capacitance per driver and transition: every pin on the net plus the port load; max (late)
-        // for every path, min (early) for a propagated clock's capture path.
-        func loads(_ caps: (CellModel) -> [[Double]]) -> [Double] {
-            var loadCap = [Double](repeating: 0, count: pinInstance.count * 2)
-            var netCap = [Double](repeating: 0, count: netCount * 2)
-            for p in 0..<pinInstance.count {
-                let n = pinNet[p]
-                guard n >= 0 else { continue }
-                let inst = pinInstance[p]
-                if inst >= 0 {
-                    let c = caps(cellModels[instanceCell[inst]])[pinCellPin[p]]
-                    netCap[n * 2] += c[0]
-                    netCap[n * 2 + 1] += c[1]
-                } else if design.ports[pinCellPin[p]].direction != .input {
-                    netCap[n * 2] += conditions.outputLoadFF
-                    netCap[n * 2 + 1] += conditions.outputLoadFF
-                }
-            }
-            for n in 0..<netCount where netDriver[n] >= 0 {
-                loadCap[netDriver[n] * 2] = netCap[n * 2]
-                loadCap[netDriver[n] * 2 + 1] = netCap[n * 2 + 1]
-            }
-            return loadCap
-        }
-        let loadCap = loads { $0.pinCapacitance }
-        self.loadCapacitance = loadCap
-
-        // Clock port.
-        let hasSequential = instanceCell.contains { cellModels[$0].isSequential }
-        var clockPin: Int?
-        if let name = conditions.clockPort {
-            guard let k = design.ports.firstIndex(where: { $0.name == name && $0.direction == .input }) else {
-                throw HaloError("clock port '\(name)' is not an input port of '\(design.topName)'")
-            }
-            clockPin = portPinBase + k
-        } else if hasSequential {
-            // The input ports that reach a register clock pin, directly or through combinational cells
-            // (a clock tree's buffers and inverters): walked backward from every register clock pin.
-            var candidates = Set<Int>()
-            var seenNet = [Bool](repeating: false, count: netCount)
-            var pending: [Int] = []
-            for p in 0..<pinInstance.count {
-                let inst = pinInstance[p]
-                guard inst >= 0, pinNet[p] >= 0 else { continue }
-                let model = cellModels[instanceCell[inst]]
-                let k = pinCellPin[p]
-                if model.isSequential && (model.isClockPin[k] || model.arcSets.contains { $0.isClockEdge && $0.fromPin == k }) {
-                    pending.append(pinNet[p])
-                }
-            }
-            while let n = pending.popLast() {
-                guard !seenNet[n] else { continue }
-                seenNet[n] = true
-                let d = netDriver[n]
-                guard d >= 0 else { continue }
-                let inst = pinInstance[d]
-                if inst < 0 {
-                    candidates.insert(pinCellPin[d])
-                    continue
-                }
-                let model = cellModels[instanceCell[inst]]
-                guard !model.isSequential else { continue }
-                for set in model.arcSets where set.toPin == pinCellPin[d] {
-                    let from = pinNet[instancePinBase[inst] + set.fromPin]
-                    if from >= 0 { pending.append(from) }
-                }
-            }
-            if candidates.count == 1, let k = candidates.first {
-                clockPin = portPinBase + k
-            } else if candidates.count > 1 {
-                let names = candidates.sorted().map { design.ports[$0].name }.joined(separator: ", ")
-                throw HaloError("the design has several candidate clock ports (\(names)); name one with --clock")
-            }
-        }
+        let clockPin = try TimingGraph.findClockPort(design: design, linked: linked, nets: nets, conditions: conditions)
         self.clockPin = clockPin
-
-        // Levelize instances: an instance depends on the drivers of its inputs that have an arc or feed its functions.
-        let instCount = design.instances.count
-        var dependents = [[Int]](repeating: [], count: instCount)
-        var indegree = [Int](repeating: 0, count: instCount)
-        for i in 0..<instCount {
-            let model = cellModels[instanceCell[i]]
-            var inputs = Set<Int>()
-            for set in model.arcSets { inputs.insert(set.fromPin) }
-            for f in model.functions { if let f { for v in f.variablePins where v >= 0 { inputs.insert(v) } } }
-            var preds = Set<Int>()
-            for k in inputs {
-                let n = pinNet[instancePinBase[i] + k]
-                guard n >= 0 else { continue }
-                let d = netDriver[n]
-                // A cell's arc from one of its own outputs (an output-to-output timing group) is ordered
-                // inside the cell (CellModel), not between instances.
-                guard d >= 0, pinInstance[d] >= 0, pinInstance[d] != i else { continue }
-                preds.insert(pinInstance[d])
-            }
-            for p in preds {
-                dependents[p].append(i)
-                indegree[i] += 1
-            }
+        let order = try TimingGraph.levelize(design: design, linked: linked, nets: nets)
+        instanceOrder = order
+        flat = FlatTiming(models: linked.cellModels)
+        orderCell = order.map { Int32(linked.instanceCell[$0]) }
+        orderBase = order.map { Int32(linked.instancePinBase[$0]) }
+        pinSource = (0..<linked.pinCount).map { p in
+            let n = linked.pinNet[p]
+            return Int32(n >= 0 && nets.driver[n] >= 0 ? nets.driver[n] : p)
         }
-        var order: [Int] = []
-        order.reserveCapacity(instCount)
-        var queue = (0..<instCount).filter { indegree[$0] == 0 }
-        var head = 0
-        while head < queue.count {
-            let i = queue[head]
-            head += 1
-            order.append(i)
-            for j in dependents[i] {
-                indegree[j] -= 1
-                if indegree[j] == 0 { queue.append(j) }
-            }
-        }
-        if order.count < instCount {
-            throw TimingGraph.loopError(design: design, dependents: dependents, indegree: indegree)
-        }
-        self.instanceOrder = order
-        self.flat = FlatTiming(models: cellModels)
-        self.orderCell = order.map { Int32(instanceCell[$0]) }
-        self.orderBase = order.map { Int32(instancePinBase[$0]) }
-        self.pinSource = (0..<pinInstance.count).map { p in
-            let n = pinNet[p]
-            return Int32(n >= 0 && netDriver[n] >= 0 ? netDriver[n] : p)
-        }
-        self.pinTie = (0..<pinInstance.count).map { p in
-            let n = pinNet[p]
-            return n >= 0 ? netTie[n] : LogicValue.unknown.rawValue
+        pinTie = (0..<linked.pinCount).map { p in
+            let n = linked.pinNet[p]
+            return n >= 0 ? nets.tie[n] : LogicValue.unknown.rawValue
         }
 
-        // The clock network: the clock port's net and the outputs of combinational cells it feeds.
         let (onClock, inverted) = try TimingGraph.clockNetwork(
-            clockPin: clockPin, order: order, models: cellModels, instanceCell: instanceCell,
-            instancePinBase: instancePinBase, pinNet: pinNet, netCount: netCount, design: design)
-        self.clockInverted = inverted
-        self.isClockNetwork = onClock
+            clockPin: clockPin, order: order, models: linked.cellModels, instanceCell: linked.instanceCell,
+            instancePinBase: linked.instancePinBase, pinNet: linked.pinNet, netCount: nets.count, design: design)
+        clockInverted = inverted
+        isClockNetwork = onClock
         if conditions.propagatedClock {
+            let minLoad = TimingGraph.loadCapacitance(design: design, linked: linked, nets: nets, conditions: conditions) { $0.pinCapacitanceMin }
             let timing = TimingGraph.propagatedClockTiming(
-                clockPin: clockPin, order: order, models: cellModels, flat: flat, instanceCell: instanceCell,
-                instancePinBase: instancePinBase, pinNet: pinNet, netDriver: netDriver, onClock: onClock,
-                maxLoad: loadCap, minLoad: loads { $0.pinCapacitanceMin }, halfPeriodNs: conditions.clockPeriodNs / 2)
-            self.clockTiming = timing
-            self.reconvergence = TimingGraph.clockReconvergence(
-                timing: timing, models: cellModels, instanceCell: instanceCell, instancePinBase: instancePinBase,
-                pinNet: pinNet, netDriver: netDriver, netCount: netCount, onClock: onClock, inverted: inverted,
-                pinInstance: pinInstance)
+                clockPin: clockPin, order: order, models: linked.cellModels, flat: flat, instanceCell: linked.instanceCell,
+                instancePinBase: linked.instancePinBase, pinNet: linked.pinNet, netDriver: nets.driver, onClock: onClock,
+                maxLoad: loadCap, minLoad: minLoad, halfPeriodNs: conditions.clockPeriodNs / 2)
+            clockTiming = timing
+            reconvergence = TimingGraph.clockReconvergence(
+                timing: timing, models: linked.cellModels, instanceCell: linked.instanceCell,
+                instancePinBase: linked.instancePinBase, pinNet: linked.pinNet, netDriver: nets.driver, netCount: nets.count,
+                onClock: onClock, inverted: inverted, pinInstance: linked.pinInstance)
         } else {
-            self.clockTiming = .none
-            self.reconvergence = .none
+            clockTiming = .none
+            reconvergence = .none
         }
-        var position = [Int](repeating: 0, count: instCount)
-        for (o, i) in order.enumerated() { position[i] = o }
-        self.orderPosition = position
-        func loadPositions(ofNet n: Int) -> [Int32] {
-            guard n >= 0 else { return [] }
-            return (loadCount[n]..<loadCount[n + 1]).compactMap { li -> Int32? in
-                let inst = pinInstance[netLoads[li]]
-                return inst >= 0 ? Int32(position[inst]) : nil
-            }
-        }
-        var fanoutStart = [0]
-        var fanout: [Int32] = []
-        for i in order {
-            let model = cellModels[instanceCell[i]]
-            var targets = Set<Int32>()
-            for k in 0..<model.pinNames.count where model.pinDirections[k] != .input {
-                for t in loadPositions(ofNet: pinNet[instancePinBase[i] + k]) { targets.insert(t) }
-            }
-            fanout.append(contentsOf: targets.sorted())
-            fanoutStart.append(fanout.count)
-        }
-        self.fanoutStart = fanoutStart
-        self.fanout = fanout
-        var portFanoutStart = [0]
-        var portFanout: [Int32] = []
-        for port in design.ports {
-            if port.direction == .input { portFanout.append(contentsOf: Set(loadPositions(ofNet: port.net)).sorted()) }
-            portFanoutStart.append(portFanout.count)
-        }
-        self.portFanoutStart = portFanoutStart
-        self.portFanout = portFanout
-        self.buffers = FlatBuffers(flat: flat, orderCell: orderCell, orderBase: orderBase, pinSource: pinSource,
-                                   pinTie: pinTie, loadCapacitance: loadCap, isClockNetwork: onClock,
-                                   clockInverted: inverted)
+
+        let fan = TimingGraph.fanout(design: design, linked: linked, nets: nets, order: order)
+        orderPosition = fan.position
+        fanoutStart = fan.start
+        fanout = fan.targets
+        portFanoutStart = fan.portStart
+        portFanout = fan.portTargets
+        buffers = FlatBuffers(flat: flat, orderCell: orderCell, orderBase: orderBase, pinSource: pinSource,
+                              pinTie: pinTie, loadCapacitance: loadCap, isClockNetwork: onClock, clockInverted: inverted)
     }
 
     /// OpenSTA converts delays and slews between a driver and a load whose libraries were characterized at
@@ -431,7 +192,7 @@ public final class TimingGraph: @unchecked Sendable {
 
     /// Warnings of the linking step, each kind reported at most `limit` times and then counted, so that
     /// a large netlist with a systematic problem prints a screenful, not a million lines.
-    private struct LimitedWarnings {
+    struct LimitedWarnings {
         let diagnostics: DiagnosticSink?
         let limit = 20
         var counts: [String: Int] = [:]
@@ -459,46 +220,6 @@ public final class TimingGraph: @unchecked Sendable {
                 diagnostics?.warn("\(counts[kind, default: 0] - limit) more \(kind) not reported")
             }
         }
-    }
-
-    private static func loopError(design: FlatDesign, dependents: [[Int]], indegree: [Int]) -> HaloError {
-        // Find a cycle among the instances left with indegree > 0.
-        let remaining = Set(indegree.indices.filter { indegree[$0] > 0 })
-        var state = [Int: Int]()  // 1 = on stack, 2 = done
-        var stack: [Int] = []
-        var cycle: [Int] = []
-        func dfs(_ start: Int) -> Bool {
-            var work: [(Int, Int)] = [(start, 0)]
-            state[start] = 1
-            stack.append(start)
-            while let (node, next) = work.last {
-                let succ = dependents[node].filter { remaining.contains($0) }
-                if next < succ.count {
-                    work[work.count - 1].1 += 1
-                    let s = succ[next]
-                    if state[s] == 1 {
-                        if let at = stack.firstIndex(of: s) { cycle = Array(stack[at...]) + [s] }
-                        return true
-                    }
-                    if state[s] == nil {
-                        state[s] = 1
-                        stack.append(s)
-                        work.append((s, 0))
-                    }
-                } else {
-                    state[node] = 2
-                    stack.removeLast()
-                    work.removeLast()
-                }
-            }
-            return false
-        }
-        for s in remaining.sorted() where state[s] == nil {
-            if dfs(s) { break }
-        }
-        let names = cycle.map { design.instances[$0].name }
-        let first = cycle.first.map { design.instances[$0].location } ?? nil
-        return HaloError("combinational loop through instances \(names.joined(separator: " -> "))", at: first)
     }
 
     // MARK: Names
@@ -548,11 +269,6 @@ public final class TimingGraph: @unchecked Sendable {
         return nil
     }
 
-    private lazy var instanceIndexByName: [String: Int] = {
-        var d: [String: Int] = [:]
-        for (i, inst) in design.instances.enumerated() { d[inst.name] = i }
-        return d
-    }()
 
     private func instanceIndex(named name: String) -> Int? { instanceIndexByName[name] }
 }
