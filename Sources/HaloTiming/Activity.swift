@@ -705,7 +705,12 @@ public final class GlitchSimulator: @unchecked Sendable {
         }
     }
 
-    struct Event { var time: Double; var id: Int; var net: Int32; var value: Bool }
+    /// A pending net change, ordered by time and then by creation (`id`).
+    struct Event: Comparable {
+        var time: Double; var id: Int; var net: Int32; var value: Bool
+        static func < (a: Event, b: Event) -> Bool { a.time < b.time || (a.time == b.time && a.id < b.id) }
+        static func == (a: Event, b: Event) -> Bool { a.id == b.id }
+    }
 
     /// Per output entry and variable: delays [inRF·2 + outRF], ns, under the analysis's slews.
     func arcDelays(_ analysis: TimingAnalysis) -> [Double] {
@@ -755,98 +760,29 @@ public final class GlitchSimulator: @unchecked Sendable {
             return NetActivity(vectorCount: n, operations: 0, rises: [Int](repeating: 0, count: netCount),
                                falls: [Int](repeating: 0, count: netCount))
         }
-        let delays = arcDelays(analysis)
-        let stimCount = stimulus.pins.count
-        // Flat state. Every array the event loop touches is a pointer (no copy-on-write or exclusivity checks).
-        func alloc<T>(_ count: Int, _ value: T) -> UnsafeMutablePointer<T> {
-            let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, count))
-            p.initialize(repeating: value, count: max(1, count))
-            return p
-        }
-        let value = alloc(netCount, false)
-        let rises = alloc(netCount, 0), falls = alloc(netCount, 0)
-        let pendingID = alloc(netCount, -1), pendingValue = alloc(netCount, false)
-        let stim = alloc(stimCount, false)
-        // Variables: ≥ 0 a net, −1 / −2 constant 0 / 1, ≤ −3 stimulus −(s+3).
-        let varCount = d.variablePins.count
-        let varSource = alloc(varCount, Int32(-1))
-        for v in 0..<varCount {
-            let p = Int(d.variablePins[v])
-            if p < 0 { varSource[v] = -1; continue }
-            let o = binding.pinOverride[p]
-            if o == 0 || o == 1 { varSource[v] = -1 - o; continue }
-            if o >= 2 { varSource[v] = -(o - 2) - 3; continue }
-            let net = g.pinNet[p]
-            if net < 0 { varSource[v] = -1; continue }
-            let c = binding.netConstant[net]
-            varSource[v] = c == 2 ? Int32(net) : -1 - Int32(c)
-        }
-        let varPin = alloc(varCount, Int32(0))
-        for v in 0..<varCount { varPin[v] = d.variablePins[v] }
-        let delay = alloc(delays.count, 0.0)
-        for i in 0..<delays.count { delay[i] = delays[i] }
+        let w = GlitchWorkspace(graph: g, design: d, binding: binding, delays: arcDelays(analysis),
+                                stimulusPins: stimulus.pins.count)
+        return withExtendedLifetime(w) { run(stimulus, binding: binding, workspace: w) }
+    }
+
+    /// The event loop of `simulate` over the workspace's buffers.
+    private func run(_ stimulus: PackedStimulus, binding: ActivityBinding, workspace w: GlitchWorkspace) -> NetActivity {
+        let g = graph, d = design
+        let netCount = g.design.nets.count, n = stimulus.vectorCount, stimCount = stimulus.pins.count
+        let value = w.value.pointer, rises = w.rises.pointer, falls = w.falls.pointer
+        let pendingID = w.pendingID.pointer, pendingValue = w.pendingValue.pointer, stim = w.stimulus.pointer
+        let varSource = w.varSource.pointer, varPin = w.varPin.pointer, delay = w.delay.pointer
+        let outNet = w.outNet.pointer, outProgram = w.outProgram.pointer
+        let outVarStart = w.outVarStart.pointer, outVarCount = w.outVarCount.pointer, outLive = w.outLive.pointer
+        let tableWord = w.tableWord.pointer, wideProgram = w.wideProgram
+        let instOutStart = w.instOutStart.pointer, instOut = w.instOut.pointer
+        let loadStart = w.loadStart.pointer, loads = w.loads.pointer, pinInstance = w.pinInstance.pointer
+        let instStamp = w.instStamp.pointer, triggerHead = w.triggerHead.pointer
+        let triggerPin = w.triggerPin.pointer, triggerRise = w.triggerRise.pointer, triggerNext = w.triggerNext.pointer
+        let triggered = w.triggered.pointer
         let outputCount = d.outputs.count
-        let outNet = alloc(outputCount, Int32(-1)), outProgram = alloc(outputCount, Int32(-1))
-        let outVarStart = alloc(outputCount, Int32(0)), outVarCount = alloc(outputCount, Int32(0))
-        let outLive = alloc(outputCount, false)
-        for (e, o) in d.outputs.enumerated() {
-            outNet[e] = o.net; outProgram[e] = o.program; outVarStart[e] = o.varStart; outVarCount[e] = o.varCount
-            outLive[e] = binding.outputConstant[e] == 2 && o.program >= 0
-        }
-        let tables = d.tables.map { $0 }
-        let tableWord = alloc(tables.count, UInt64(0))
-        for (i, t) in tables.enumerated() { tableWord[i] = t[0] }
-        let wideProgram = tables.map { $0.count > 1 }
-        // Per instance: its live outputs (CSR).
-        let instCount = g.instanceCount
-        let instOutStart = alloc(instCount + 1, 0)
-        var outsOfInstance = [[Int32]](repeating: [], count: instCount)
-        for e in 0..<outputCount where outLive[e] { outsOfInstance[Int(d.outputs[e].instance)].append(Int32(e)) }
-        var flatOuts: [Int32] = []
-        for i in 0..<instCount { instOutStart[i] = flatOuts.count; flatOuts += outsOfInstance[i] }
-        instOutStart[instCount] = flatOuts.count
-        let instOut = alloc(flatOuts.count, Int32(0))
-        for (k, e) in flatOuts.enumerated() { instOut[k] = e }
-        // Per net: the instance pins that see its changes (no own override) (CSR).
-        let loadStart = alloc(netCount + 1, 0)
-        var loadList: [Int32] = []
-        for net in 0..<netCount {
-            loadStart[net] = loadList.count
-            for li in g.netLoadStart[net]..<g.netLoadStart[net + 1] {
-                let p = g.netLoads[li]
-                if binding.pinOverride[p] < 0 && g.pinInstance[p] >= 0 { loadList.append(Int32(p)) }
-            }
-        }
-        loadStart[netCount] = loadList.count
-        let loads = alloc(loadList.count, Int32(0))
-        for (k, p) in loadList.enumerated() { loads[k] = p }
-        let pinInstance = alloc(g.pinCount, Int32(-1))
-        for p in 0..<g.pinCount { pinInstance[p] = Int32(g.pinInstance[p]) }
-        // Stimulus → driven nets and forced load pins.
-        var stimulusNets = [[Int]](repeating: [], count: stimCount)
-        for net in 0..<netCount where binding.netStimulus[net] >= 0 { stimulusNets[Int(binding.netStimulus[net])].append(net) }
-        var stimulusLoads = [[Int]](repeating: [], count: stimCount)
-        for p in 0..<g.pinCount where binding.pinOverride[p] >= 2 && g.pinInstance[p] >= 0 {
-            let net = g.pinNet[p]
-            if net < 0 || g.netDriver[net] != p { stimulusLoads[Int(binding.pinOverride[p] - 2)].append(p) }
-        }
-        let instStamp = alloc(instCount, -1), triggerHead = alloc(instCount, -1)
-        let triggerCapacity = g.pinCount + 1
-        let triggerPin = alloc(triggerCapacity, Int32(0)), triggerRise = alloc(triggerCapacity, false)
-        let triggerNext = alloc(triggerCapacity, -1)
-        let triggered = alloc(instCount, 0)
-        var heapCapacity = 1024
-        var heap = UnsafeMutablePointer<Event>.allocate(capacity: heapCapacity)
-        defer {
-            value.deallocate(); rises.deallocate(); falls.deallocate(); pendingID.deallocate(); pendingValue.deallocate()
-            stim.deallocate(); varSource.deallocate(); varPin.deallocate(); delay.deallocate(); outNet.deallocate()
-            outProgram.deallocate(); outVarStart.deallocate(); outVarCount.deallocate(); outLive.deallocate()
-            tableWord.deallocate(); instOutStart.deallocate(); instOut.deallocate(); loadStart.deallocate()
-            loads.deallocate(); pinInstance.deallocate(); instStamp.deallocate(); triggerHead.deallocate()
-            triggerPin.deallocate(); triggerRise.deallocate(); triggerNext.deallocate(); triggered.deallocate()
-            heap.deallocate()
-        }
-        var heapCount = 0, nextID = 0, triggerCount = 0, triggeredCount = 0, batch = 0
+        var heap = BinaryHeap<Event>(capacity: 1024)
+        var nextID = 0, triggerCount = 0, triggeredCount = 0, batch = 0
 
         @inline(__always) func variable(_ v: Int) -> Bool {
             let s = Int(varSource[v])
@@ -861,46 +797,6 @@ public final class GlitchSimulator: @unchecked Sendable {
             let prog = Int(outProgram[e])
             if wideProgram[prog] { return d.scalar(prog, m) }
             return (tableWord[prog] >> UInt64(m)) & 1 == 1
-        }
-        @inline(__always) func before(_ a: Event, _ b: Event) -> Bool {
-            a.time < b.time || (a.time == b.time && a.id < b.id)
-        }
-        func push(_ e: Event) {
-            if heapCount == heapCapacity {
-                let bigger = UnsafeMutablePointer<Event>.allocate(capacity: heapCapacity * 2)
-                bigger.moveInitialize(from: heap, count: heapCount)
-                heap.deallocate()
-                heap = bigger
-                heapCapacity *= 2
-            }
-            var i = heapCount
-            heapCount += 1
-            while i > 0 {
-                let parent = (i - 1) >> 1
-                if !before(e, heap[parent]) { break }
-                heap[i] = heap[parent]
-                i = parent
-            }
-            heap[i] = e
-        }
-        func pop() -> Event {
-            let top = heap[0]
-            heapCount -= 1
-            if heapCount > 0 {
-                let last = heap[heapCount]
-                var i = 0
-                while true {
-                    let l = 2 * i + 1
-                    if l >= heapCount { break }
-                    var m = l
-                    if l + 1 < heapCount && before(heap[l + 1], heap[l]) { m = l + 1 }
-                    if !before(heap[m], last) { break }
-                    heap[i] = heap[m]
-                    i = m
-                }
-                heap[i] = last
-            }
-            return top
         }
         @inline(__always) func trigger(_ p: Int, rise: Bool) {
             let inst = Int(pinInstance[p])
@@ -948,7 +844,7 @@ public final class GlitchSimulator: @unchecked Sendable {
                     if dt == .infinity { dt = 0 }
                     pendingID[net] = nextID
                     pendingValue[net] = v
-                    push(Event(time: time + dt, id: nextID, net: Int32(net), value: v))
+                    heap.push(Event(time: time + dt, id: nextID, net: Int32(net), value: v))
                     nextID += 1
                 }
             }
@@ -969,14 +865,14 @@ public final class GlitchSimulator: @unchecked Sendable {
                 let b = stimulus.bit(i, k)
                 guard b != stim[i] else { continue }
                 stim[i] = b
-                for net in stimulusNets[i] { commit(net, b) }
-                for p in stimulusLoads[i] { trigger(p, rise: b) }
+                for net in w.stimulusNets[i] { commit(net, b) }
+                for p in w.stimulusLoads[i] { trigger(p, rise: b) }
             }
             processTriggered(at: 0)
-            while heapCount > 0 {
-                let time = heap[0].time
-                while heapCount > 0 && heap[0].time == time {
-                    let e = pop()
+            while let first = heap.min {
+                let time = first.time
+                while let next = heap.min, next.time == time {
+                    let e = heap.pop()!
                     let net = Int(e.net)
                     guard pendingID[net] == e.id else { continue }
                     pendingID[net] = -1
@@ -987,5 +883,98 @@ public final class GlitchSimulator: @unchecked Sendable {
         }
         return NetActivity(vectorCount: n, operations: n - 1, rises: Array(UnsafeBufferPointer(start: rises, count: netCount)),
                            falls: Array(UnsafeBufferPointer(start: falls, count: netCount)))
+    }
+}
+
+/// The flat state of one glitch simulation, each array a `StableBuffer` (freed with the workspace):
+/// net values and transition counts, pending events, stimulus bits, compiled outputs and their variables
+/// (≥ 0 a net, −1 / −2 constant 0 / 1, ≤ −3 stimulus −(s+3)), per-instance live outputs, per-net loads,
+/// and the trigger lists of one time step.
+final class GlitchWorkspace {
+    let value: StableBuffer<Bool>, rises: StableBuffer<Int>, falls: StableBuffer<Int>
+    let pendingID: StableBuffer<Int>, pendingValue: StableBuffer<Bool>, stimulus: StableBuffer<Bool>
+    let varSource: StableBuffer<Int32>, varPin: StableBuffer<Int32>, delay: StableBuffer<Double>
+    let outNet: StableBuffer<Int32>, outProgram: StableBuffer<Int32>
+    let outVarStart: StableBuffer<Int32>, outVarCount: StableBuffer<Int32>, outLive: StableBuffer<Bool>
+    let tableWord: StableBuffer<UInt64>
+    let wideProgram: [Bool]
+    let instOutStart: StableBuffer<Int>, instOut: StableBuffer<Int32>
+    let loadStart: StableBuffer<Int>, loads: StableBuffer<Int32>, pinInstance: StableBuffer<Int32>
+    let instStamp: StableBuffer<Int>, triggerHead: StableBuffer<Int>
+    let triggerPin: StableBuffer<Int32>, triggerRise: StableBuffer<Bool>, triggerNext: StableBuffer<Int>
+    let triggered: StableBuffer<Int>
+    /// Per stimulus pin: the nets it drives and the load pins it forces.
+    let stimulusNets: [[Int]], stimulusLoads: [[Int]]
+
+    init(graph g: TimingGraph, design d: ActivityDesign, binding: ActivityBinding, delays: [Double], stimulusPins stimCount: Int) {
+        let netCount = g.design.nets.count
+        value = StableBuffer(repeating: false, count: netCount)
+        rises = StableBuffer(repeating: 0, count: netCount)
+        falls = StableBuffer(repeating: 0, count: netCount)
+        pendingID = StableBuffer(repeating: -1, count: netCount)
+        pendingValue = StableBuffer(repeating: false, count: netCount)
+        stimulus = StableBuffer(repeating: false, count: stimCount)
+        var source = [Int32](repeating: -1, count: d.variablePins.count)
+        for v in source.indices {
+            let p = Int(d.variablePins[v])
+            if p < 0 { continue }
+            let o = binding.pinOverride[p]
+            if o == 0 || o == 1 { source[v] = -1 - o; continue }
+            if o >= 2 { source[v] = -(o - 2) - 3; continue }
+            let net = g.pinNet[p]
+            if net < 0 { continue }
+            let c = binding.netConstant[net]
+            source[v] = c == 2 ? Int32(net) : -1 - Int32(c)
+        }
+        varSource = StableBuffer(source)
+        varPin = StableBuffer(d.variablePins)
+        delay = StableBuffer(delays)
+        outNet = StableBuffer(d.outputs.map(\.net))
+        outProgram = StableBuffer(d.outputs.map(\.program))
+        outVarStart = StableBuffer(d.outputs.map(\.varStart))
+        outVarCount = StableBuffer(d.outputs.map(\.varCount))
+        let live = d.outputs.indices.map { binding.outputConstant[$0] == 2 && d.outputs[$0].program >= 0 }
+        outLive = StableBuffer(live)
+        tableWord = StableBuffer(d.tables.map { $0[0] })
+        wideProgram = d.tables.map { $0.count > 1 }
+        // Per instance: its live outputs (CSR).
+        let instCount = g.instanceCount
+        var outsOfInstance = [[Int32]](repeating: [], count: instCount)
+        for e in d.outputs.indices where live[e] { outsOfInstance[Int(d.outputs[e].instance)].append(Int32(e)) }
+        var starts: [Int] = [], flatOuts: [Int32] = []
+        for i in 0..<instCount { starts.append(flatOuts.count); flatOuts += outsOfInstance[i] }
+        starts.append(flatOuts.count)
+        instOutStart = StableBuffer(starts)
+        instOut = StableBuffer(flatOuts)
+        // Per net: the instance pins that see its changes (no own override) (CSR).
+        var loadStarts: [Int] = [], loadList: [Int32] = []
+        for net in 0..<netCount {
+            loadStarts.append(loadList.count)
+            for li in g.netLoadStart[net]..<g.netLoadStart[net + 1] {
+                let p = g.netLoads[li]
+                if binding.pinOverride[p] < 0 && g.pinInstance[p] >= 0 { loadList.append(Int32(p)) }
+            }
+        }
+        loadStarts.append(loadList.count)
+        loadStart = StableBuffer(loadStarts)
+        loads = StableBuffer(loadList)
+        pinInstance = StableBuffer(g.pinInstance.map { Int32($0) })
+        // Stimulus → driven nets and forced load pins.
+        var nets = [[Int]](repeating: [], count: stimCount)
+        for net in 0..<netCount where binding.netStimulus[net] >= 0 { nets[Int(binding.netStimulus[net])].append(net) }
+        var forced = [[Int]](repeating: [], count: stimCount)
+        for p in 0..<g.pinCount where binding.pinOverride[p] >= 2 && g.pinInstance[p] >= 0 {
+            let net = g.pinNet[p]
+            if net < 0 || g.netDriver[net] != p { forced[Int(binding.pinOverride[p] - 2)].append(p) }
+        }
+        stimulusNets = nets
+        stimulusLoads = forced
+        instStamp = StableBuffer(repeating: -1, count: instCount)
+        triggerHead = StableBuffer(repeating: -1, count: instCount)
+        let triggerCapacity = g.pinCount + 1
+        triggerPin = StableBuffer(repeating: 0, count: triggerCapacity)
+        triggerRise = StableBuffer(repeating: false, count: triggerCapacity)
+        triggerNext = StableBuffer(repeating: -1, count: triggerCapacity)
+        triggered = StableBuffer(repeating: 0, count: instCount)
     }
 }

@@ -1,3 +1,5 @@
+import HaloCore
+
 // The timing data the sweep touches for every code, laid out flat: trivial structs in arrays,
 // integer indices, one pool of doubles for every table. No references, so no reference counting
 // in the hot loop.
@@ -211,16 +213,16 @@ struct FlatView {
 /// Owner of the memory a `FlatView` points at. Owned by the `TimingGraph`.
 final class FlatBuffers: @unchecked Sendable {
     let view: FlatView
-    private let allocations: [UnsafeMutableRawPointer]
+    /// The buffers the view points into.
+    private let allocations: [AnyObject]
 
     init(flat: FlatTiming, orderCell: [Int32], orderBase: [Int32], pinSource: [Int32], pinTie: [UInt8],
          loadCapacitance: [Double], isClockNetwork: [Bool], clockInverted: [Bool]) {
-        var owned: [UnsafeMutableRawPointer] = []
+        var owned: [AnyObject] = []
         func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
-            let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count))
-            _ = UnsafeMutableBufferPointer(start: p, count: a.count).initialize(from: a)
-            owned.append(UnsafeMutableRawPointer(p))
-            return p
+            let buffer = StableBuffer(a)
+            owned.append(buffer)
+            return buffer.pointer
         }
         var starts: [Int32] = []
         var segments: [LoadSegment] = []
@@ -251,7 +253,5 @@ final class FlatBuffers: @unchecked Sendable {
         allocations = owned
     }
 
-    deinit {
-        for p in allocations { p.deallocate() }
-    }
+
 }

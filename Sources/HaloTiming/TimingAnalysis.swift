@@ -206,6 +206,8 @@ final class ArrivalPropagation {
 
     /// The launch group this propagation times (-1: every launch, no reconvergence credit).
     let launchGroup: Int
+    /// The buffers the pointers above point into.
+    private let owned: [AnyObject]
 
     /// A fresh state for `graph` (one per thread) timing the paths of `launchGroup`; `run` times it.
     init(graph: TimingGraph, launchGroup: Int = -1) {
@@ -213,63 +215,40 @@ final class ArrivalPropagation {
         self.launchGroup = launchGroup
         let n = graph.pinCount
         pinCount = n
-        value = .allocate(capacity: max(1, n))
-        value.initialize(repeating: LogicValue.unknown.rawValue, count: max(1, n))
-        caseValue = .allocate(capacity: max(1, n))
-        caseValue.initialize(repeating: LogicValue.unknown.rawValue, count: max(1, n))
-        arrival = .allocate(capacity: max(2, n * 2))
-        arrival.initialize(repeating: -.infinity, count: max(2, n * 2))
-        slew = .allocate(capacity: max(2, n * 2))
-        slew.initialize(repeating: 0, count: max(2, n * 2))
-        predecessor = .allocate(capacity: max(2, n * 2))
-        predecessor.initialize(repeating: -1, count: max(2, n * 2))
+        // Every buffer is a StableBuffer held in `owned` (freed with the propagation); the hot loop uses its pointer.
+        var owned: [AnyObject] = []
+        func buffer<T>(_ b: StableBuffer<T>) -> UnsafeMutablePointer<T> { owned.append(b); return b.pointer }
+        value = buffer(StableBuffer(repeating: LogicValue.unknown.rawValue, count: max(1, n)))
+        caseValue = buffer(StableBuffer(repeating: LogicValue.unknown.rawValue, count: max(1, n)))
+        arrival = buffer(StableBuffer(repeating: -.infinity, count: max(2, n * 2)))
+        slew = buffer(StableBuffer(repeating: 0, count: max(2, n * 2)))
+        predecessor = buffer(StableBuffer(repeating: -1, count: max(2, n * 2)))
         let view = graph.buffers.view
         b = view
-        setStart = .allocate(capacity: view.instanceCount + 1)
+        var starts: [Int32] = []
         var sets = 0
         for o in 0..<view.instanceCount {
-            setStart[o] = Int32(sets)
+            starts.append(Int32(sets))
             let cell = view.cells[Int(view.orderCell[o])]
             sets += Int(cell.arcSetEnd - cell.arcSetStart)
         }
-        setStart[view.instanceCount] = Int32(sets)
-        setState = .allocate(capacity: max(1, sets))
-        setState.initialize(repeating: 0, count: max(1, sets))
-        logicStale = .allocate(capacity: max(1, view.instanceCount))
-        logicStale.initialize(repeating: true, count: max(1, view.instanceCount))
+        starts.append(Int32(sets))
+        setStart = buffer(StableBuffer(starts))
+        setState = buffer(StableBuffer(repeating: 0, count: max(1, sets)))
+        logicStale = buffer(StableBuffer(repeating: true, count: max(1, view.instanceCount)))
         checkedInstances = (0..<view.instanceCount).filter { o in
             let cell = view.cells[Int(view.orderCell[o])]
             return cell.checkEnd > cell.checkStart
         }
         halfPeriodNs = graph.conditions.clockPeriodNs / 2
         propagatedClock = graph.conditions.propagatedClock
-        let maxPins = b.maxCellPins
-        fanoutStart = .allocate(capacity: graph.fanoutStart.count)
-        fanoutStart.initialize(from: graph.fanoutStart.map { Int32($0) }, count: graph.fanoutStart.count)
-        fanout = .allocate(capacity: max(1, graph.fanout.count))
-        fanout.initialize(from: graph.fanout, count: graph.fanout.count)
-        memo = .allocate(capacity: max(1, b.instanceArcCount))
-        memo.initialize(repeating: ArcMemo(inSlewNs: .nan, slewNs: 0, delayNs: 0), count: max(1, b.instanceArcCount))
-        previous = .allocate(capacity: max(5, maxPins * 5))
+        fanoutStart = buffer(StableBuffer(graph.fanoutStart.map { Int32($0) }))
+        fanout = buffer(StableBuffer(graph.fanout))
+        memo = buffer(StableBuffer(repeating: ArcMemo(inSlewNs: .nan, slewNs: 0, delayNs: 0), count: max(1, b.instanceArcCount)))
+        previous = buffer(StableBuffer(repeating: 0, count: max(5, b.maxCellPins * 5)))
         dirtyWords = (graph.instanceCount + 63) / 64 + 1
-        dirty = .allocate(capacity: dirtyWords)
-        dirty.initialize(repeating: 0, count: dirtyWords)
-    }
-
-    deinit {
-        value.deallocate()
-        caseValue.deallocate()
-        arrival.deallocate()
-        slew.deallocate()
-        predecessor.deallocate()
-        dirty.deallocate()
-        previous.deallocate()
-        fanoutStart.deallocate()
-        fanout.deallocate()
-        memo.deallocate()
-        setState.deallocate()
-        setStart.deallocate()
-        logicStale.deallocate()
+        dirty = buffer(StableBuffer(repeating: 0, count: dirtyWords))
+        self.owned = owned
     }
 
     /// Times the design with these constants held (an empty list: no case analysis).
