@@ -62,6 +62,8 @@ struct FlatCell {
     var checkStart: Int32, checkEnd: Int32
     /// The cell's arcs (all arc sets) in `arcs`.
     var arcStart: Int32, arcEnd: Int32
+    /// Some output has a three-state enable (`pinEnable` is worth reading).
+    var hasThreeState: Bool
 }
 
 /// All cells of a graph, flattened.
@@ -123,7 +125,8 @@ struct FlatTiming {
             cells.append(FlatCell(pinCount: Int32(model.pinNames.count), pinStart: pinStart,
                                   arcSetStart: setStart, arcSetEnd: Int32(arcSets.count),
                                   checkStart: checkStart, checkEnd: Int32(checks.count),
-                                  arcStart: cellArcStart, arcEnd: Int32(arcs.count)))
+                                  arcStart: cellArcStart, arcEnd: Int32(arcs.count),
+                                  hasThreeState: model.enables.contains { $0 != nil }))
         }
     }
 

@@ -429,7 +429,7 @@ final class ArrivalPropagation {
         let unknown = LogicValue.unknown.rawValue
         let value = self.value, caseValue = self.caseValue
         let arrival = self.arrival, slew = self.slew, predecessor = self.predecessor, memo = self.memo
-        let halfPeriod = halfPeriodNs
+        let halfPeriod = halfPeriodNs, group = launchGroup
         let cells = b.cells, pinIsOutput = b.pinIsOutput, pinFunction = b.pinFunction
         let arcSets = b.arcSets, arcs = b.arcs, siblings = b.siblings
         let tables = b.tables, pool = UnsafePointer(b.pool), pinSource = b.pinSource, pinTie = b.pinTie
@@ -466,7 +466,7 @@ final class ArrivalPropagation {
                     value[p] = caseValue[p]
                 } else {
                     let f = pinFunction[pinStart + k]
-                    let e = b.pinEnable[pinStart + k]
+                    let e = cell.hasThreeState ? b.pinEnable[pinStart + k] : -1
                     // A three-state output has a value only while its enable is 1 (OpenSTA's Sim::evalInstance).
                     if e >= 0 && evaluate(Int(e), base: base) != LogicValue.one.rawValue {
                         value[p] = unknown
@@ -485,6 +485,7 @@ final class ArrivalPropagation {
             if value[fromPin] != unknown { continue }
             let source = caseValue[fromPin] == unknown ? Int(pinSource[fromPin]) : fromPin
             let idealClock = set.isClockEdge && isClock[fromPin] && !propagatedClock
+            let filterLaunch = set.isClockEdge && group >= 0
             // Arrival-side enable: sense under constants, when conditions.
             var sense = ArcSense.unknown
             var enabled = false
@@ -493,7 +494,7 @@ final class ArrivalPropagation {
                     let f = pinFunction[pinStart + Int(set.toPin)]
                     if f >= 0 { sense = self.sense(Int(f), pin: Int(set.fromPin), base: base) }
                     // A disabled three-state output does not pass its function's inputs (Sim::functionSense).
-                    let e = b.pinEnable[pinStart + Int(set.toPin)]
+                    let e = cell.hasThreeState ? b.pinEnable[pinStart + Int(set.toPin)] : -1
                     if sense != .unknown && e >= 0 && evaluate(Int(e), base: base) == LogicValue.zero.rawValue { sense = .none }
                 }
                 enabled = value[toPin] == unknown && sense != .none
@@ -550,7 +551,7 @@ final class ArrivalPropagation {
                 default: break
                 }
                 // A register launch belongs to its group's propagation only (clock reconvergence credit).
-                if launchGroup >= 0 && set.isClockEdge && max(0, Int(graph.reconvergence.launchGroup[fromPin * 2 + fromIndex])) != launchGroup {
+                if filterLaunch && max(0, Int(graph.reconvergence.launchGroup[fromPin * 2 + fromIndex])) != group {
                     continue
                 }
                 let fromArrival: Double
