@@ -293,7 +293,8 @@ private struct JSONParser {
                 || b == UInt8(ascii: "+") || b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E")
             if !isNumberByte { break }
             i += 1
-            if i - startIndex > 64 { break }
+            // Bounded, but long enough for any Double written in full (%.6f of 1.8e308 is 316 characters).
+            if i - startIndex > 1024 { break }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[startIndex..<i]), as: UTF8.self)
         if text == "-", matches("Infinity") { i += 8; return -.infinity }

@@ -67,6 +67,10 @@ final class TableDataTests: XCTestCase {
         let back = try json(written.json())
         XCTAssertEqual(back.metadata.busWidth, 0)
         XCTAssertEqual(back.entries, written.entries)
+        // Even the largest delay it accepts (written in full by %.6f: 316 characters; found by fuzzing).
+        let huge = DelayTable(unconstrained: .init(code: -1, delayNs: 1e300), entries: [.init(code: 0, delayNs: 1.7e308)])
+        XCTAssertEqual(try json(huge.json()).entries.map(\.delayNs), [1.7e308])
+        XCTAssertEqual(try json(huge.json()).unconstrained?.delayNs, 1e300)
     }
 
     /// A code without a path is a level that fits every budget; the report gives its delay as null,
