@@ -16,7 +16,8 @@ extension DelayTable {
     /// Reads a table from CSV text. The header must begin `code,delay_ns`; exactly one row is `none`.
     ///
     /// A delay (and `energy_fj`, `toggles` when the header names them) is a plain decimal number ≥ 0,
-    /// or an empty field: no path under that code. A code is a decimal integer below 2^62, each once.
+    /// or an empty field: no path under that code. A code is a decimal integer below 2^53
+    /// (`Limits.maxBusWidth` bits, as in JSON), each once.
     /// - Throws: `HaloError` located at the field (`t.csv:7:3: error: negative delay '-1.5' …`).
     public static func parseCSV(_ text: String, path: String) throws -> DelayTable {
         var unconstrained: Entry?
@@ -158,7 +159,7 @@ extension DelayTable {
     /// Reads the JSON form written by `json()`.
     ///
     /// Checked: the top level is an object with a `codes` array of objects and a `none` object; every
-    /// object's keys are distinct; each `code` is an integer in the bus (`bus_width`, 1 … 62) and below
+    /// object's keys are distinct; each `code` is an integer in the bus (`bus_width`, 1 … 53) and below
     /// 2^53 (where JSON numbers stop being exact integers), and appears once; every `delay_ns` is present and is a
     /// number ≥ 0 or `null` (no path); `energy_fj` and `toggles` are numbers ≥ 0 when present;
     /// metadata members have their types (strings, numbers, an array of library paths).

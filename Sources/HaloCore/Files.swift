@@ -17,8 +17,9 @@ import Darwin
 public enum Limits {
     /// The most worker threads a run may ask for (`--threads`).
     public static let maxThreads = 1024
-    /// The widest bus a delay table may describe (codes 0 … 2^62 − 1 fit an `Int` with room to add).
-    public static let maxBusWidth = 62
+    /// The widest bus a delay table may describe: its codes 0 … 2^53 − 1 are exact integers in JSON
+    /// (whose numbers are doubles), so a table reads the same written as CSV or as JSON.
+    public static let maxBusWidth = 53
     /// The largest text input read whole (delay tables, reports, text weights, activation files), bytes.
     public static let maxTextInputBytes = 1 << 30
 }

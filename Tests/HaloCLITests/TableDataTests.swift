@@ -14,7 +14,7 @@ final class TableDataTests: XCTestCase {
     func csv(_ text: String) throws -> DelayTable { try DelayTable.parseCSV(text, path: "t.csv") }
     func json(_ text: String) throws -> DelayTable { try DelayTable.parseJSON(Data(text.utf8), path: "t.json") }
 
-    /// CSV: finite delays ≥ 0 or empty; one `none` row; plain codes below 2^62.
+    /// CSV: finite delays ≥ 0 or empty; one `none` row; plain codes below 2^53.
     func testCSVFigures() throws {
         let t = try csv("code,delay_ns,startpoint,endpoint,energy_fj\nnone,2.5,a,y,\n0,-0,a,y,0\n1,,,,\n2,1e-3,a,y,7.25\n")
         XCTAssertEqual(t.unconstrained?.delayNs, 2.5)
@@ -30,10 +30,10 @@ final class TableDataTests: XCTestCase {
                        "t.csv:4:1: error: a second 'none' row (the first is at line 3); a table has exactly one")
         XCTAssertEqual(error { _ = try csv("code,delay_ns\n0,1\n") },
                        "t.csv: error: no 'none' row (the delay without case analysis); a table has exactly one")
-        let widest = (1 << 62) - 1
+        let widest = (1 << 53) - 1
         XCTAssertEqual(try csv("code,delay_ns\nnone,1\n\(widest),1\n").entries.map(\.code), [widest])
         XCTAssertEqual(error { _ = try csv("code,delay_ns\nnone,1\n\(widest + 1),1\n") },
-                       "t.csv:3:1: error: code \(widest + 1) is beyond the widest bus a table may have (62 bits: codes below 2^62)")
+                       "t.csv:3:1: error: code \(widest + 1) is beyond the widest bus a table may have (53 bits: codes below 2^53)")
     }
 
     /// JSON: numbers only as numbers, `null` for no path, keys once, codes in the bus and below 2^53.
@@ -55,7 +55,7 @@ final class TableDataTests: XCTestCase {
         XCTAssertEqual(error { _ = try json(table("{\"code\": 1}")) },
                        "t.json:2:11: error: codes[0] has no 'delay_ns' (a number ≥ 0, or null for no path)")
         XCTAssertEqual(error { _ = try json(table("{\"code\": 1, \"delay_ns\": 1}", width: "0")) },
-                       "t.json:1:27: error: 'bus_width' is 0; expected an integer from 1 to 62")
+                       "t.json:1:27: error: 'bus_width' is 0; expected an integer from 1 to 53")
         XCTAssertEqual(error { _ = try json(table("{\"code\": 1, \"delay_ns\": 1, \"delay_ns\": 2}")) },
                        "t.json:2:50: error: repeated key 'delay_ns' in codes[0] (first at line 2, column 35)")
         XCTAssertEqual(error { _ = try json(table("{\"code\": 1, \"delay_ns\": 1}", none: "[]")) },
