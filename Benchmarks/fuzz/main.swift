@@ -1,7 +1,7 @@
 // The libFuzzer entry point for Halo's readers; the targets themselves are in
 // Tests/HaloCLITests/FuzzTests.swift (compiled with -D HALO_FUZZ_STANDALONE). See run.sh.
 //
-// HALO_FUZZ_TARGET   liberty | verilog | table | report | npy | safetensors | text-weights
+// HALO_FUZZ_TARGET   liberty | verilog | table | shard | report | npy | safetensors | text-weights
 // HALO_FUZZ_STRICT=1 abort on a "problem" (an error that is not a one-line HaloError) so that libFuzzer
 //                    saves the input; otherwise problems are logged (first 20 distinct) and fuzzing goes on.
 // HALO_FUZZ_SEEDS=D  write the target's built-in seeds into directory D and exit.

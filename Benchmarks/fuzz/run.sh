@@ -18,7 +18,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=${WORK:-/tmp/halo-fuzz}
 RUNS=${RUNS:-1000000}
-TARGETS=${TARGETS:-"liberty verilog table report npy safetensors text-weights"}
+TARGETS=${TARGETS:-"liberty verilog table shard report npy safetensors text-weights"}
 TIMEOUT=${TIMEOUT:-2}
 RSS_MB=${RSS_MB:-2048}
 MAX_LEN=${MAX_LEN:-102400}
@@ -63,8 +63,13 @@ seed liberty "$BAD"/*.lib /usr/share/qflow/tech/osu018/osu018_stdcells.lib
 seed verilog "$BAD"/*.v "$ROOT"/Netlists/generic/mac8.v "$ROOT"/Netlists/osu018/mac8.v "$ROOT"/Netlists/generic/pe8.v
 seed table "$BAD"/*.csv "$BAD"/json-*.json "$ROOT"/Tests/HaloTimingTests/Fixtures/reference/tables/osu018/mac8.csv
 seed report "$BAD"/report-*.json
-seed npy
-seed safetensors
+seed shard
+for a in "$BAD"/merge-*-a.*; do # shard pairs of the bad corpus, joined by the target's "%%" separator
+  [ -f "$a" ] || continue
+  b=${a/-a./-b.}; [ -f "$b" ] && { cat "$a"; printf '\n%%%%\n'; cat "$b"; } > "$WORK/seeds/shard/$(basename "${a%-a.*}")" || true
+done
+seed npy "$BAD"/*.npy
+seed safetensors "$BAD"/*.safetensors
 seed text-weights "$BAD"/_ok.csv
 
 # 3. Run each target to RUNS inputs. libFuzzer stops at the first crash: then the artifact is kept

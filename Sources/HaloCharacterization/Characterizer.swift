@@ -122,7 +122,7 @@ public enum Characterizer {
         let (all, range) = try bus.sweepRange(request.codes)
         let count = range.count
         var results = [TimingResult](repeating: TimingResult(), count: count)
-        let threads = max(1, min(request.threads, count))
+        let threads = max(1, min(request.threads, count, Limits.maxThreads))
         let chunk = max(1, min(1024, (count + threads * 8 - 1) / (threads * 8)))
         let chunks = (count + chunk - 1) / chunk
         let done = AtomicCounter()

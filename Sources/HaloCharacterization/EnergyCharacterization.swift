@@ -31,6 +31,9 @@ public struct EnergyStimulus: Sendable, Equatable {
         case random
     }
 
+    /// The most vectors per code a stimulus may have.
+    public static let maxVectors = 100_000_000
+
     /// What the activation bus carries (default: uniform).
     public var activations: Activations = .uniform
     /// Vectors per code; nil: 1,000 for random activations, the file's length for a file (a file
@@ -63,12 +66,7 @@ public struct EnergyStimulus: Sendable, Equatable {
     /// comment to the end of the line. Decimal (`-3`, two's complement on the bus), `0x` hexadecimal
     /// or `0b` binary. Values are checked against the bus when the sweep starts.
     public static func readActivations(path: String) throws -> [Int] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw HaloError("cannot read activation file '\(path)'")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw HaloError("'\(path)' is not UTF-8 text", at: SourceLocation(file: path, line: 1, column: 1))
-        }
+        let text = try InputFile.readText(path).text
         var values: [Int] = []
         // Split on the scalar "\n" (Swift reads "\r\n" as one character); columns count UTF-8 bytes.
         for (l, rawLine) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -105,7 +103,7 @@ public struct EnergyStimulus: Sendable, Equatable {
             try flush()
         }
         guard !values.isEmpty else {
-            throw HaloError("activation file '\(path)' has no values", at: SourceLocation(file: path, line: 1, column: 1))
+            throw HaloError("no activation values in the file", at: SourceLocation(file: path, line: 1, column: 1))
         }
         return values
     }
@@ -219,7 +217,7 @@ public enum EnergyCharacterizer {
         let count = range.count
         var results = [EnergyBreakdown](repeating: EnergyBreakdown(operations: 0, switchingFJ: 0, internalFJ: 0, togglesPerOp: 0),
                                         count: count)
-        let threads = max(1, min(request.threads, count))
+        let threads = max(1, min(request.threads, count, Limits.maxThreads))
         let chunk = max(1, min(64, (count + threads * 4 - 1) / (threads * 4)))
         let chunks = (count + chunk - 1) / chunk
         let next = AtomicCounter(), done = AtomicCounter()
@@ -298,7 +296,7 @@ public enum EnergyCharacterizer {
         let s = request.stimulus
         let count = s.vectorCount
         guard count >= 2 else { throw HaloError("energy needs at least 2 vectors (an operation is a change from one vector to the next)") }
-        guard count <= 100_000_000 else { throw HaloError("\(count) vectors is too many (at most 100,000,000)") }
+        guard count <= EnergyStimulus.maxVectors else { throw HaloError("\(count) vectors is too many (at most \(EnergyStimulus.maxVectors))") }
         let bus = try s.activationBus(in: graph, weightBus: weightBus)
         let width = bus.width
         guard width <= 62 else { throw HaloError("activation bus '\(bus.name)' is too wide (\(width) bits)") }

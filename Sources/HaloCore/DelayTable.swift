@@ -170,131 +170,6 @@ public struct DelayTable: Sendable, Equatable {
         return s
     }
 
-    /// Reads a table from CSV text. The header must begin `code,delay_ns`.
-    /// Errors are located (`file:line:column: error: …`).
-    public static func parseCSV(_ text: String, path: String) throws -> DelayTable {
-        var unconstrained: Entry?
-        var entries: [Entry] = []
-        var lineNumber = 0
-        var sawHeader = false
-        var seen = Set<Int>()
-        var energyColumn: Int?
-        var togglesColumn: Int?
-        // Split on the scalar "\n": Swift reads "\r\n" as one character, which a Character split would miss.
-        for rawScalars in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
-            let rawLine = String(String.UnicodeScalarView(rawScalars))
-            lineNumber += 1
-            let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine
-            if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
-            let fields = splitCSV(String(line))
-            if !sawHeader {
-                guard fields.count >= 2, fields[0].text.trimmingCharacters(in: .whitespaces) == "code",
-                      fields[1].text.trimmingCharacters(in: .whitespaces) == "delay_ns" else {
-                    throw HaloError("expected a header beginning 'code,delay_ns', found '\(line)'",
-                                    at: SourceLocation(file: path, line: lineNumber, column: 1))
-                }
-                sawHeader = true
-                for (k, f) in fields.enumerated() {
-                    switch f.text.trimmingCharacters(in: .whitespaces) {
-                    case "energy_fj": energyColumn = k
-                    case "toggles": togglesColumn = k
-                    default: break
-                    }
-                }
-                continue
-            }
-            guard fields.count >= 2 else {
-                throw HaloError("expected at least 2 fields (code,delay_ns), found \(fields.count)",
-                                at: SourceLocation(file: path, line: lineNumber, column: 1))
-            }
-            let codeText = fields[0].text.trimmingCharacters(in: .whitespaces)
-            let delayText = fields[1].text.trimmingCharacters(in: .whitespaces)
-            var delay: Double?
-            if !delayText.isEmpty {
-                guard let d = Double(delayText), d.isFinite else {
-                    throw HaloError("malformed delay '\(delayText)'",
-                                    at: SourceLocation(file: path, line: lineNumber, column: fields[1].column))
-                }
-                delay = d
-            }
-            let start = fields.count > 2 ? fields[2].text : ""
-            let end = fields.count > 3 ? fields[3].text : ""
-            func optionalNumber(_ column: Int?, _ what: String) throws -> Double? {
-                guard let column, column < fields.count else { return nil }
-                let t = fields[column].text.trimmingCharacters(in: .whitespaces)
-                if t.isEmpty { return nil }
-                guard let x = Double(t), x.isFinite else {
-                    throw HaloError("malformed \(what) '\(t)'",
-                                    at: SourceLocation(file: path, line: lineNumber, column: fields[column].column))
-                }
-                return x
-            }
-            let energy = try optionalNumber(energyColumn, "energy")
-            let toggles = try optionalNumber(togglesColumn, "toggle count")
-            if codeText == "none" {
-                unconstrained = Entry(code: -1, delayNs: delay, startpoint: start, endpoint: end, energyFJ: energy, toggles: toggles)
-                continue
-            }
-            guard let code = Int(codeText), code >= 0 else {
-                throw HaloError("malformed code '\(codeText)' (expected a non-negative integer or 'none')",
-                                at: SourceLocation(file: path, line: lineNumber, column: fields[0].column))
-            }
-            guard seen.insert(code).inserted else {
-                throw HaloError("duplicate code \(code)", at: SourceLocation(file: path, line: lineNumber, column: fields[0].column))
-            }
-            entries.append(Entry(code: code, delayNs: delay, startpoint: start, endpoint: end, energyFJ: energy, toggles: toggles))
-        }
-        guard sawHeader else {
-            throw HaloError("empty delay table (no 'code,delay_ns' header)", at: SourceLocation(file: path, line: max(1, lineNumber), column: 1))
-        }
-        entries.sort { $0.code < $1.code }
-        return DelayTable(unconstrained: unconstrained, entries: entries)
-    }
-
-    /// Reads a CSV or JSON table from a file (by extension; JSON when it starts with `{`).
-    public static func read(path: String) throws -> DelayTable {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw HaloError("cannot read '\(path)'")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw HaloError("'\(path)' is not UTF-8 text", at: SourceLocation(file: path, line: 1, column: 1))
-        }
-        if text.drop(while: { $0.isWhitespace }).hasPrefix("{") { return try parseJSON(data, path: path) }
-        return try parseCSV(text, path: path)
-    }
-
-    private static func splitCSV(_ line: String) -> [(text: String, column: Int)] {
-        var fields: [(String, Int)] = []
-        var current = ""
-        var inQuotes = false
-        var column = 1
-        var start = 1
-        var chars = Array(line)
-        var i = 0
-        while i < chars.count {
-            let c = chars[i]
-            if inQuotes {
-                if c == "\"" {
-                    if i + 1 < chars.count && chars[i + 1] == "\"" { current.append("\""); i += 1; column += 1 }
-                    else { inQuotes = false }
-                } else { current.append(c) }
-            } else if c == "\"" {
-                inQuotes = true
-            } else if c == "," {
-                fields.append((current, start))
-                current = ""
-                start = column + 1
-            } else {
-                current.append(c)
-            }
-            i += 1
-            column += 1
-        }
-        fields.append((current, start))
-        chars.removeAll()
-        return fields
-    }
-
     // MARK: JSON
 
     /// The JSON text: metadata and rows.
@@ -314,7 +189,7 @@ public struct DelayTable: Sendable, Equatable {
         out += "  \"top\": \(esc(m.top)),\n"
         out += "  \"libraries\": [\(m.libraries.map(esc).joined(separator: ", "))],\n"
         out += "  \"bus\": \(esc(m.bus)),\n"
-        out += "  \"bus_width\": \(m.busWidth),\n"
+        out += "  \"bus_width\": \(m.busWidth > 0 ? String(m.busWidth) : "null"),\n"
         out += "  \"output_load_ff\": \(m.outputLoadFF),\n"
         out += "  \"input_slew_ns\": \(m.inputSlewNs),\n"
         out += "  \"clock\": \(m.clock.map(esc) ?? "null"),\n"
@@ -334,63 +209,6 @@ public struct DelayTable: Sendable, Equatable {
         }
         out += "  ]\n}\n"
         return out
-    }
-
-    /// Reads the JSON form written by `json()`. Errors are located at the offending token.
-    public static func parseJSON(_ data: Data, path: String) throws -> DelayTable {
-        let root = try JSONNode.parse(data, path: path)
-        guard case .object = root.value, let codes = root["codes"]?.array else {
-            throw HaloError("JSON delay table needs a 'codes' array", at: root["codes"]?.location ?? root.location)
-        }
-        // A number member (not a numeric string: the writer never quotes numbers).
-        func number(_ node: JSONNode?, _ key: String) -> Double? {
-            if case .number(let d)? = node?[key]?.value, d.isFinite { return d }
-            return nil
-        }
-        func string(_ node: JSONNode?, _ key: String) -> String? { node?[key]?.string }
-        func integer(_ node: JSONNode?, _ key: String) -> Int? {
-            guard let d = number(node, key), d == d.rounded(), abs(d) < 1e15 else { return nil }
-            return Int(d)
-        }
-        func entry(_ d: JSONNode, code: Int) -> Entry {
-            Entry(code: code, delayNs: number(d, "delay_ns"), startpoint: string(d, "startpoint") ?? "",
-                  endpoint: string(d, "endpoint") ?? "", energyFJ: number(d, "energy_fj"), toggles: number(d, "toggles"))
-        }
-        var m = Metadata()
-        m.netlist = string(root, "netlist") ?? ""
-        m.top = string(root, "top") ?? ""
-        m.libraries = root["libraries"]?.array?.compactMap(\.string) ?? []
-        m.bus = string(root, "bus") ?? ""
-        m.busWidth = integer(root, "bus_width") ?? 0
-        m.outputLoadFF = number(root, "output_load_ff") ?? 10
-        m.inputSlewNs = number(root, "input_slew_ns") ?? 0
-        m.clock = string(root, "clock")
-        if let st = root["stimulus"], case .object = st.value {
-            m.stimulus = Stimulus(kind: string(st, "kind") ?? "", activationBus: string(st, "activation_bus") ?? "",
-                                  sigma: number(st, "sigma"), file: string(st, "file"),
-                                  vectors: integer(st, "vectors") ?? 0, seed: integer(st, "seed"),
-                                  otherInputs: string(st, "other_inputs") ?? "zero",
-                                  simulation: string(st, "simulation") ?? "zero-delay",
-                                  supplyVoltageV: number(st, "supply_voltage_v") ?? 0,
-                                  leakageNW: number(st, "leakage_nw"))
-        }
-        var entries: [Entry] = []
-        var seen = Set<Int>()
-        for (k, c) in codes.enumerated() {
-            guard case .object = c.value else {
-                throw HaloError("codes[\(k)] must be an object, found \(c.kindName)", at: c.location)
-            }
-            guard let code = integer(c, "code"), code >= 0 else {
-                throw HaloError("codes[\(k)] has no valid 'code'", at: c["code"]?.location ?? c.location)
-            }
-            guard seen.insert(code).inserted else {
-                throw HaloError("duplicate code \(code)", at: c["code"]?.location ?? c.location)
-            }
-            entries.append(entry(c, code: code))
-        }
-        var none: Entry?
-        if let n = root["none"], case .object = n.value { none = entry(n, code: -1) }
-        return DelayTable(metadata: m, unconstrained: none, entries: entries.sorted { $0.code < $1.code })
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A position in a source file: 1-based line and column, as compilers print them.
+/// A position in a source file: 1-based line and column, as compilers print them; or a whole file
+/// (line and column 0) for errors that have no position, such as those in binary weight files.
 public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     /// The file's path as the user named it (or a label such as `<command line>`).
     public var file: String
@@ -16,14 +17,23 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
         self.column = column
     }
 
-    /// `file:line:column`.
-    public var description: String { "\(file):\(line):\(column)" }
+    /// The whole of `file`, no position in it (line and column 0): described as just `file`.
+    public init(file: String) {
+        self.init(file: file, line: 0, column: 0)
+    }
+
+    /// Whether this names a whole file rather than a position in it.
+    public var isWholeFile: Bool { line == 0 }
+
+    /// `file:line:column`, or `file` for a whole file.
+    public var description: String { isWholeFile ? file : "\(file):\(line):\(column)" }
 }
 
 /// An error that a user can act on: a message and, where known, the place in an input file.
 ///
-/// Its `description` is the one line the CLI prints on stderr:
-/// `file:line:column: error: message` (or `halo: error: message` when no file is involved).
+/// Its `description` is the one line the CLI prints on stderr: `file:line:column: error: message`,
+/// `file: error: message` for a file as a whole (``SourceLocation/init(file:)``), or
+/// `halo: error: message` when no file is involved.
 public struct HaloError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Where the error is, when it comes from an input file.
     public var location: SourceLocation?
@@ -36,9 +46,10 @@ public struct HaloError: Error, CustomStringConvertible, Sendable, Equatable {
         self.message = message
     }
 
-    /// The CLI's line: `file:line:column: error: message`, or `halo: error: message` without a location.
+    /// The CLI's line: `file:line:column: error: message` (`file: error: message` for a whole file), or
+    /// `halo: error: message` without a location.
     public var description: String {
-        if let location { return "\(location): error: \(oneLine(message))" }
+        if let location { return "\(oneLine(location.description, limit: 4096)): error: \(oneLine(message))" }
         return "halo: error: \(oneLine(message))"
     }
 }

@@ -39,13 +39,20 @@ public struct JSONNode: Sendable {
         return members.last(where: { $0.key == key })?.value
     }
 
-    /// The number, or a number written as a string (`"4.2"`), or nil.
+    /// The number, or a number written as a string (`"4.2"`), or nil. Tolerant, for reports; delay
+    /// tables take numbers only as numbers (see `DelayTable.parseJSON`).
     public var number: Double? {
         switch value {
         case .number(let d): return d
         case .string(let s): return Double(s.trimmingCharacters(in: .whitespaces))
         default: return nil
         }
+    }
+
+    /// Whether the value is `null`.
+    public var isNull: Bool {
+        if case .null = value { return true }
+        return false
     }
 
     /// The string, or nil.
@@ -286,11 +293,14 @@ private struct JSONParser {
                 || b == UInt8(ascii: "+") || b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E")
             if !isNumberByte { break }
             i += 1
-            if i - startIndex > 64 { break }
+            // Bounded, but long enough for any Double written in full (%.6f of 1.8e308 is 316 characters).
+            if i - startIndex > 1024 { break }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[startIndex..<i]), as: UTF8.self)
         if text == "-", matches("Infinity") { i += 8; return -.infinity }
         guard let d = Double(text) else { throw HaloError("malformed number '\(text)'", at: start) }
+        // A literal beyond the range of a Double would silently become ±infinity.
+        guard d.isFinite else { throw HaloError("number '\(text)' is out of range (beyond ±1.8e308)", at: start) }
         return d
     }
 }

@@ -39,8 +39,9 @@ public enum Quantity {
         let numberText = String(t[t.startIndex..<numberEnd]).trimmingCharacters(in: .whitespaces)
         let unitText = String(t[numberEnd...]).trimmingCharacters(in: .whitespaces).lowercased()
         guard let value = Double(numberText), value.isFinite else { return nil }
-        if unitText.isEmpty { return value * bare }
-        guard let scale = units[unitText] else { return nil }
-        return value * scale
+        guard let scale = unitText.isEmpty ? bare : units[unitText] else { return nil }
+        // `1e308s` is finite as typed but not in ns: refuse rather than believe infinity.
+        let scaled = value * scale
+        return scaled.isFinite ? scaled : nil
     }
 }

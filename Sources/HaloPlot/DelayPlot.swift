@@ -87,10 +87,10 @@ public struct DelayPlot: Sendable {
     /// - Throws: `HaloError` naming the first code that does not fit, or when no code has a delay.
     public func validate(path: String) throws {
         if let bits = format.bits, let bad = table.entries.first(where: { $0.code >= (1 << bits) }) {
-            throw HaloError("code \(bad.code) in '\(path)' does not fit --format \(format) (codes 0-\((1 << bits) - 1))")
+            throw HaloError("code \(bad.code) does not fit --format \(format) (codes 0-\((1 << bits) - 1))", file: path)
         }
         if !table.entries.contains(where: { $0.delayNs?.isFinite == true }) {
-            throw HaloError("'\(path)' has no code with a delay to plot")
+            throw HaloError("no code has a delay to plot (every row is empty: no path)", file: path)
         }
     }
 

@@ -99,15 +99,10 @@ public struct ParetoReport: Sendable {
     }
 
     /// Reads a report file.
-    /// - Throws: `HaloError` located in the file (malformed JSON, a top level that is not an object, nothing to plot).
+    /// - Throws: `HaloError` naming the file (`r.json: error: no such file`) or located in it (malformed
+    ///   JSON, a top level that is not an object, nothing to plot).
     public static func read(path: String, diagnostics: DiagnosticSink? = nil) throws -> ParetoReport {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw HaloError("cannot read '\(path)': no such file")
-        }
-        guard !isDirectory.boolValue else { throw HaloError("cannot read '\(path)': it is a directory") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw HaloError("cannot read '\(path)'") }
-        return try parse(data, path: path, diagnostics: diagnostics)
+        try parse(InputFile.read(path), path: path, diagnostics: diagnostics)
     }
 
     /// Parses report JSON; `path` names the file in locations.

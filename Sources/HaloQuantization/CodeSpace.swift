@@ -7,30 +7,37 @@ public struct CodeLevel: Sendable, Equatable, Hashable {
     public var code: Int
     /// The real value of the code in the format.
     public var value: Double
-    /// Critical-path delay under this code, ns (0 when the table says no path exists).
+    /// Critical-path delay under this code, ns (0 when the table says no path exists: such a code
+    /// constrains no clock, and fits every budget).
     public var delayNs: Double
     /// Energy of one MAC operation with this code held, fJ (the table's `energy_fj`); nil when not measured.
     public var energyFJ: Double?
+    /// False when the table's delay is empty: no path exists under this code (every endpoint constant).
+    public var hasPath: Bool
 
-    /// A level.
-    public init(code: Int, value: Double, delayNs: Double, energyFJ: Double? = nil) {
+    /// A level; `hasPath` false for a code under which no path exists (then `delayNs` is 0).
+    public init(code: Int, value: Double, delayNs: Double, energyFJ: Double? = nil, hasPath: Bool = true) {
         self.code = code
         self.value = value
         self.delayNs = delayNs
         self.energyFJ = energyFJ
+        self.hasPath = hasPath
     }
 }
 
 /// A delay table read through a number format: which values can be levels and how fast each is.
 ///
 /// - Codes that decode to NaN or ±∞ are never levels; codes absent from the table are not used
-///   (their delay is unknown); a row with an empty delay (no path under that code) counts as 0 ns.
+///   (their delay is unknown); a row with an empty delay (no path under that code) counts as 0 ns
+///   (``CodeLevel/hasPath`` false): it constrains no clock. A table in which no usable code has a
+///   positive delay is refused (every speed-up would be infinite).
 /// - When several codes encode the same value (e4m3 +0 and −0), the fastest code stands for it (for
 ///   the energy and EDP objectives, the cheapest; see ``Objective``).
 /// - A code's `energy_fj`, when the table has it, rides along as ``CodeLevel/energyFJ``.
 /// - The **reference delay** — what every speed-up is measured against — is the table's `none` row
 ///   (the critical path with no case analysis, i.e. what a conventional design is signed off at),
-///   or, when the table has no `none` row, the largest delay over all its codes.
+///   or, when that row has no positive delay (or a table built in code has none), the largest delay
+///   over all its codes.
 public struct CodeSpace: Sendable {
     /// The format.
     public let format: NumberFormat
@@ -63,26 +70,29 @@ public struct CodeSpace: Sendable {
     public init(table: DelayTable, format: NumberFormat, tablePath: String, objective: Objective = .delay) throws {
         self.format = format
         if table.metadata.busWidth > 0 && table.metadata.busWidth != format.bits {
-            throw WeightFileError(tablePath, "the table is for a \(table.metadata.busWidth)-bit bus but \(format) has \(format.bits) bits")
+            throw HaloError("the table is for a \(table.metadata.busWidth)-bit bus but \(format) has \(format.bits) bits", file: tablePath)
         }
         var byValue: [Double: CodeLevel] = [:]
         var present = 0
         for e in table.entries {
             guard e.code < format.codeCount else {
-                throw WeightFileError(tablePath, "code \(e.code) is outside the \(format.bits)-bit code space of \(format) (0…\(format.codeCount - 1))")
+                throw HaloError("code \(e.code) is outside the \(format.bits)-bit code space of \(format) (0…\(format.codeCount - 1))", file: tablePath)
             }
             present += 1
             guard format.isLevel(e.code), let v = format.value(ofCode: e.code) else { continue }
-            let level = CodeLevel(code: e.code, value: v == 0 ? 0 : v, delayNs: e.delayNs ?? 0, energyFJ: e.energyFJ)
+            let level = CodeLevel(code: e.code, value: v == 0 ? 0 : v, delayNs: e.delayNs ?? 0, energyFJ: e.energyFJ, hasPath: e.delayNs != nil)
             if let old = byValue[level.value], !objective.prefers(level, over: old) { continue }
             byValue[level.value] = level
         }
         guard !byValue.isEmpty else {
-            throw WeightFileError(tablePath, "no code of the table is a finite \(format) value")
+            throw HaloError("no code of the table is a finite \(format) value", file: tablePath)
         }
         levels = byValue.values.sorted { $0.value < $1.value }
         missingCodes = format.codeCount - present
-        let slowest = levels.map(\.delayNs).max()!
+        // A code without a path constrains no clock; but if none has a path, there is nothing to measure.
+        guard let slowest = levels.filter(\.hasPath).map(\.delayNs).max(), slowest > 0 else {
+            throw HaloError("no code of the table has a path with a positive delay (every \(format) code's row is empty or 0 ns); speed-ups would be infinite", file: tablePath)
+        }
         if let none = table.unconstrained?.delayNs, none > 0 {
             referenceDelayNs = none
             referenceSource = "none row"
@@ -133,7 +143,8 @@ public struct CodeSpace: Sendable {
     /// The level of a code, if the code is usable.
     public func level(ofCode code: Int) -> CodeLevel? { levels.first { $0.code == code } }
 
-    /// Speed-up of a clock period against the reference delay.
+    /// Speed-up of a clock period against the reference delay: infinite (written `null` in reports)
+    /// for a grid whose codes all have no path, which needs no clock period at all.
     public func speedup(maxDelayNs: Double) -> Double { maxDelayNs > 0 ? referenceDelayNs / maxDelayNs : .infinity }
 
     /// The smallest budget under which at least `k` distinct values are allowed (the whole table's

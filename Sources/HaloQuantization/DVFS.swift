@@ -78,9 +78,7 @@ public enum VoltageModel: Sendable, Equatable, CustomStringConvertible {
     /// code, i.e. the reference delay) reaches at that voltage; the highest voltage is taken as the
     /// one the delay table was characterized at. At least one row; voltages and frequencies positive.
     public static func read(path: String) throws -> VoltageModel {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw WeightFileError(path, "cannot read the voltage/frequency table")
-        }
+        let text = try InputFile.readText(path).text
         var points: [OperatingPoint] = []
         var lineNumber = 0
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {

@@ -9,10 +9,7 @@ import Foundation
 public enum NPY {
     /// Reads a file; the tensor is named after the file's stem (`weights.npy` → `weights`).
     public static func read(path: String) throws -> WeightTensor {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw WeightFileError(path, "cannot read the file (\(SafeTensorsFile.reason(error)))")
-        }
+        let data = try SafeTensorsFile.map(path)
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         return try decode(data, path: path, name: stem)
     }
@@ -22,10 +19,10 @@ public enum NPY {
         let bytes = [UInt8](data.prefix(12))
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
         guard bytes.count >= 6, Array(bytes[0 ..< 6]) == magic else {
-            throw WeightFileError(path, "bad magic: not a .npy file (expected \\x93NUMPY)")
+            throw HaloError("bad magic: not a .npy file (expected \\x93NUMPY)", file: path)
         }
         guard bytes.count >= 10 else {
-            throw WeightFileError(path, "truncated file: \(data.count) bytes, too short for the .npy preamble")
+            throw HaloError("truncated file: \(data.count) bytes, too short for the .npy preamble", file: path)
         }
         let major = bytes[6]
         let headerLength: Int
@@ -36,31 +33,31 @@ public enum NPY {
             headerStart = 10
         case 2, 3:
             guard bytes.count >= 12 else {
-                throw WeightFileError(path, "truncated file: \(data.count) bytes, too short for the .npy preamble")
+                throw HaloError("truncated file: \(data.count) bytes, too short for the .npy preamble", file: path)
             }
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
             headerStart = 12
         default:
-            throw WeightFileError(path, "unsupported .npy version \(major).\(bytes[7]) (supported: 1.0, 2.0, 3.0)")
+            throw HaloError("unsupported .npy version \(major).\(bytes[7]) (supported: 1.0, 2.0, 3.0)", file: path)
         }
         guard headerStart + headerLength <= data.count else {
-            throw WeightFileError(path, "header length \(headerLength) exceeds the \(data.count - headerStart) bytes after the preamble (truncated file?)")
+            throw HaloError("header length \(headerLength) exceeds the \(data.count - headerStart) bytes after the preamble (truncated file?)", file: path)
         }
         guard let header = String(data: data.subdata(in: headerStart ..< headerStart + headerLength), encoding: major == 3 ? .utf8 : .isoLatin1) else {
-            throw WeightFileError(path, "bad header: not text")
+            throw HaloError("bad header: not text", file: path)
         }
         let dict = try parseHeader(header, path: path)
         guard let descr = dict["descr"], case .string(let d) = descr else {
-            throw WeightFileError(path, "bad header: no 'descr' string in \(header.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw HaloError("bad header: no 'descr' string in \(header.trimmingCharacters(in: .whitespacesAndNewlines))", file: path)
         }
         guard let fo = dict["fortran_order"], case .bool(let fortran) = fo else {
-            throw WeightFileError(path, "bad header: no 'fortran_order' True/False")
+            throw HaloError("bad header: no 'fortran_order' True/False", file: path)
         }
         guard let sh = dict["shape"], case .tuple(let shape) = sh else {
-            throw WeightFileError(path, "bad header: no 'shape' tuple")
+            throw HaloError("bad header: no 'shape' tuple", file: path)
         }
         guard !fortran else {
-            throw WeightFileError(path, "Fortran-order array: save it in C order (numpy.ascontiguousarray) before quantizing")
+            throw HaloError("Fortran-order array: save it in C order (numpy.ascontiguousarray) before quantizing", file: path)
         }
         var littleEndian = true
         var kind = d
@@ -74,18 +71,13 @@ public enum NPY {
         case "f2": itemSize = 2
         case "f8": itemSize = 8
         default:
-            throw WeightFileError(path, "dtype '\(d)' is not supported; supported: f4, f2, f8 (either byte order)")
+            throw HaloError("dtype '\(d)' is not supported; supported: f4, f2, f8 (either byte order)", file: path)
         }
-        var count = 1
-        for s in shape {
-            let (p, o) = count.multipliedReportingOverflow(by: s)
-            guard !o else { throw WeightFileError(path, "bad header: impossibly large shape \(shape)") }
-            count = p
-        }
+        let (count, dataBytes) = try WeightTensor.checkedSize(shape, itemSize: itemSize, what: "bad header: shape", file: path)
         let start = headerStart + headerLength
         let available = data.count - start
-        guard available == count * itemSize else {
-            throw WeightFileError(path, "shape \(shape) of \(d) needs \(count * itemSize) data bytes, the file has \(available)\(available < count * itemSize ? " (truncated file)" : "")")
+        guard available == dataBytes else {
+            throw HaloError("shape \(shape) of \(d) needs \(dataBytes) data bytes, the file has \(available)\(available < dataBytes ? " (truncated file)" : "")", file: path)
         }
         var values = [Float](repeating: 0, count: count)
         data.withUnsafeBytes { raw in
@@ -135,9 +127,7 @@ public enum NPY {
 
     /// Writes a `.npy` file (see ``encode(_:shape:double:)``).
     public static func write(_ tensor: WeightTensor, to path: String, double: Bool = false) throws {
-        do { try encode(tensor.values, shape: tensor.shape, double: double).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw WeightFileError(path, "cannot write the file (\(SafeTensorsFile.reason(error)))")
-        }
+        try OutputFiles.write(encode(tensor.values, shape: tensor.shape, double: double), to: path)
     }
 
     enum HeaderValue { case string(String), bool(Bool), tuple([Int]) }
@@ -147,8 +137,8 @@ public enum NPY {
     static func parseHeader(_ text: String, path: String) throws -> [String: HeaderValue] {
         let chars = Array(text.unicodeScalars)
         var i = 0
-        func bad(_ what: String) -> WeightFileError {
-            WeightFileError(path, "bad header: \(what) in \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
+        func bad(_ what: String) -> HaloError {
+            HaloError("bad header: \(what) in \(text.trimmingCharacters(in: .whitespacesAndNewlines))", file: path)
         }
         func skipSpace() { while i < chars.count, chars[i].properties.isWhitespace { i += 1 } }
         func parseString() throws -> String {
@@ -169,6 +159,10 @@ public enum NPY {
             guard i < chars.count else { throw bad("unterminated dict") }
             if chars[i] == "}" { i += 1; break }
             let key = try parseString()
+            guard ["descr", "fortran_order", "shape"].contains(key) else {
+                throw bad("unexpected key '\(key)' (a .npy header has 'descr', 'fortran_order' and 'shape')")
+            }
+            guard result[key] == nil else { throw bad("repeated key '\(key)'") }
             skipSpace()
             guard i < chars.count, chars[i] == ":" else { throw bad("expected ':' after '\(key)'") }
             i += 1

@@ -155,8 +155,8 @@ public struct QuantizationProblem: @unchecked Sendable {
             if let tile {
                 bh = min(bh, tile.rows)
                 bw = min(bw, tile.cols)
-                tileRows = (rows + tile.rows - 1) / tile.rows
-                tileCols = (cols + tile.cols - 1) / tile.cols
+                tileRows = ceilDiv(rows, tile.rows)
+                tileCols = ceilDiv(cols, tile.cols)
                 for i in 0 ..< tileRows {
                     for j in 0 ..< tileCols {
                         let r0 = i * tile.rows, c0 = j * tile.cols
@@ -166,7 +166,7 @@ public struct QuantizationProblem: @unchecked Sendable {
             } else {
                 tiles.append((t, 0, 0, rows, cols))
             }
-            let rb = (rows + bh - 1) / bh, cb = (cols + bw - 1) / bw
+            let rb = ceilDiv(rows, bh), cb = ceilDiv(cols, bw)
             infos.append(TensorInfo(name: tensor.name, shape: tensor.shape, rows: rows, cols: cols, blockRows: bh, blockCols: bw,
                                     rowBlocks: rb, colBlocks: cb, firstBlock: blockCount, tileRows: tileRows, tileCols: tileCols,
                                     firstTile: tiles.count - tileRows * tileCols))
@@ -270,18 +270,21 @@ public struct QuantizationProblem: @unchecked Sendable {
     }
 }
 
-/// Work split over the machine's cores with Dispatch.
+/// ⌈a / b⌉ for a ≥ 0 and b ≥ 1, without the overflow of `(a + b − 1) / b` when b is huge.
+func ceilDiv(_ a: Int, _ b: Int) -> Int { a / b + (a % b == 0 ? 0 : 1) }
+
+/// Work split over the machine's cores with Dispatch (at most `Limits.maxThreads` workers).
 enum ParallelFor {
     /// Threads used; 0 means every active core. Set by the CLI's `--threads`.
     nonisolated(unsafe) static var threads = 0
 
-    static var workers: Int { threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    static var workers: Int { min(Limits.maxThreads, threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount)) }
 
     /// `count` items cut into contiguous ranges, a few per worker.
     static func chunks(_ count: Int, minimumPerChunk: Int = 1) -> [Range<Int>] {
         guard count > 0 else { return [] }
         let pieces = max(1, min(workers * 4, count / max(1, minimumPerChunk)))
-        let size = (count + pieces - 1) / pieces
+        let size = ceilDiv(count, pieces)
         return stride(from: 0, to: count, by: size).map { $0 ..< min(count, $0 + size) }
     }
 

@@ -52,7 +52,7 @@ public indirect enum JSONValue: Sendable, Equatable {
 ///
 /// Keys: `halo_version`, `table`, `format`, `levels` (the grid's level count), `granularity`,
 /// `weights`, `importance`, `budget` {`kind`, `value`, `max_delay_ns`}, `reference_delay_ns` and
-/// `reference` (what speed-ups are against), `grid` {`codes`, `values`, `delays_ns`,
+/// `reference` (what speed-ups are against), `grid` {`codes`, `values`, `delays_ns` (null for a code without a path),
 /// `max_delay_ns`, `mse`, `weighted_mse`, `sqnr_db`, `speedup`, `level_choice`}, `baselines`
 /// [{`name`, `levels`, `max_delay_ns`, `mse`, `weighted_mse`, `sqnr_db`, `speedup`}], `tensors`
 /// [{`name`, `shape`, `mse`, `weighted_mse`, `sqnr_db`, `scale_shape`, `scale_block`}], `pareto`
@@ -124,7 +124,7 @@ public enum QuantizationReport {
         let grid: JSONValue = .object([
             ("codes", .array(sol.levels.map { .int($0.code) })),
             ("values", .array(sol.levels.map { num($0.value) })),
-            ("delays_ns", .array(sol.levels.map { num(round6($0.delayNs)) })),
+            ("delays_ns", .array(sol.levels.map { $0.hasPath ? num(round6($0.delayNs)) : .null })),
             ("max_delay_ns", num(round6(sol.maxDelayNs))),
         ] + errors(outcome.quality) + [
             ("speedup", num(space.speedup(maxDelayNs: sol.maxDelayNs))),

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Opening validates the whole header (lengths, offsets inside the buffer, sizes matching shapes for
 /// every known dtype); reading converts one tensor (F32, F16, BF16) to `Float`, touching only its
-/// pages. Every failure is a ``WeightFileError`` naming the file.
+/// pages. Every failure is a `HaloError` naming the file (`w.safetensors: error: …`).
 public struct SafeTensorsFile: @unchecked Sendable {
     /// One header entry.
     public struct TensorInfo: Sendable, Equatable {
@@ -45,33 +45,28 @@ public struct SafeTensorsFile: @unchecked Sendable {
     /// Maps and validates a file.
     public init(path: String) throws {
         self.path = path
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw WeightFileError(path, "cannot read the file (\(Self.reason(error)))")
-        }
+        let data = try SafeTensorsFile.map(path)
         self.data = data
         guard data.count >= 8 else {
-            throw WeightFileError(path, "truncated file: \(data.count) bytes, but a safetensors file starts with an 8-byte header length")
+            throw HaloError("truncated file: \(data.count) bytes, but a safetensors file starts with an 8-byte header length", file: path)
         }
         let headerLength = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 0, as: UInt64.self)) }
         guard headerLength <= UInt64(data.count - 8) else {
-            throw WeightFileError(path, "header length \(headerLength) exceeds the \(data.count - 8) bytes after the length field (truncated or not a safetensors file)")
+            throw HaloError("header length \(headerLength) exceeds the \(data.count - 8) bytes after the length field (truncated or not a safetensors file)", file: path)
         }
         let n = Int(headerLength)
         dataStart = 8 + n
         let headerBytes = data.subdata(in: 8 ..< 8 + n)
         guard let firstNonSpace = headerBytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x09 && $0 != 0x0D }),
               firstNonSpace == UInt8(ascii: "{") else {
-            throw WeightFileError(path, "bad header: the \(n)-byte JSON header does not start with '{' (not a safetensors file?)")
+            throw HaloError("bad header: the \(n)-byte JSON header does not start with '{' (not a safetensors file?)", file: path)
         }
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: headerBytes) } catch {
-            throw WeightFileError(path, "bad header: the \(n)-byte header is not valid JSON")
+            throw HaloError("bad header: the \(n)-byte header is not valid JSON", file: path)
         }
         guard let dict = object as? [String: Any] else {
-            throw WeightFileError(path, "bad header: the JSON header is not an object")
+            throw HaloError("bad header: the JSON header is not an object", file: path)
         }
         let bufferSize = data.count - dataStart
         var meta: [String: String] = [:]
@@ -79,54 +74,68 @@ public struct SafeTensorsFile: @unchecked Sendable {
         for (key, value) in dict {
             if key == "__metadata__" {
                 guard let m = value as? [String: Any] else {
-                    throw WeightFileError(path, "bad header: '__metadata__' is not an object")
+                    throw HaloError("bad header: '__metadata__' is not an object", file: path)
                 }
                 for (k, v) in m {
                     guard let s = v as? String else {
-                        throw WeightFileError(path, "bad header: '__metadata__' value '\(k)' is not a string")
+                        throw HaloError("bad header: '__metadata__' value '\(k)' is not a string", file: path)
                     }
                     meta[k] = s
                 }
                 continue
             }
             guard let entry = value as? [String: Any] else {
-                throw WeightFileError(path, "bad header: entry '\(key)' is not an object")
+                throw HaloError("bad header: entry '\(key)' is not an object", file: path)
             }
             guard let dtype = entry["dtype"] as? String else {
-                throw WeightFileError(path, "bad header: tensor '\(key)' has no 'dtype' string")
+                throw HaloError("bad header: tensor '\(key)' has no 'dtype' string", file: path)
             }
             guard let shapeArray = entry["shape"] as? [Any] else {
-                throw WeightFileError(path, "bad header: tensor '\(key)' has no 'shape' array")
+                throw HaloError("bad header: tensor '\(key)' has no 'shape' array", file: path)
             }
             var shape: [Int] = []
             for d in shapeArray {
                 guard let n = Self.integer(d), n >= 0 else {
-                    throw WeightFileError(path, "bad header: tensor '\(key)' has a shape entry that is not a non-negative integer")
+                    throw HaloError("bad header: tensor '\(key)' has a shape entry that is not a non-negative integer", file: path)
                 }
                 shape.append(n)
             }
             guard let offsets = entry["data_offsets"] as? [Any], offsets.count == 2,
-                  let begin = Self.integer(offsets[0]), let end = Self.integer(offsets[1]), begin >= 0, begin <= end else {
-                throw WeightFileError(path, "bad header: tensor '\(key)' needs 'data_offsets' [begin, end] with 0 ≤ begin ≤ end")
+                  let begin = Self.integer(offsets[0]), let end = Self.integer(offsets[1]), begin >= 0 else {
+                throw HaloError("bad header: tensor '\(key)' needs 'data_offsets' [begin, end] with 0 ≤ begin ≤ end", file: path)
+            }
+            guard begin <= end else {
+                throw HaloError("tensor '\(key)' has data_offsets [\(begin), \(end)] out of order (the end before the beginning)", file: path)
             }
             guard end <= bufferSize else {
-                throw WeightFileError(path, "tensor '\(key)' has data_offsets [\(begin), \(end)] beyond the \(bufferSize)-byte data buffer (truncated file?)")
+                throw HaloError("tensor '\(key)' has data_offsets [\(begin), \(end)] beyond the \(bufferSize)-byte data buffer (truncated file?)", file: path)
             }
-            var elements = 1
-            for d in shape {
-                let (p, overflow) = elements.multipliedReportingOverflow(by: d)
-                guard !overflow else { throw WeightFileError(path, "bad header: tensor '\(key)' has an impossibly large shape \(shape)") }
-                elements = p
-            }
-            if let size = Self.dtypeSizes[dtype] {
-                let (bytes, overflow) = elements.multipliedReportingOverflow(by: size)
-                guard !overflow, bytes == end - begin else {
-                    throw WeightFileError(path, "tensor '\(key)' has shape \(shape) of \(dtype) (\(overflow ? "too many" : String(bytes)) bytes) but data_offsets [\(begin), \(end)] span \(end - begin) bytes")
-                }
+            // Sizes are checked for every dtype of the specification; a newer one is only located by its offsets.
+            let (_, bytes) = try WeightTensor.checkedSize(shape, itemSize: Self.dtypeSizes[dtype] ?? 1, what: "bad header: tensor '\(key)', shape", file: path)
+            if Self.dtypeSizes[dtype] != nil, bytes != end - begin {
+                throw HaloError("tensor '\(key)' has shape \(shape) of \(dtype) (\(bytes) bytes) but data_offsets [\(begin), \(end)] span \(end - begin) bytes", file: path)
             }
             infos.append(TensorInfo(name: key, dtype: dtype, shape: shape, dataOffsets: begin ..< end))
         }
-        infos.sort { ($0.dataOffsets.lowerBound, $0.name) < ($1.dataOffsets.lowerBound, $1.name) }
+        infos.sort { ($0.dataOffsets.lowerBound, $0.dataOffsets.upperBound, $0.name) < ($1.dataOffsets.lowerBound, $1.dataOffsets.upperBound, $1.name) }
+        // The ranges tile the data buffer exactly, as the format's reference reader requires: no two
+        // tensors share a byte, and no byte belongs to no tensor.
+        var covered = 0
+        var previous: TensorInfo?
+        for info in infos {
+            let r = info.dataOffsets
+            if r.lowerBound < covered, let p = previous {
+                throw HaloError("tensors '\(p.name)' (data_offsets [\(p.dataOffsets.lowerBound), \(p.dataOffsets.upperBound)]) and '\(info.name)' (data_offsets [\(r.lowerBound), \(r.upperBound)]) overlap", file: path)
+            }
+            if r.lowerBound > covered {
+                throw HaloError("bytes \(covered)..<\(r.lowerBound) of the data buffer belong to no tensor (a gap before '\(info.name)', data_offsets [\(r.lowerBound), \(r.upperBound)])", file: path)
+            }
+            covered = r.upperBound
+            previous = info
+        }
+        guard covered == bufferSize else {
+            throw HaloError("the tensors end at byte \(covered) of the \(bufferSize)-byte data buffer (\(bufferSize - covered) trailing bytes belong to no tensor)", file: path)
+        }
         metadata = meta
         tensors = infos
     }
@@ -141,7 +150,7 @@ public struct SafeTensorsFile: @unchecked Sendable {
         if patterns.isEmpty {
             let chosen = tensors.filter { $0.isReadable && $0.shape.count >= 2 }
             guard !chosen.isEmpty else {
-                throw WeightFileError(path, "no F32/F16/BF16 tensor of rank ≥ 2 to quantize (name one with --tensor)")
+                throw HaloError("no F32/F16/BF16 tensor of rank ≥ 2 to quantize (name one with --tensor)", file: path)
             }
             return chosen
         }
@@ -152,7 +161,7 @@ public struct SafeTensorsFile: @unchecked Sendable {
                                                    : tensors.filter { $0.name == pattern }
             guard !hits.isEmpty else {
                 let names = tensors.prefix(5).map { "'\($0.name)'" }.joined(separator: ", ")
-                throw WeightFileError(path, "no tensor matches '\(pattern)' (the file has \(tensors.count) tensors: \(names)\(tensors.count > 5 ? ", …" : ""))")
+                throw HaloError("no tensor matches '\(pattern)' (the file has \(tensors.count) tensors: \(names)\(tensors.count > 5 ? ", …" : ""))", file: path)
             }
             for h in hits where taken.insert(h.name).inserted { chosen.append(h) }
         }
@@ -162,7 +171,7 @@ public struct SafeTensorsFile: @unchecked Sendable {
     /// Reads one tensor as `Float`. Unsupported dtypes are an error naming the supported ones.
     public func read(_ info: TensorInfo) throws -> WeightTensor {
         guard info.isReadable else {
-            throw WeightFileError(path, "tensor '\(info.name)' has dtype \(info.dtype); supported: \(Self.readableDTypes.joined(separator: ", "))")
+            throw HaloError("tensor '\(info.name)' has dtype \(info.dtype); supported: \(Self.readableDTypes.joined(separator: ", "))", file: path)
         }
         let count = info.count
         var values = [Float](repeating: 0, count: count)
@@ -191,17 +200,32 @@ public struct SafeTensorsFile: @unchecked Sendable {
 
     /// Reads one tensor by exact name.
     public func read(named name: String) throws -> WeightTensor {
-        guard let info = info(named: name) else { throw WeightFileError(path, "no tensor named '\(name)'") }
+        guard let info = info(named: name) else { throw HaloError("no tensor named '\(name)'", file: path) }
         return try read(info)
     }
 
+    /// A JSON integer as an `Int`: nil for anything else, and for integers beyond `Int` (they cannot
+    /// be a size or an offset of a file). Sizes made of them are checked for overflow where they are used.
     private static func integer(_ any: Any) -> Int? {
         guard let n = any as? NSNumber else { return nil }
-        // JSON true/false arrive as NSNumber too (type code "c"); they are not integers.
-        if String(cString: n.objCType) == "c" { return nil }
-        let d = n.doubleValue
-        guard d.rounded() == d, abs(d) < 9.0e15 else { return nil }
-        return n.intValue
+        switch String(cString: n.objCType) {
+        case "c": return nil // JSON true/false arrive as NSNumber too; they are not integers
+        case "d", "f": return Int(exactly: n.doubleValue)
+        case "Q", "L", "I", "S", "C": return n.uint64Value <= UInt64(Int.max) ? Int(n.uint64Value) : nil
+        default: return n.intValue
+        }
+    }
+
+    /// The file at `path`, memory-mapped, after checking that it is a readable file.
+    static func map(_ path: String) throws -> Data {
+        guard try InputFile.check(path).isRegular else {
+            throw HaloError("is not a regular file (weight files are memory-mapped)", file: path)
+        }
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw HaloError("cannot read: \(Self.reason(error))", file: path)
+        }
     }
 
     static func reason(_ error: Error) -> String {
@@ -272,7 +296,7 @@ public enum SafeTensorsWriter {
         var first = true
         if !metadata.isEmpty {
             header += "\"__metadata__\":{"
-            header += metadata.keys.sorted().map { "\(JSONText.string($0)):\(JSONText.string(metadata[$0]!))" }.joined(separator: ",")
+            header += metadata.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)):\(JSONText.string($0.value))" }.joined(separator: ",")
             header += "}"
             first = false
         }
@@ -307,13 +331,9 @@ public enum SafeTensorsWriter {
         return out
     }
 
-    /// Writes a file atomically.
+    /// Writes a file: all or nothing, a symbolic link followed, a device written through (HaloCore's `OutputFiles`).
     public static func write(_ entries: [Entry], metadata: [String: String] = [:], to path: String) throws {
-        do {
-            try encode(entries, metadata: metadata).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw WeightFileError(path, "cannot write the file (\(SafeTensorsFile.reason(error)))")
-        }
+        try OutputFiles.write(encode(entries, metadata: metadata), to: path)
     }
 }
 

@@ -6,9 +6,7 @@ import Foundation
 public enum TextWeights {
     /// Reads a file; the tensor is named after the file's stem.
     public static func read(path: String) throws -> WeightTensor {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw WeightFileError(path, "cannot read the file (no such file or not readable)")
-        }
+        let data = try InputFile.read(path)
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         return try parse(data, path: path, name: stem)
     }
@@ -85,18 +83,19 @@ public enum TextWeights {
 public enum WeightFiles {
     /// The tensors of `path` selected by `patterns` (exact names or globs; see
     /// ``SafeTensorsFile/select(_:)`` for the default). For `.npy` and text files, which hold one
-    /// tensor named after the file's stem, the patterns must match that name.
+    /// tensor named after the file's stem, the patterns must match that name. Every tensor returned is
+    /// checked for quantization (``WeightTensor/checked(file:)``: not empty, every value finite).
     public static func read(path: String, patterns: [String] = []) throws -> [WeightTensor] {
         let lower = path.lowercased()
         if lower.hasSuffix(".safetensors") {
             let file = try SafeTensorsFile(path: path)
-            return try file.select(patterns).map { try file.read($0) }
+            return try file.select(patterns).map { try file.read($0).checked(file: path) }
         }
         let tensor = lower.hasSuffix(".npy") ? try NPY.read(path: path) : try TextWeights.read(path: path)
         for p in patterns where !NamePattern.matches(tensor.name, pattern: p) {
-            throw WeightFileError(path, "no tensor matches '\(p)' (the file holds one tensor, '\(tensor.name)')")
+            throw HaloError("no tensor matches '\(p)' (the file holds one tensor, '\(tensor.name)')", file: path)
         }
-        return [tensor]
+        return [try tensor.checked(file: path)]
     }
 }
 

@@ -34,22 +34,53 @@ public struct WeightTensor: Sendable, Equatable {
     }
 }
 
-/// An error in a binary weight file (safetensors, npy), or in a table or option that has no line and
-/// column. Its `description` is the one line the CLI prints: `file: error: message`.
-public struct WeightFileError: Error, CustomStringConvertible, Sendable, Equatable {
-    /// The file as the user named it.
-    public var path: String
-    /// What is wrong, naming the offending tensor, field or offset.
-    public var message: String
+extension WeightTensor {
+    /// The most elements a tensor may have to be quantized (flat indices are 32-bit).
+    public static let maxElements = Int(Int32.max) - 1
 
-    /// An error about `path`.
-    public init(_ path: String, _ message: String) {
-        self.path = path
-        self.message = message
+    /// Checks a tensor read from `path` for quantization: not empty, at most ``maxElements`` elements,
+    /// every value finite. Errors name the file and the tensor (`w.npy: error: tensor 'w': element
+    /// [1, 2] is NaN`).
+    public func checked(file path: String) throws -> WeightTensor {
+        guard count > 0 else { throw HaloError("tensor '\(name)' is empty (shape \(shape))", file: path) }
+        guard count <= WeightTensor.maxElements else {
+            throw HaloError("tensor '\(name)' has \(count) elements, more than \(WeightTensor.maxElements)", file: path)
+        }
+        if let i = values.firstIndex(where: { !$0.isFinite }) {
+            throw HaloError("tensor '\(name)': element \(index(ofFlat: i)) is \(values[i].isNaN ? "NaN" : "\(values[i]) (not finite as a 32-bit float)")",
+                            file: path)
+        }
+        return self
     }
 
-    /// `file: error: message`.
-    public var description: String { "\(path): error: \(oneLine(message))" }
+    /// The index `[i, j, …]` in `shape` of flat (row-major) element `flat`.
+    func index(ofFlat flat: Int) -> String {
+        var rest = flat
+        var index = [Int](repeating: 0, count: shape.count)
+        for d in shape.indices.reversed() where shape[d] > 0 {
+            index[d] = rest % shape[d]
+            rest /= shape[d]
+        }
+        return "[" + index.map(String.init).joined(separator: ", ") + "]"
+    }
+
+    /// Element count and byte size of `shape` at `itemSize` bytes an element, refused (naming the shape
+    /// and the limit) when either exceeds what an `Int` holds.
+    static func checkedSize(_ shape: [Int], itemSize: Int, what: String, file path: String) throws -> (count: Int, bytes: Int) {
+        var count = 1
+        for d in shape {
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else {
+                throw HaloError("\(what) \(shape): more than \(Int.max) elements", file: path)
+            }
+            count = p
+        }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: itemSize)
+        guard !overflow else {
+            throw HaloError("\(what) \(shape): \(count) elements × \(itemSize) bytes is more than \(Int.max) bytes", file: path)
+        }
+        return (count, bytes)
+    }
 }
 
 /// Shell-style name patterns for tensor selection: `*` matches any run of characters (dots included),

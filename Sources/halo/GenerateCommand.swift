@@ -51,7 +51,7 @@ func generateCommand(_ argv: [String]) throws {
                                                   "--top", "-o", "--output"],
                              flagOptions: ["--help", "-h", "--signed", "--unsigned", "--registered", "--no-accumulate"],
                              command: "generate")
-    if args.flag("--help") || args.flag("-h") || args.positionals.isEmpty { print(generateHelp); return }
+    if args.flag("--help") || args.flag("-h") || args.positionals.isEmpty { try printHelp(generateHelp); return }
     guard args.positionals.count == 1 else {
         throw HaloError("'halo generate' takes one kind of netlist, not '\(args.positionals.joined(separator: " "))' (see 'halo generate --help')")
     }
@@ -59,17 +59,12 @@ func generateCommand(_ argv: [String]) throws {
         throw HaloError("unknown netlist kind '\(args.positionals[0])' for 'halo generate' (expected mac)")
     }
     let spec = try macSpec(args)
+    let output = args.value("-o", "--output")
+    let outputs = try RunOutputs([output], inputs: [])
     let generated = try MACGenerator.generate(spec)
-    if let output = args.value("-o", "--output") {
-        let dir = URL(fileURLWithPath: output).deletingLastPathComponent().path
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw HaloError("cannot write '\(output)': no such directory '\(dir)'")
-        }
-        try writeOutput(generated.verilog, to: output)
-        print("halo: wrote \(output): module \(generated.module), \(generated.cellCount) cells", to: &stderrStream)
-    } else {
-        FileHandle.standardOutput.write(Data(generated.verilog.utf8))
+    try outputs.commit(generated.verilog, to: output)
+    if let output {
+        StandardStreams.writeError("halo: wrote \(output): module \(generated.module), \(generated.cellCount) cells\n")
     }
 }
 

@@ -29,12 +29,10 @@ OPTIONS:
 func plotCommand(_ argv: [String]) throws {
     let args = try Arguments(argv, valueOptions: ["--format", "--pareto", "--title", "-o", "--output"],
                              flagOptions: ["--help", "-h"], command: "plot")
-    if args.flag("--help") || args.flag("-h") { print(plotHelp); return }
+    if args.flag("--help") || args.flag("-h") { try printHelp(plotHelp); return }
     let diagnostics = DiagnosticSink()
-    defer {
-        for w in diagnostics.warnings { FileHandle.standardError.write(Data("\(w)\n".utf8)) }
-    }
-    let svg: String
+    defer { printWarnings(diagnostics) }
+    let output = args.value("-o", "--output")
     if let reportPath = args.value("--pareto") {
         guard args.positionals.isEmpty else {
             throw HaloError("'halo plot --pareto REPORT' takes no other file (found '\(args.positionals[0])')")
@@ -42,10 +40,11 @@ func plotCommand(_ argv: [String]) throws {
         if let f = args.value("--format") {
             throw HaloError("--format '\(f)' applies to delay tables, not to --pareto reports")
         }
+        let outputs = try RunOutputs([output], inputs: [reportPath])
         let report = try ParetoReport.read(path: reportPath, diagnostics: diagnostics)
         var plot = ParetoPlot(report: report, name: (reportPath as NSString).lastPathComponent)
         if let t = args.value("--title") { plot.title = t }
-        svg = plot.svg()
+        try outputs.commit(plot.svg(), to: output)
     } else {
         guard let tablePath = args.positionals.first else {
             throw HaloError("'halo plot' needs a delay table (TABLE.csv or TABLE.json) or --pareto REPORT.json (see 'halo plot --help')")
@@ -60,11 +59,7 @@ func plotCommand(_ argv: [String]) throws {
             }
             format = f
         }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: tablePath, isDirectory: &isDirectory) else {
-            throw HaloError("cannot read '\(tablePath)': no such file")
-        }
-        guard !isDirectory.boolValue else { throw HaloError("cannot read '\(tablePath)': it is a directory") }
+        let outputs = try RunOutputs([output], inputs: [tablePath])
         let table = try DelayTable.read(path: tablePath)
         if let bits = format.bits, table.metadata.busWidth > 0, table.metadata.busWidth != bits {
             diagnostics.warn("the table's bus '\(table.metadata.bus)' is \(table.metadata.busWidth) bits wide; plotting it as --format \(format)")
@@ -74,47 +69,6 @@ func plotCommand(_ argv: [String]) throws {
         var plot = DelayPlot(table: table, format: format, name: name)
         try plot.validate(path: tablePath)
         if let t = args.value("--title") { plot.title = t }
-        svg = plot.svg()
+        try outputs.commit(plot.svg(), to: output)
     }
-    if let output = args.value("-o", "--output") {
-        try writeOutput(svg, to: output)
-    } else {
-        FileHandle.standardOutput.write(Data(svg.utf8))
-    }
-}
-
-/// Writes `text` to `path`. A regular file (or a new one) is written atomically, through a temporary
-/// file renamed into place; a symbolic link is followed first, so that the link stays a link; anything
-/// else (`/dev/null`, `/dev/stdout`, a FIFO) is written directly, so that it is never replaced.
-func writeOutput(_ text: String, to path: String) throws {
-    let fm = FileManager.default
-    var target = path
-    if let type = (try? fm.attributesOfItem(atPath: path))?[.type] as? FileAttributeType, type == .typeSymbolicLink {
-        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        if let t = (try? fm.attributesOfItem(atPath: resolved))?[.type] as? FileAttributeType, t == .typeRegular {
-            target = resolved
-        } else {
-            return try writeDirectly(text, to: path)
-        }
-    }
-    var isDirectory: ObjCBool = false
-    if fm.fileExists(atPath: target, isDirectory: &isDirectory) {
-        if isDirectory.boolValue { throw HaloError("cannot write '\(path)': it is a directory") }
-        let type = (try? fm.attributesOfItem(atPath: target))?[.type] as? FileAttributeType
-        if type != .typeRegular { return try writeDirectly(text, to: path) }
-    } else {
-        let parent = (target as NSString).deletingLastPathComponent
-        if !parent.isEmpty && !fm.fileExists(atPath: parent) {
-            throw HaloError("cannot write '\(path)': no such directory '\(parent)'")
-        }
-    }
-    do { try text.write(toFile: target, atomically: true, encoding: .utf8) } catch {
-        throw HaloError("cannot write '\(path)': \(error.localizedDescription)")
-    }
-}
-
-private func writeDirectly(_ text: String, to path: String) throws {
-    guard let handle = FileHandle(forWritingAtPath: path) else { throw HaloError("cannot write '\(path)'") }
-    defer { try? handle.close() }
-    handle.write(Data(text.utf8))
 }

@@ -34,7 +34,8 @@ OPTIONS:
   --seed N             Synthetic seed (default 1).
   --max-delay T        Allow codes with delay <= T (units ps, ns; bare numbers are ns).
   --min-speedup S      Allow codes with delay <= reference / S. The reference delay is the table's
-                       'none' row (the MAC without case analysis), or its slowest code if absent.
+                       'none' row (the MAC without case analysis), or its slowest code when that
+                       row has no path.
   --max-mse E          The fastest grid (over the table's distinct delays) with MSE <= E.
   --min-sqnr D         The fastest grid with SQNR >= D dB.
   --objective O        What an error budget minimizes, and the front's axis (default delay):
@@ -102,117 +103,120 @@ private let commonValueOptions: Set<String> = Set(["--format", "--levels", "--we
                                                    "--threads", "--distribution", "--samples", "--seed", "--objective"]).union(budgetOptions)
 
 func selectCommand(_ argv: [String]) throws {
-    try reportingFileErrors {
-        let args = try Arguments(argv, valueOptions: commonValueOptions.union(Set(["-o", "--output"])),
-                                 flagOptions: ["--help", "-h", "--pareto"], command: "select")
-        if args.flag("--help") || args.flag("-h") { print(selectHelp); return }
-        guard args.positionals.count == 1 else {
-            throw HaloError(args.positionals.isEmpty ? "'halo select' needs a delay table (see 'halo select --help')"
-                                                     : "'halo select' takes one delay table, got \(args.positionals.count) files")
-        }
-        let tablePath = args.positionals[0]
-        var setup = try QuantizeSetup(args, command: "select", tablePath: tablePath, tile: nil)
-        setup.request.pareto = args.flag("--pareto")
-        let outcome = try HardwareAwareQuantizer.run(selector: setup.selector, request: setup.request)
-        printWarnings(outcome.warnings)
-        let tensors = setup.selector.quantize(outcome.assignment)
-        let json = QuantizationReport.json(outcome: outcome, selector: setup.selector, request: setup.request,
-                                           context: setup.context, tensors: tensors).render() + "\n"
-        if let out = args.value("-o", "--output") {
-            try writeText(json, to: out)
-            print(summary(outcome, setup: setup, tensors: tensors), terminator: "")
-            print("wrote \(out)")
-        } else {
-            FileHandle.standardOutput.write(Data(json.utf8))
-        }
+    let args = try Arguments(argv, valueOptions: commonValueOptions.union(Set(["-o", "--output"])),
+                             flagOptions: ["--help", "-h", "--pareto"], command: "select")
+    if args.flag("--help") || args.flag("-h") { try printHelp(selectHelp); return }
+    guard args.positionals.count == 1 else {
+        throw HaloError(args.positionals.isEmpty ? "'halo select' needs a delay table (see 'halo select --help')"
+                                                 : "'halo select' takes one delay table, got \(args.positionals.count) files")
+    }
+    let tablePath = args.positionals[0]
+    let output = args.value("-o", "--output")
+    var setup = try QuantizeSetup(args, command: "select", tablePath: tablePath, tile: nil, outputs: [output])
+    setup.request.pareto = args.flag("--pareto")
+    let outcome = try HardwareAwareQuantizer.run(selector: setup.selector, request: setup.request)
+    printWarnings(outcome.warnings)
+    let tensors = setup.selector.quantize(outcome.assignment)
+    let json = QuantizationReport.json(outcome: outcome, selector: setup.selector, request: setup.request,
+                                       context: setup.context, tensors: tensors).render() + "\n"
+    if let output {
+        try setup.outputs.commit([output: json], standardOutput: summary(outcome, setup: setup, tensors: tensors) + "wrote \(output)\n")
+    } else {
+        try setup.outputs.commit([:], standardOutput: json)
     }
 }
 
 func quantizeCommand(_ argv: [String]) throws {
-    try reportingFileErrors {
-        let args = try Arguments(argv, valueOptions: commonValueOptions.union(Set(["--table", "-o", "--output", "--report", "--tile", "--dvfs-levels",
-                                                                                   "--dvfs-budgets", "--dvfs-goal", "--dvfs-slack", "--vf-table"])),
-                                 flagOptions: ["--help", "-h", "--no-pareto"], command: "quantize")
-        if args.flag("--help") || args.flag("-h") { print(quantizeHelp); return }
-        guard args.positionals.isEmpty else {
-            throw HaloError("unexpected argument '\(args.positionals[0])' for 'halo quantize' (the table goes after --table)")
+    let args = try Arguments(argv, valueOptions: commonValueOptions.union(Set(["--table", "-o", "--output", "--report", "--tile", "--dvfs-levels",
+                                                                               "--dvfs-budgets", "--dvfs-goal", "--dvfs-slack", "--vf-table"])),
+                             flagOptions: ["--help", "-h", "--no-pareto"], command: "quantize")
+    if args.flag("--help") || args.flag("-h") { try printHelp(quantizeHelp); return }
+    guard args.positionals.isEmpty else {
+        throw HaloError("unexpected argument '\(args.positionals[0])' for 'halo quantize' (the table goes after --table)")
+    }
+    guard let tablePath = args.value("--table") else { throw HaloError("'halo quantize' needs --table TABLE.csv") }
+    guard !args.values("--weights").isEmpty else { throw HaloError("'halo quantize' needs --weights FILE") }
+    guard let output = args.value("-o", "--output") else { throw HaloError("'halo quantize' needs -o OUT.safetensors") }
+    let reportPath = args.value("--report")
+    var tile: TileShape?
+    if let t = args.value("--tile") {
+        let parts = t.lowercased().split(whereSeparator: { $0 == "x" || $0 == "*" || $0 == "×" })
+        let digits = { (p: Substring) in !p.isEmpty && p.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }
+        guard parts.count == 2, parts.allSatisfy(digits) else { throw HaloError("malformed --tile '\(t)' (expected RxC, e.g. 128x128)") }
+        let limit = Int(Int32.max)
+        guard let r = Int(parts[0]), let c = Int(parts[1]), (1 ... limit).contains(r), (1 ... limit).contains(c) else {
+            throw HaloError("--tile '\(t)' is out of range (rows and columns from 1 to \(limit))")
         }
-        guard let tablePath = args.value("--table") else { throw HaloError("'halo quantize' needs --table TABLE.csv") }
-        guard !args.values("--weights").isEmpty else { throw HaloError("'halo quantize' needs --weights FILE") }
-        guard let output = args.value("-o", "--output") else { throw HaloError("'halo quantize' needs -o OUT.safetensors") }
-        var tile: TileShape?
-        if let t = args.value("--tile") {
-            guard let shape = TileShape.parse(t) else { throw HaloError("malformed --tile '\(t)' (expected RxC, e.g. 128x128)") }
-            tile = shape
-        }
-        var dvfs: DVFSOptions?
-        let dvfsOptions = ["--dvfs-levels", "--dvfs-budgets", "--dvfs-goal", "--dvfs-slack", "--vf-table"]
-        if tile != nil {
-            var o = DVFSOptions()
-            if let l = args.value("--dvfs-levels") {
-                guard let n = Int(l), n >= 1, n <= 16 else { throw HaloError("malformed --dvfs-levels '\(l)' (expected 1 to 16)") }
-                o.levels = n
-            }
-            if let list = args.value("--dvfs-budgets") {
-                var budgets: [Double] = []
-                for part in list.split(separator: ",") {
-                    guard let t = Quantity.timeNs(String(part)), t > 0 else {
-                        throw HaloError("malformed time '\(part)' in --dvfs-budgets (e.g. 4.6ns,3.7ns,3.4ns)")
-                    }
-                    budgets.append(t)
+        tile = TileShape(rows: r, cols: c)
+    }
+    var dvfs: DVFSOptions?
+    let dvfsOptions = ["--dvfs-levels", "--dvfs-budgets", "--dvfs-goal", "--dvfs-slack", "--vf-table"]
+    if tile != nil {
+        var o = DVFSOptions()
+        if let n = try args.integer("--dvfs-levels", in: 1 ... 16) { o.levels = n }
+        if let list = args.value("--dvfs-budgets") {
+            var budgets: [Double] = []
+            for part in list.split(separator: ",") {
+                guard let t = Quantity.timeNs(String(part)), t > 0 else {
+                    throw HaloError("malformed time '\(part)' in --dvfs-budgets (e.g. 4.6ns,3.7ns,3.4ns)")
                 }
-                guard !budgets.isEmpty else { throw HaloError("--dvfs-budgets needs at least one time") }
-                o.budgetsNs = budgets
+                budgets.append(t)
             }
-            if let g = args.value("--dvfs-goal") {
-                guard let goal = DVFSOptions.Goal(rawValue: g) else { throw HaloError("unknown --dvfs-goal '\(g)' (expected speed or energy)") }
-                o.goal = goal
-            }
-            if let s = args.value("--dvfs-slack") {
-                guard let x = Double(s.hasSuffix("%") ? String(s.dropLast()) : s), x >= 0 else {
-                    throw HaloError("malformed --dvfs-slack '\(s)' (expected a non-negative number, e.g. 0.1 or 10%)")
-                }
-                o.errorSlack = s.hasSuffix("%") ? x / 100 : x
-            }
-            if let vf = args.value("--vf-table") { o.voltage = try VoltageModel.read(path: vf) }
-            dvfs = o
-        } else if let stray = dvfsOptions.first(where: { args.value($0) != nil }) {
-            throw HaloError("\(stray) needs --tile RxC (the DVFS tile)")
+            guard !budgets.isEmpty else { throw HaloError("--dvfs-budgets needs at least one time") }
+            o.budgetsNs = budgets
         }
-        var setup = try QuantizeSetup(args, command: "quantize", tablePath: tablePath, tile: tile)
-        setup.request.pareto = !args.flag("--no-pareto")
-        setup.request.dvfs = dvfs
-        let outcome = try HardwareAwareQuantizer.run(selector: setup.selector, request: setup.request)
-        printWarnings(outcome.warnings)
-        let tensors = setup.selector.quantize(outcome.assignment)
-        let space = setup.selector.space
-        var entries: [SafeTensorsWriter.Entry] = []
-        for (t, q) in tensors.enumerated() {
-            entries.append(.init(name: q.name, shape: q.shape, payload: .f32(q.dequantized)))
-            let codes: SafeTensorsWriter.Payload = space.format.bits <= 8 ? .u8(q.codes.map { UInt8($0) }) : .u16(q.codes)
-            entries.append(.init(name: q.name + ".codes", shape: q.shape, payload: codes))
-            entries.append(.init(name: q.name + ".scale", shape: q.scaleShape, payload: .f32(q.scales)))
-            if let plan = outcome.dvfs {
-                let info = setup.selector.problem.tensors[t]
-                let levels = (0 ..< info.tileRows * info.tileCols).map { UInt8(plan.tileLevel[info.firstTile + $0]) }
-                entries.append(.init(name: q.name + ".level", shape: [info.tileRows, info.tileCols], payload: .u8(levels)))
-            }
+        if let g = args.value("--dvfs-goal") {
+            guard let goal = DVFSOptions.Goal(rawValue: g) else { throw HaloError("unknown --dvfs-goal '\(g)' (expected speed or energy)") }
+            o.goal = goal
         }
-        var metadata = ["format": "pt", "halo_version": HaloVersion.string, "halo_format": space.format.description,
-                        "halo_granularity": setup.selector.problem.granularity.description, "halo_table": tablePath,
-                        "halo_grid_codes": outcome.solution.levels.map { String($0.code) }.joined(separator: ",")]
+        if let s = args.value("--dvfs-slack") {
+            guard let x = Double(s.hasSuffix("%") ? String(s.dropLast()) : s), x >= 0, x.isFinite else {
+                throw HaloError("malformed --dvfs-slack '\(s)' (expected a non-negative number, e.g. 0.1 or 10%)")
+            }
+            o.errorSlack = s.hasSuffix("%") ? x / 100 : x
+        }
+        dvfs = o
+    } else if let stray = dvfsOptions.first(where: { args.value($0) != nil }) {
+        throw HaloError("\(stray) needs --tile RxC (the DVFS tile)")
+    }
+    let vfTable = args.value("--vf-table")
+    var setup = try QuantizeSetup(args, command: "quantize", tablePath: tablePath, tile: tile, outputs: [output, reportPath],
+                                  extraInputs: vfTable.map { [$0] } ?? [])
+    if let vfTable { dvfs?.voltage = try VoltageModel.read(path: vfTable) }
+    setup.request.pareto = !args.flag("--no-pareto")
+    setup.request.dvfs = dvfs
+    let outcome = try HardwareAwareQuantizer.run(selector: setup.selector, request: setup.request)
+    printWarnings(outcome.warnings)
+    let tensors = setup.selector.quantize(outcome.assignment)
+    let space = setup.selector.space
+    var entries: [SafeTensorsWriter.Entry] = []
+    for (t, q) in tensors.enumerated() {
+        entries.append(.init(name: q.name, shape: q.shape, payload: .f32(q.dequantized)))
+        let codes: SafeTensorsWriter.Payload = space.format.bits <= 8 ? .u8(q.codes.map { UInt8(truncatingIfNeeded: $0) }) : .u16(q.codes)
+        entries.append(.init(name: q.name + ".codes", shape: q.shape, payload: codes))
+        entries.append(.init(name: q.name + ".scale", shape: q.scaleShape, payload: .f32(q.scales)))
         if let plan = outcome.dvfs {
-            for (i, l) in plan.levels.enumerated() {
-                metadata["halo_dvfs_level\(i)_codes"] = l.grid.map { String($0.code) }.joined(separator: ",")
-            }
+            let info = setup.selector.problem.tensors[t]
+            let levels = (0 ..< info.tileRows * info.tileCols).map { UInt8(truncatingIfNeeded: plan.tileLevel[info.firstTile + $0]) }
+            entries.append(.init(name: q.name + ".level", shape: [info.tileRows, info.tileCols], payload: .u8(levels)))
         }
-        try SafeTensorsWriter.write(entries, metadata: metadata, to: output)
+    }
+    var metadata = ["format": "pt", "halo_version": HaloVersion.string, "halo_format": space.format.description,
+                    "halo_granularity": setup.selector.problem.granularity.description, "halo_table": tablePath,
+                    "halo_grid_codes": outcome.solution.levels.map { String($0.code) }.joined(separator: ",")]
+    if let plan = outcome.dvfs {
+        for (i, l) in plan.levels.enumerated() {
+            metadata["halo_dvfs_level\(i)_codes"] = l.grid.map { String($0.code) }.joined(separator: ",")
+        }
+    }
+    var contents = [output: SafeTensorsWriter.encode(entries, metadata: metadata)]
+    if let reportPath {
         let json = QuantizationReport.json(outcome: outcome, selector: setup.selector, request: setup.request,
                                            context: setup.context, tensors: tensors).render() + "\n"
-        if let report = args.value("--report") { try writeText(json, to: report) }
-        print(summary(outcome, setup: setup, tensors: tensors), terminator: "")
-        print("wrote \(output) (\(tensors.count) tensor\(tensors.count == 1 ? "" : "s"))" + (args.value("--report").map { " and \($0)" } ?? ""))
+        contents[reportPath] = Data(json.utf8)
     }
+    let wrote = "wrote \(output) (\(tensors.count) tensor\(tensors.count == 1 ? "" : "s"))" + (reportPath.map { " and \($0)" } ?? "") + "\n"
+    try setup.outputs.files.commit(contents, standardOutput: Data((summary(outcome, setup: setup, tensors: tensors) + wrote).utf8))
 }
 
 /// What both commands read: the table, the format, the weights, the request.
@@ -220,12 +224,14 @@ private struct QuantizeSetup {
     var selector: GridSelector
     var request: QuantizationRequest
     var context: QuantizationReport.Context
+    /// The run's output files, checked against its inputs before any of them was read.
+    var outputs: RunOutputs
 
-    init(_ args: Arguments, command: String, tablePath: String, tile: TileShape?) throws {
-        if let t = args.value("--threads") {
-            guard let n = Int(t), n >= 1 else { throw HaloError("malformed --threads '\(t)' (expected a positive integer)") }
-            HardwareAwareQuantizer.threads = n
-        }
+    /// Parses the options, checks `outputs` against every input (the table, weights, importance and
+    /// `extraInputs`), then reads the inputs.
+    init(_ args: Arguments, command: String, tablePath: String, tile: TileShape?, outputs outputPaths: [String?],
+         extraInputs: [String] = []) throws {
+        if let n = try args.integer("--threads", in: 1 ... Limits.maxThreads) { HardwareAwareQuantizer.threads = n }
         guard let formatText = args.value("--format") else {
             throw HaloError("'halo \(command)' needs --format (\(NumberFormat.acceptedNames))")
         }
@@ -238,12 +244,7 @@ private struct QuantizeSetup {
             objective = parsed
         }
         var levels: Int? = 16
-        if let l = args.value("--levels") {
-            if l.lowercased() == "all" { levels = nil } else {
-                guard let n = Int(l), n >= 1 else { throw HaloError("malformed --levels '\(l)' (expected a positive integer or 'all')") }
-                levels = n
-            }
-        }
+        if args.value("--levels")?.lowercased() == "all" { levels = nil } else if let n = try args.integer("--levels", in: 1 ... 65536) { levels = n }
         var granularity = Granularity.channel
         if let g = args.value("--granularity") {
             guard let parsed = Granularity.parse(g) else {
@@ -274,6 +275,8 @@ private struct QuantizeSetup {
             }
             budget = .minSQNR(v)
         }
+        let weightFiles = args.values("--weights")
+        outputs = try RunOutputs(outputPaths, inputs: [tablePath] + weightFiles + args.values("--importance") + extraInputs)
         let table = try DelayTable.read(path: tablePath)
         let space = try CodeSpace(table: table, format: format, tablePath: tablePath, objective: objective)
         if objective.needsEnergy {
@@ -281,25 +284,21 @@ private struct QuantizeSetup {
                 throw HaloError("--objective \(objective) needs a delay table with energy_fj (run halo characterize --energy)")
             }
             if let level = space.levelWithoutEnergy {
-                throw WeightFileError(tablePath, "code \(level.code) has no energy_fj (--objective \(objective) needs it for every code)")
+                throw HaloError("code \(level.code) has no energy_fj (--objective \(objective) needs it for every code)", file: tablePath)
             }
         }
         // Weights.
         let patterns = args.values("--tensor")
         var tensors: [WeightTensor] = []
         var weightNames: [String] = []
-        let files = args.values("--weights")
+        let files = weightFiles
         if files.isEmpty {
             if !patterns.isEmpty { throw HaloError("--tensor needs --weights FILE") }
             let name = args.value("--distribution") ?? "gaussian"
             guard let dist = SyntheticWeights.Distribution(rawValue: name.lowercased()) else {
                 throw HaloError("unknown --distribution '\(name)' (expected gaussian or laplace)")
             }
-            var samples = 65536
-            if let s = args.value("--samples") {
-                guard let n = Int(s), n >= 1, n <= 1 << 28 else { throw HaloError("malformed --samples '\(s)' (expected 1 to 268435456)") }
-                samples = n
-            }
+            let samples = try args.integer("--samples", in: 1 ... 1 << 28) ?? 65536
             var seed: UInt64 = 1
             if let s = args.value("--seed") {
                 guard let n = UInt64(s) else { throw HaloError("malformed --seed '\(s)' (expected a non-negative integer)") }
@@ -328,13 +327,22 @@ private struct QuantizeSetup {
                 let file = try SafeTensorsFile(path: path)
                 importance = try tensors.map { t in
                     guard let info = file.info(named: t.name) else {
-                        throw WeightFileError(path, "no importance tensor named '\(t.name)' (one per weight tensor, same name)")
+                        throw HaloError("no importance tensor named '\(t.name)' (one per weight tensor, same name)", file: path)
                     }
-                    return try file.read(info)
+                    return try file.read(info).checked(file: path)
                 }
             } else {
                 let one = try WeightFiles.read(path: path)[0]
                 importance = tensors.map { _ in one }
+            }
+            for (t, imp) in zip(tensors, importance ?? []) {
+                if let i = imp.values.firstIndex(where: { $0 < 0 }) {
+                    throw HaloError("importance tensor '\(imp.name)' has a negative value (\(imp.values[i])) at flat index \(i)", file: path)
+                }
+                let cols = t.matrixShape.cols
+                guard imp.count == t.count || imp.count == cols else {
+                    throw HaloError("importance tensor '\(imp.name)' has shape \(imp.shape); the weights '\(t.name)' have shape \(t.shape) (expected the same shape, or \(cols) values broadcast over the rows)", file: path)
+                }
             }
         }
         let problem = try QuantizationProblem(tensors: tensors, importance: importance, granularity: granularity, tile: tile)
@@ -344,22 +352,6 @@ private struct QuantizeSetup {
         request.objective = objective
         context = QuantizationReport.Context(table: tablePath, weights: weightNames, importance: importancePath)
     }
-}
-
-/// Runs `body`, printing a ``WeightFileError`` as its own `file: error: message` line (exit 1).
-private func reportingFileErrors(_ body: () throws -> Void) throws {
-    do { try body() } catch let error as WeightFileError {
-        FileHandle.standardError.write(Data((error.description + "\n").utf8))
-        exit(1)
-    }
-}
-
-private func printWarnings(_ warnings: [String]) {
-    for w in warnings { FileHandle.standardError.write(Data("halo: warning: \(w)\n".utf8)) }
-}
-
-private func writeText(_ text: String, to path: String) throws {
-    try writeOutput(text, to: path)
 }
 
 /// The human summary printed on standard output.
@@ -422,8 +414,9 @@ private func summary(_ outcome: QuantizationOutcome, setup: QuantizeSetup, tenso
     }
     if tensors.count > 1 {
         out += "\n\(tensors.count) tensors; worst SQNR: "
-        let worst = tensors.min { $0.quality.sqnrDb < $1.quality.sqnrDb }!
-        out += "\(worst.name) \(sq(worst.quality.sqnrDb))\n"
+        if let worst = tensors.min(by: { $0.quality.sqnrDb < $1.quality.sqnrDb }) {
+            out += "\(worst.name) \(sq(worst.quality.sqnrDb))\n"
+        }
     }
     return out
 }

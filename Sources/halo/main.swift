@@ -86,11 +86,6 @@ OPTIONS:
   (see 'halo characterize --help' for the others)
 """
 
-final class Stderr: TextOutputStream {
-    func write(_ string: String) { FileHandle.standardError.write(string.data(using: .utf8) ?? Data()) }
-}
-var stderrStream = Stderr()
-
 struct Loaded {
     let graph: TimingGraph
     let libraries: [String]
@@ -163,10 +158,12 @@ func characterize(_ argv: [String]) throws {
                                                  .union(energyValueOptions),
                              flagOptions: ["--help", "-h", "--quiet", "-q", "--energy", "--glitch", "--propagated-clock", "--black-box"],
                              command: "characterize")
-    if args.flag("--help") || args.flag("-h") { print(characterizeHelp); return }
+    if args.flag("--help") || args.flag("-h") { try printHelp(characterizeHelp); return }
     let diagnostics = DiagnosticSink()
-    defer { for w in diagnostics.warnings { print(w, to: &stderrStream) } }
+    defer { printWarnings(diagnostics) }
     guard let busName = args.value("--bus") else { throw HaloError("'halo characterize' needs --bus NAME (e.g. --bus W)") }
+    let output = args.value("-o", "--output")
+    let outputs = try RunOutputs([output], inputs: args.positionals + args.values("--liberty", "-l") + args.values("--activations"))
     let loaded = try load(args, command: "characterize", diagnostics: diagnostics)
     let graph = loaded.graph
     var request = CharacterizationRequest(busName: busName)
@@ -185,11 +182,7 @@ func characterize(_ argv: [String]) throws {
         }
         request.codes = slice
     }
-    if let t = args.value("--threads") {
-        guard let n = Int(t), n >= 1 else { throw HaloError("malformed --threads '\(t)' (expected a positive integer)") }
-        request.threads = n
-    }
-    let output = args.value("-o", "--output")
+    if let n = try args.integer("--threads", in: 1 ... Limits.maxThreads) { request.threads = n }
     let format = args.value("--format") ?? (output?.hasSuffix(".json") == true ? "json" : "csv")
     guard format == "csv" || format == "json" else { throw HaloError("unknown --format '\(format)' (expected csv or json)") }
     let showProgress = !(args.flag("--quiet") || args.flag("-q")) && isatty(2) != 0
@@ -207,10 +200,7 @@ func characterize(_ argv: [String]) throws {
         energyRequest.threads = request.threads
         energyRequest.glitchAware = args.flag("--glitch")
         var stimulus = EnergyStimulus()
-        if let t = args.value("--vectors") {
-            guard let n = Int(t), n >= 2 else { throw HaloError("malformed --vectors '\(t)' (expected an integer ≥ 2)") }
-            stimulus.vectors = n
-        }
+        if let n = try args.integer("--vectors", in: 2 ... EnergyStimulus.maxVectors) { stimulus.vectors = n }
         if let t = args.value("--seed") {
             guard let s = UInt64(t) else { throw HaloError("malformed --seed '\(t)' (expected a non-negative integer)") }
             stimulus.seed = s
@@ -255,7 +245,7 @@ func characterize(_ argv: [String]) throws {
         _ = try EnergyModel(graph: graph, libraries: energyLibraries, supplyVoltageV: energyRequest.supplyVoltageV)
     }
     var table = try Characterizer.characterize(graph: graph, request: request, progress: progress)
-    if showProgress { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+    if showProgress { StandardStreams.writeError("\n") }
     if energy {
         let energyStart = Date()
         let energyProgress: (@Sendable (Int, Int) -> Void)? = showProgress ? progressPrinter(start: energyStart) : nil
@@ -263,23 +253,13 @@ func characterize(_ argv: [String]) throws {
                                                             progress: energyProgress)
         if showProgress {
             let leak = energies.leakageNW.map { String(format: "%.3g nW", $0) } ?? "none stated"
-            FileHandle.standardError.write(Data("\nenergy: \(energies.stimulus.vectors) vectors a code; leakage (not in energy_fj): \(leak)\n".utf8))
+            StandardStreams.writeError("\nenergy: \(energies.stimulus.vectors) vectors a code; leakage (not in energy_fj): \(leak)\n")
         }
         EnergyCharacterizer.annotate(&table, with: energies)
     }
     table.metadata.libraries = loaded.libraries
     table.metadata.netlist = loaded.netlists.joined(separator: " ")
-    try write(table, format: format, to: output)
-}
-
-/// Writes a table as CSV or JSON to a file, or to standard output.
-func write(_ table: DelayTable, format: String, to output: String?) throws {
-    let text = format == "json" ? table.json() : table.csv()
-    if let output {
-        try writeOutput(text, to: output)
-    } else {
-        FileHandle.standardOutput.write(Data(text.utf8))
-    }
+    try outputs.commit(format == "json" ? table.json() : table.csv(), to: output)
 }
 
 /// A progress line on stderr: codes done, rate, time left.
@@ -289,7 +269,7 @@ func progressPrinter(start: Date) -> @Sendable (Int, Int) -> Void {
         let rate = Double(done) / max(elapsed, 1e-9)
         let left = Double(total - done) / max(rate, 1e-9)
         let line = String(format: "\r%d/%d codes  %.0f codes/s  %.0fs left ", done, total, rate, left)
-        FileHandle.standardError.write(Data(line.utf8))
+        StandardStreams.writeError(line)
     }
 }
 
@@ -337,20 +317,17 @@ func report(_ argv: [String]) throws {
     let args = try Arguments(argv, valueOptions: ["--liberty", "-l", "--top", "--set", "--paths", "--output-load",
                                                   "--input-slew", "--clock"],
                              flagOptions: ["--help", "-h", "--propagated-clock", "--black-box"], command: "report")
-    if args.flag("--help") || args.flag("-h") { print(reportHelp); return }
+    if args.flag("--help") || args.flag("-h") { try printHelp(reportHelp); return }
     let diagnostics = DiagnosticSink()
-    defer { for w in diagnostics.warnings { print(w, to: &stderrStream) } }
+    defer { printWarnings(diagnostics) }
+    let outputs = try RunOutputs([], inputs: args.positionals + args.values("--liberty", "-l"))
     let loaded = try load(args, command: "report", diagnostics: diagnostics)
     let graph = loaded.graph
     let constants = try caseConstants(args.values("--set"), graph: graph)
-    var paths = 1
-    if let t = args.value("--paths") {
-        guard let n = Int(t), n >= 1 else { throw HaloError("malformed --paths '\(t)' (expected a positive integer)") }
-        paths = n
-    }
+    let paths = try args.integer("--paths", in: 1 ... 1_000_000) ?? 1
     let analysis = TimingAnalysis(graph: graph)
     analysis.run(constants: constants)
-    print(PathReport.render(analysis: analysis, paths: paths, constants: constants), terminator: "")
+    try outputs.commit([:], standardOutput: PathReport.render(analysis: analysis, paths: paths, constants: constants))
 }
 
 let mergeHelp = """
@@ -358,25 +335,28 @@ OVERVIEW: Join delay tables written by 'halo characterize --shard I/N' into one 
 
 USAGE: halo merge SHARD.csv|SHARD.json... [--format csv|json] [-o FILE]
 
-Refuses a code present in two shards, missing codes between the shards, and 'none' rows that
-disagree. With JSON shards (which record the bus width) it also checks that every code is present.
+Refuses a code present in two shards, missing codes between the shards (naming the shards around
+them), and 'none' rows that disagree. JSON shards record their run: every shard's bus, bus width,
+netlist, top module, output load, input slew, libraries, clock and energy stimulus must equal the
+first shard's, and every code of the bus must be present. CSV and JSON shards are not mixed.
 """
 
 func merge(_ argv: [String]) throws {
     let args = try Arguments(argv, valueOptions: ["--format", "-o", "--output"], flagOptions: ["--help", "-h"], command: "merge")
-    if args.flag("--help") || args.flag("-h") { print(mergeHelp); return }
+    if args.flag("--help") || args.flag("-h") { try printHelp(mergeHelp); return }
     guard !args.positionals.isEmpty else { throw HaloError("'halo merge' needs shard files (see 'halo merge --help')") }
-    let tables = try args.positionals.map { try DelayTable.read(path: $0) }
-    let merged = try Shards.merge(tables, names: args.positionals)
     let output = args.value("-o", "--output")
     let format = args.value("--format") ?? (output?.hasSuffix(".json") == true ? "json" : "csv")
     guard format == "csv" || format == "json" else { throw HaloError("unknown --format '\(format)' (expected csv or json)") }
-    try write(merged, format: format, to: output)
+    let outputs = try RunOutputs([output], inputs: args.positionals)
+    let tables = try args.positionals.map { try DelayTable.read(path: $0) }
+    let merged = try Shards.merge(tables, names: args.positionals)
+    try outputs.commit(format == "json" ? merged.json() : merged.csv(), to: output)
 }
 
 let argv = Array(CommandLine.arguments.dropFirst())
 do {
-    guard let sub = argv.first else { print(topHelp); exit(0) }
+    guard let sub = argv.first else { try printHelp(topHelp); exit(0) }
     switch sub {
     case "characterize": try characterize(Array(argv.dropFirst()))
     case "report": try report(Array(argv.dropFirst()))
@@ -385,14 +365,14 @@ do {
     case "select": try selectCommand(Array(argv.dropFirst()))
     case "quantize": try quantizeCommand(Array(argv.dropFirst()))
     case "plot": try plotCommand(Array(argv.dropFirst()))
-    case "--help", "-h", "help": print(topHelp)
-    case "--version": print("halo \(HaloVersion.string)")
+    case "--help", "-h", "help": try printHelp(topHelp)
+    case "--version": try StandardStreams.writeOutput("halo \(HaloVersion.string)\n")
     default: throw HaloError("unknown subcommand '\(sub)' (see 'halo --help')")
     }
 } catch let error as HaloError {
-    print(error, to: &stderrStream)
+    StandardStreams.writeError("\(error)\n")
     exit(1)
 } catch {
-    print("halo: error: \(error)", to: &stderrStream)
+    StandardStreams.writeError("halo: error: \(oneLine("\(error)"))\n")
     exit(1)
 }

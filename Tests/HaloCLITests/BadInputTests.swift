@@ -119,12 +119,17 @@ final class BadInputTests: XCTestCase {
         return result
     }
 
-    /// At least 40 malformed files, every one of them exercised by a case, every case's file present.
+    /// At least 40 malformed files, every one of them exercised by a case, every case's file present;
+    /// at least 60 cases for issue 12's classes (sizes, table data, merges, outputs, weight files, messages).
     func testCorpusIsComplete() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: BadInputTests.corpus.path)
             .filter { !$0.hasPrefix("_") && !$0.hasPrefix(".") && $0 != "EXPECTED.tsv" && $0 != "README.md" }
         XCTAssertGreaterThanOrEqual(files.count, 40, "the corpus should hold at least 40 malformed files")
         let cases = try BadInputTests.cases()
+        let text = try String(contentsOf: BadInputTests.corpus.appendingPathComponent("EXPECTED.tsv"), encoding: .utf8)
+        let issue12 = try XCTUnwrap(text.range(of: "# ======== Issue 12"), "EXPECTED.tsv has no issue 12 section")
+        let issue12Cases = text[issue12.upperBound...].split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        XCTAssertGreaterThanOrEqual(issue12Cases.count, 60, "issue 12 asks for at least 60 new cases")
         let named = Set(cases.map(\.file) + cases.flatMap(\.arguments))
         for f in files.sorted() {
             XCTAssertTrue(named.contains(f), "\(f) is in Tests/Fixtures/bad but no case in EXPECTED.tsv uses it")
@@ -137,10 +142,15 @@ final class BadInputTests: XCTestCase {
         }
     }
 
-    /// Every case: the exact message line and the exit status.
+    /// Every case: the exact message line and the exit status; and no case leaves a file behind.
     func testEveryCase() throws {
         let cases = try BadInputTests.cases()
         XCTAssertFalse(cases.isEmpty)
+        let before = try FileManager.default.contentsOfDirectory(atPath: BadInputTests.corpus.path).sorted()
+        defer {
+            let after = (try? FileManager.default.contentsOfDirectory(atPath: BadInputTests.corpus.path).sorted()) ?? []
+            XCTAssertEqual(after, before, "a case left files behind (partial output) in Tests/Fixtures/bad")
+        }
         var openGaps: [String] = []
         for c in cases {
             let r = try BadInputTests.halo(c.arguments, in: BadInputTests.corpus)
@@ -167,11 +177,11 @@ final class BadInputTests: XCTestCase {
             default:
                 XCTAssertEqual(String(r.status), c.status, context)
                 XCTAssertEqual(lines.filter { $0.contains(": error: ") }, [c.expected], context)
-                // Errors are located or prefixed: `file:line:column: error:`, `halo: error:`, or (binary
-                // weight files, which have no lines) `file: error:`.
+                // Errors are located or prefixed: `file:line:column: error:`, `halo: error:`, or `file: error:`
+                // for a file named on the command line as a whole (missing, binary, refused as an output).
                 XCTAssertTrue(c.expected.hasPrefix("halo: error: ")
                               || c.expected.range(of: #"^[^:]+:\d+:\d+: error: "#, options: .regularExpression) != nil
-                              || (c.expected.hasPrefix("\(c.file): error: ") && [".npy", ".safetensors"].contains { c.file.hasSuffix($0) }),
+                              || c.arguments.contains { c.expected.hasPrefix("\($0): error: ") },
                               "not in the located format: \(c.expected)")
                 XCTAssertFalse(c.expected.unicodeScalars.contains { $0.value < 0x20 }, "a control character in: \(c.expected)")
             }

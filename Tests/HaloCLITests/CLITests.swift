@@ -175,7 +175,8 @@ extension CLITests {
         let merged = try halo(["merge"] + pieces)
         XCTAssertEqual(merged.status, 0, merged.stderr)
         XCTAssertEqual(merged.stdout, whole.stdout)
-        try assertError(["merge", pieces[0], pieces[2]], "halo: error: codes 85-169 are missing (a shard is absent)")
+        try assertError(["merge", pieces[0], pieces[2]],
+                        "halo: error: codes 85-169 are missing between '\(pieces[0])' (codes 0-84) and '\(pieces[2])' (codes 170-255) (a shard is absent)")
         try assertError(["characterize", netlist, "--liberty", CLITests.osu018, "--bus", "W", "--shard", "3/3"],
                         "halo: error: malformed --shard '3/3' (expected I/N with 0 ≤ I < N, e.g. 0/8)")
     }

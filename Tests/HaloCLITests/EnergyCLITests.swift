@@ -176,7 +176,7 @@ final class EnergyCLITests: XCTestCase {
         let base = ["characterize", EnergyCLITests.mac8, "--liberty", EnergyCLITests.osu018, "--bus", "W", "--codes", "0-1"]
         try assertError(base + ["--vectors", "100"], "halo: error: --vectors needs --energy")
         try assertError(base + ["--glitch"], "halo: error: --glitch needs --energy")
-        try assertError(base + ["--energy", "--vectors", "1"], "halo: error: malformed --vectors '1' (expected an integer ≥ 2)")
+        try assertError(base + ["--energy", "--vectors", "1"], "halo: error: --vectors '1' is out of range (expected 2 to 100000000)")
         try assertError(base + ["--energy", "--stimulus", "cauchy"],
                         "halo: error: unknown --stimulus 'cauchy' (expected uniform or gaussian[:SIGMA])")
         try assertError(base + ["--energy", "--stimulus", "gaussian:-1"],

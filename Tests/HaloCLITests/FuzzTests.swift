@@ -21,8 +21,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case liberty
     /// Structural Verilog (`VerilogReader`) with the generic library; an accepted design is timed.
     case verilog
-    /// Delay tables, CSV or JSON (`DelayTable`), then plotted (`DelayPlot`) and merged with themselves.
+    /// Delay tables, CSV or JSON (`DelayTable`), then plotted (`DelayPlot`) and merged with themselves;
+    /// an accepted table must hold only believable numbers (``FuzzTargets/tableProblem(_:)``).
     case table
+    /// Shard sets for `halo merge`: the input cut at lines `%%` into tables, read and merged
+    /// (`Shards.merge`); an accepted merge must cover its codes once each, without gaps.
+    case shard
     /// Quantization reports for `halo plot --pareto` (`ParetoReport`), then plotted.
     case report
     /// NumPy `.npy` headers and data (`NPY.decode`).
@@ -38,6 +42,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .liberty: return FuzzTargets.liberty(data)
         case .verilog: return FuzzTargets.verilog(data)
         case .table: return FuzzTargets.table(data)
+        case .shard: return FuzzTargets.shard(data)
         case .report: return FuzzTargets.report(data)
         case .npy: return FuzzTargets.npy(data)
         case .safetensors: return FuzzTargets.safetensors(data)
@@ -48,12 +53,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
 /// The fuzz target bodies.
 public enum FuzzTargets {
-    /// Checks a thrown error: HaloError (or WeightFileError) with a one-line description.
+    /// Checks a thrown error: a HaloError with a one-line description.
     static func check(_ error: Error) -> String? {
-        let text: String
-        if let e = error as? HaloError { text = e.description }
-        else if let e = error as? WeightFileError { text = e.description }
-        else { return "not a HaloError: \(type(of: error)): \(error)" }
+        guard let e = error as? HaloError else { return "not a HaloError: \(type(of: error)): \(error)" }
+        let text = e.description
         if breaksLine(text) { return "multi-line error message: \(text.debugDescription)" }
         return nil
     }
@@ -120,19 +123,87 @@ public enum FuzzTargets {
         return nil
     }
 
+    /// A table as `DelayTable.read` reads a file's bytes (nil: not UTF-8, which the reader refuses).
+    static func parseTable(_ data: Data, path: String) throws -> DelayTable? {
+        guard let text = String(data: data, encoding: .utf8) else { return nil }
+        return text.drop(while: { $0.isWhitespace }).hasPrefix("{")
+            ? try DelayTable.parseJSON(data, path: path + ".json") : try DelayTable.parseCSV(text, path: path + ".csv")
+    }
+
+    /// What is unbelievable in an accepted table: a delay, energy or toggle figure that is not finite
+    /// and ≥ 0, a missing `none` row, a code repeated, out of order or outside the bus; or JSON that
+    /// Halo writes for it and then refuses to read.
+    public static func tableProblem(_ table: DelayTable) -> String? {
+        let rows = [table.unconstrained].compactMap { $0 } + table.entries
+        guard table.unconstrained != nil else { return "accepted a table without a 'none' row" }
+        for e in rows {
+            for (what, x) in [("delay", e.delayNs), ("energy", e.energyFJ), ("toggles", e.toggles)] {
+                if let x, !(x.isFinite && x >= 0) { return "accepted \(what) \(x) of code \(e.code)" }
+            }
+        }
+        let width = table.metadata.busWidth
+        if width < 0 || width > Limits.maxBusWidth { return "accepted bus width \(width)" }
+        for (k, e) in table.entries.enumerated() {
+            if e.code < 0 || e.code >= 1 << Limits.maxBusWidth || (width > 0 && e.code >= 1 << width) {
+                return "accepted code \(e.code) (bus width \(width))"
+            }
+            if k > 0 && table.entries[k - 1].code >= e.code { return "codes \(table.entries[k - 1].code), \(e.code) repeated or out of order" }
+        }
+        let m = table.metadata
+        if !(m.outputLoadFF.isFinite && m.outputLoadFF >= 0 && m.inputSlewNs.isFinite && m.inputSlewNs >= 0) {
+            return "accepted load \(m.outputLoadFF) fF, slew \(m.inputSlewNs) ns"
+        }
+        do { _ = try DelayTable.parseJSON(Data(table.json().utf8), path: "rewritten.json") } catch {
+            return "the JSON written for an accepted table is refused: \(error)"
+        }
+        return nil
+    }
+
     public static func table(_ data: Data) -> String? {
         do {
-            // As DelayTable.read does with a file's bytes.
-            guard let text = String(data: data, encoding: .utf8) else { return nil }
-            let table = text.drop(while: { $0.isWhitespace }).hasPrefix("{")
-                ? try DelayTable.parseJSON(data, path: "fuzz.json") : try DelayTable.parseCSV(text, path: "fuzz.csv")
+            guard let table = try parseTable(data, path: "fuzz") else { return nil }
+            if let problem = tableProblem(table) { return problem }
             _ = table.csv()
-            _ = table.json()
             for format in [ValueFormat.code, .signed(bits: 8), .unsigned(bits: 16)] {
                 let plot = DelayPlot(table: table, format: format)
                 if (try? plot.validate(path: "fuzz.csv")) != nil || format == .code { _ = plot.svg() }
             }
             _ = try? Shards.merge([table, table], names: ["a", "b"])
+        } catch { return check(error) }
+        return nil
+    }
+
+    public static func shard(_ data: Data) -> String? {
+        // Up to 8 shards, separated by lines "%%".
+        var pieces: [Data] = []
+        var rest = data[...]
+        let separator = Data("\n%%\n".utf8)
+        while pieces.count < 7, let r = rest.range(of: separator) {
+            pieces.append(Data(rest[rest.startIndex ..< r.lowerBound]))
+            rest = rest[r.upperBound...]
+        }
+        pieces.append(Data(rest))
+        var tables: [DelayTable] = []
+        var names: [String] = []
+        do {
+            for (k, piece) in pieces.enumerated() {
+                guard let t = try parseTable(piece, path: "shard\(k)") else { return nil }
+                tables.append(t)
+                names.append("shard\(k)")
+            }
+            let merged = try Shards.merge(tables, names: names)
+            // Every code of every shard once, in order, without gaps (and the whole bus when its width is recorded).
+            let codes = merged.entries.map(\.code)
+            if codes.count != tables.reduce(0, { $0 + $1.entries.count }) { return "the merge lost or duplicated codes" }
+            for k in codes.indices.dropFirst() where codes[k] != codes[k - 1] + 1 { return "the merge has a gap at code \(codes[k - 1])" }
+            let width = merged.metadata.busWidth
+            if width > 0, let first = codes.first, let last = codes.last, first != 0 || last != (1 << width) - 1 {
+                return "the merge covers \(first)-\(last) of a \(width)-bit bus"
+            }
+            for t in tables.dropFirst() where t.metadata.bus != tables[0].metadata.bus || t.metadata.busWidth != tables[0].metadata.busWidth
+                || t.metadata.netlist != tables[0].metadata.netlist || t.metadata.libraries != tables[0].metadata.libraries {
+                return "merged shards of different runs"
+            }
         } catch { return check(error) }
         return nil
     }
@@ -148,7 +219,14 @@ public enum FuzzTargets {
     }
 
     public static func npy(_ data: Data) -> String? {
-        do { _ = try NPY.decode(data, path: "fuzz.npy", name: "fuzz") } catch { return check(error) }
+        do {
+            let t = try NPY.decode(data, path: "fuzz.npy", name: "fuzz")
+            if t.values.count != t.shape.reduce(1, *) { return "shape \(t.shape) but \(t.values.count) values" }
+            // What the reader accepts for quantization is finite and not empty.
+            if let c = try? t.checked(file: "fuzz.npy"), c.values.contains(where: { !$0.isFinite }) || c.values.isEmpty {
+                return "checked(file:) let a non-finite or empty tensor through"
+            }
+        } catch { return check(error) }
         return nil
     }
 
@@ -163,7 +241,18 @@ public enum FuzzTargets {
         guard FileManager.default.createFile(atPath: path, contents: data) else { return "cannot write \(path)" }
         do {
             let file = try SafeTensorsFile(path: path)
-            for info in file.tensors.prefix(4) where info.isReadable { _ = try? file.read(info) }
+            // The accepted ranges tile the data buffer: in order, each starting where the previous ended.
+            var end = 0
+            for info in file.tensors {
+                if info.dataOffsets.lowerBound != end { return "accepted tensor '\(info.name)' at \(info.dataOffsets) after byte \(end)" }
+                end = info.dataOffsets.upperBound
+            }
+            for info in file.tensors.prefix(4) where info.isReadable {
+                do {
+                    let t = try file.read(info).checked(file: path)
+                    if t.values.contains(where: { !$0.isFinite }) { return "accepted a non-finite value in '\(info.name)'" }
+                } catch { if let problem = check(error) { return problem } }
+            }
         } catch { return check(error) }
         return nil
     }
@@ -266,7 +355,11 @@ public enum FuzzSeeds {
         case .table:
             return ["code,delay_ns,startpoint,endpoint\n", "none,", "\n", ",", "\"", "\"\"", "-1", "0x10", "1e999", "nan",
                     "{", "}", "[", "]", ":", "\"codes\": [", "{\"code\": 1, \"delay_ns\": 2.5}", "\"bus_width\": 8,",
-                    "\"none\": {\"delay_ns\": 3}", "null", "\r\n", "#", "\u{FEFF}"]
+                    "\"none\": {\"delay_ns\": 3}", "null", "\r\n", "#", "\u{FEFF}", "-4.5", "\"4.5\"", "1e400", "NaN",
+                    "Infinity", "none,1\n", "\"bus_width\": 63,", "\"bus_width\": -2,", "\"delay_ns\": true", "9007199254740993"]
+        case .shard:
+            return dictionary(.table) + ["\n%%\n", "\"bus\": \"A\",", "\"netlist\": \"x.v\",", "\"libraries\": [\"b.lib\"],",
+                                         "\"output_load_ff\": 5,", "\"top\": \"t\","]
         case .report:
             return ["{", "}", "[", "]", ":", ",", "\"pareto\": [", "\"baselines\": [", "\"grid\": {",
                     "{\"max_delay_ns\": 3.1, \"mse\": 0.02}", "\"name\": \"rtn\"", "\"sqnr_db\": 30", "\"levels\": 16",
@@ -275,11 +368,13 @@ public enum FuzzSeeds {
         case .npy:
             return ["\u{93}NUMPY", "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }", "'descr'", "'<f8'",
                     "'>f2'", "'|u1'", "'shape'", "(", ")", ",", "True", "False", "'fortran_order'", "\n", " ",
-                    "(0,)", "(9223372036854775807, 2)", "()"]
+                    "(0,)", "(9223372036854775807, 2)", "()", "(4611686018427387904,)", "(4294967296, 4294967296)",
+                    "\u{7F}\u{C0}\u{00}\u{00}", "\u{00}\u{00}\u{C0}\u{7F}", "'descr': '<f4', "]
         case .safetensors:
             return ["{\"w\": {\"dtype\": \"F32\", \"shape\": [2, 2], \"data_offsets\": [0, 16]}}", "\"dtype\"", "\"F16\"",
                     "\"BF16\"", "\"I8\"", "\"shape\"", "\"data_offsets\"", "\"__metadata__\": {\"a\": \"b\"}", "[", "]",
-                    "{", "}", ",", ":", "18446744073709551615", "-1"]
+                    "{", "}", ",", ":", "18446744073709551615", "-1", "[0, 8]", "[4, 12]", "[8, 0]", "[4611686018427387904, 4]",
+                    "\u{00}\u{00}\u{C0}\u{7F}", "\"x\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}"]
         case .textWeights:
             return [",", " ", "\n", "#", "1e-3", "-0", "nan", "inf", "1e39", "0x1p3", ";", "\t", "1.5", "-2"]
         }
@@ -341,6 +436,14 @@ public enum FuzzSeeds {
         case .table:
             return [s("code,delay_ns,startpoint,endpoint\nnone,4.625598,A[7],Y[19]\n0,2.028997,P[7],Y[7]\n1,4.554626,A[7],Y[19]\n2,,\"a,b\",\"q\"\"x\"\n255,4.2,A[0],Y[1]\n"),
                     s("{\"bus\": \"W\", \"bus_width\": 2, \"none\": {\"delay_ns\": 3.0, \"startpoint\": \"a\", \"endpoint\": \"y\"},\n \"codes\": [{\"code\": 0, \"delay_ns\": 1.0}, {\"code\": 3, \"delay_ns\": null}]}\n")]
+        case .shard:
+            func json(_ codes: ClosedRange<Int>) -> String {
+                "{\"netlist\": \"m.v\", \"top\": \"m\", \"libraries\": [\"a.lib\"], \"bus\": \"W\", \"bus_width\": 2, \"output_load_ff\": 10,"
+                    + " \"input_slew_ns\": 0, \"clock\": null, \"none\": {\"delay_ns\": 3.0},\n \"codes\": ["
+                    + codes.map { "{\"code\": \($0), \"delay_ns\": \(1 + Double($0) / 4)}" }.joined(separator: ", ") + "]}\n"
+            }
+            return [s(json(0...1) + "\n%%\n" + json(2...3)), s(json(2...3) + "\n%%\n" + json(0...0) + "\n%%\n" + json(1...1)),
+                    s("code,delay_ns\nnone,2\n0,1\n1,1.5\n\n%%\ncode,delay_ns\nnone,2\n2,1.25\n")]
         case .report:
             return [s("""
             {"format": "int8", "weights": ["w.npy"], "budget": {"max_delay_ns": 3.5}, "reference_delay_ns": 4.6,
@@ -352,7 +455,9 @@ public enum FuzzSeeds {
             return [Array(NPY.encode([1, 2, 3, 4, 5, 6], shape: [2, 3])), Array(NPY.encode([0.5], shape: [1], double: true))]
         case .safetensors:
             return [Array(SafeTensorsWriter.encode([.init(name: "w", shape: [2, 2], payload: .f32([1, 2, 3, 4]))],
-                                                   metadata: ["format": "pt"]))]
+                                                   metadata: ["format": "pt"])),
+                    Array(SafeTensorsWriter.encode([.init(name: "a", shape: [2], payload: .f32([1, -2])),
+                                                    .init(name: "b", shape: [1, 3], payload: .u8([1, 2, 3]))]))]
         case .textWeights:
             return [s("0.5, -1.25, 3\n# comment\n1e-3 2 3\n"), s("1\n2\n3\n")]
         }
@@ -372,8 +477,9 @@ final class FuzzTests: XCTestCase {
 
     /// Corpus files for a target: by extension, at most 16 kB each (large seeds slow the short run).
     static func corpusSeeds(_ target: FuzzTarget) -> [[UInt8]] {
-        let extensions: [FuzzTarget: [String]] = [.liberty: ["lib"], .verilog: ["v"], .table: ["csv", "json"],
-                                                  .report: ["json"], .npy: ["npy"], .textWeights: ["txt", "csv"]]
+        let extensions: [FuzzTarget: [String]] = [.liberty: ["lib"], .verilog: ["v"], .table: ["csv", "json"], .shard: ["csv", "json"],
+                                                  .report: ["json"], .npy: ["npy"], .safetensors: ["safetensors"],
+                                                  .textWeights: ["txt", "csv"]]
         guard let ext = extensions[target] else { return [] }
         let dir = repo.appendingPathComponent("Tests/Fixtures/bad")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
@@ -415,6 +521,7 @@ final class FuzzTests: XCTestCase {
     func testLiberty() { fuzz(.liberty, iterations: 60_000, seconds: 5) }
     func testVerilog() { fuzz(.verilog, iterations: 40_000, seconds: 5) }
     func testDelayTables() { fuzz(.table, iterations: 50_000, seconds: 3) }
+    func testShards() { fuzz(.shard, iterations: 30_000, seconds: 2) }
     func testReports() { fuzz(.report, iterations: 30_000, seconds: 2) }
     func testNPY() { fuzz(.npy, iterations: 30_000, seconds: 1.5) }
     func testSafetensors() { fuzz(.safetensors, iterations: 30_000, seconds: 2) }

@@ -156,6 +156,6 @@ final class GenerateCLITests: XCTestCase {
         try assertError(["generate", "mac", "--multiplier", "dadda", "--width", "8", "--frobnicate"],
                         "halo: error: unknown option '--frobnicate' for 'halo generate' (see 'halo generate --help')")
         try assertError(["generate", "mac", "--multiplier", "dadda", "--width", "8", "-o", "/nonexistent-dir/x.v"],
-                        "halo: error: cannot write '/nonexistent-dir/x.v': no such directory '/nonexistent-dir'")
+                        "/nonexistent-dir/x.v: error: cannot write: no such directory '/nonexistent-dir'")
     }
 }

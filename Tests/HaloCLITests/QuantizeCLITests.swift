@@ -489,7 +489,7 @@ final class QuantizeCLITests: XCTestCase {
                         "halo: error: --objective edp needs a delay table with energy_fj (run halo characterize --energy)")
         try assertError(["select", Self.mac8, "--format", "int8", "--objective", "power"],
                         "halo: error: unknown --objective 'power' (expected delay, energy or edp)")
-        let partial = try write("partial.csv", Data("code,delay_ns,startpoint,endpoint,energy_fj\n0,1.0,a,b,5\n1,2.0,a,b,\n".utf8))
+        let partial = try write("partial.csv", Data("code,delay_ns,startpoint,endpoint,energy_fj\nnone,2.0,a,b,\n0,1.0,a,b,5\n1,2.0,a,b,\n".utf8))
         try assertError(["select", partial, "--format", "int8", "--objective", "energy", "--samples", "64"],
                         "\(partial): error: code 1 has no energy_fj (--objective energy needs it for every code)")
         // The delay objective reads such a table as before.
@@ -528,11 +528,11 @@ final class QuantizeCLITests: XCTestCase {
         let csv = try write("w.csv", Data("1,2,3\n4,x5,6\n".utf8))
         try assertError(base + ["--weights", csv], "\(csv):2:3: error: malformed number 'x5'")
         let missing = path("absent.npy")
-        try assertError(base + ["--weights", missing], "\(missing): error: cannot read the file (no such file)")
+        try assertError(base + ["--weights", missing], "\(missing): error: no such file")
         let imp = try write("imp.npy", Self.npy([1, 2, 3], shape: [3]))
         let w = try write("w2.npy", Self.npy([1, 2, 3, 4], shape: [2, 2]))
         try assertError(base + ["--weights", w, "--importance", imp],
-                        "halo: error: importance 'imp' has shape [3]; weights 'w2' have shape [2, 2] (expected the same shape, or 2 values broadcast over the rows)")
+                        "\(imp): error: importance tensor 'imp' has shape [3]; the weights 'w2' have shape [2, 2] (expected the same shape, or 2 values broadcast over the rows)")
     }
 
     func testMalformedTablesAndOptions() throws {

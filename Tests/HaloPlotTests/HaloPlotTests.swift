@@ -159,7 +159,7 @@ final class DelayPlotTests: XCTestCase {
         XCTAssertEqual(plot.summary().withoutPath, 2)
         XCTAssertTrue(plot.svg().contains("2 without a path"))
         XCTAssertThrowsError(try DelayPlot(table: table, format: .signed(bits: 4)).validate(path: "t.csv")) { e in
-            XCTAssertEqual("\(e)", "halo: error: code 16 in 't.csv' does not fit --format int4 (codes 0-15)")
+            XCTAssertEqual("\(e)", "t.csv: error: code 16 does not fit --format int4 (codes 0-15)")
         }
         let empty = DelayTable(unconstrained: nil, entries: [DelayTable.Entry(code: 0, delayNs: nil)])
         XCTAssertThrowsError(try DelayPlot(table: empty).validate(path: "e.csv"))

@@ -169,12 +169,12 @@ import HaloQuantization
         }
         #expect(Objective.parse("EDP") == .edp && Objective.parse("power") == nil)
         // Energy rides from the table; the code standing for a value follows the objective.
-        let t = try DelayTable.parseCSV("code,delay_ns,startpoint,endpoint,energy_fj,toggles\n0,2.0,a,b,5,1\n128,1.0,a,b,9,2\n56,1.5,a,b,7,1\n", path: "e.csv")
+        let t = try DelayTable.parseCSV("code,delay_ns,startpoint,endpoint,energy_fj,toggles\nnone,2.0,a,b,,\n0,2.0,a,b,5,1\n128,1.0,a,b,9,2\n56,1.5,a,b,7,1\n", path: "e.csv")
         let byDelay = try CodeSpace(table: t, format: .e4m3, tablePath: "e.csv")
         let byEnergy = try CodeSpace(table: t, format: .e4m3, tablePath: "e.csv", objective: .energy)
         #expect(byDelay.levels.map(\.code) == [128, 56] && byEnergy.levels.map(\.code) == [0, 56])
         #expect(byDelay.hasEnergy && byEnergy.levels.map(\.energyFJ) == [5, 7])
-        let partial = try DelayTable.parseCSV("code,delay_ns,startpoint,endpoint,energy_fj\n0,2.0,a,b,5\n1,1.0,a,b,\n", path: "p.csv")
+        let partial = try DelayTable.parseCSV("code,delay_ns,startpoint,endpoint,energy_fj\nnone,2.0,a,b,\n0,2.0,a,b,5\n1,1.0,a,b,\n", path: "p.csv")
         let p = try CodeSpace(table: partial, format: .int(bits: 8), tablePath: "p.csv")
         #expect(!p.hasEnergy && p.levelWithoutEnergy?.code == 1)
     }

@@ -125,20 +125,20 @@ let mac8Path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
     }
 
     @Test func refusals() throws {
-        let t = try DelayTable.parseCSV("code,delay_ns\n0,1.0\n300,2.0\n", path: "t.csv")
+        let t = try DelayTable.parseCSV("code,delay_ns\nnone,2.0\n0,1.0\n300,2.0\n", path: "t.csv")
         #expect(errorLine { _ = try CodeSpace(table: t, format: .int(bits: 8), tablePath: "t.csv") }
                 == "t.csv: error: code 300 is outside the 8-bit code space of int8 (0…255)")
-        var j = try DelayTable.parseCSV("code,delay_ns\n0,1.0\n", path: "t.json")
+        var j = try DelayTable.parseCSV("code,delay_ns\nnone,1.0\n0,1.0\n", path: "t.json")
         j.metadata.busWidth = 16
         #expect(errorLine { _ = try CodeSpace(table: j, format: .e4m3, tablePath: "t.json") }
                 == "t.json: error: the table is for a 16-bit bus but e4m3 has 8 bits")
-        let nan = try DelayTable.parseCSV("code,delay_ns\n127,1.0\n255,1.0\n", path: "n.csv")
+        let nan = try DelayTable.parseCSV("code,delay_ns\nnone,1.0\n127,1.0\n255,1.0\n", path: "n.csv")
         #expect(errorLine { _ = try CodeSpace(table: nan, format: .e4m3, tablePath: "n.csv") }
                 == "n.csv: error: no code of the table is a finite e4m3 value")
     }
 
     @Test func floatZerosShareAValueAndNoPathIsZeroDelay() throws {
-        let t = try DelayTable.parseCSV("code,delay_ns\n0,2.0\n128,1.5\n56,\n127,0.1\n", path: "f.csv")
+        let t = try DelayTable.parseCSV("code,delay_ns\nnone,\n0,2.0\n128,1.5\n56,\n127,0.1\n", path: "f.csv")
         let space = try CodeSpace(table: t, format: .e4m3, tablePath: "f.csv")
         #expect(space.levels.map(\.code) == [128, 56]) // −0 is faster than +0; NaN 127 is never a level
         #expect(space.levels[1].delayNs == 0 && space.levels[1].value == 1)

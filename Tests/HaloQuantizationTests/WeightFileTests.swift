@@ -113,13 +113,13 @@ func errorLine(_ body: () throws -> Void) -> String? {
         cases.append(("nodtype.safetensors", safetensorsBytes(header: #"{"x":{"shape":[2],"data_offsets":[0,8]}}"#, payload: le32(1) + le32(2)),
                       "bad header: tensor 'x' has no 'dtype' string"))
         cases.append(("offsets.safetensors", safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}"#, payload: le32(1) + le32(2)),
-                      "bad header: tensor 'x' needs 'data_offsets' [begin, end] with 0 ≤ begin ≤ end"))
+                      "tensor 'x' has data_offsets [8, 0] out of order (the end before the beginning)"))
         for (name, data, message) in cases {
             let path = s.write(name, data)
             let line = errorLine { _ = try WeightFiles.read(path: path, patterns: ["x"]) }
             #expect(line == "\(path): error: \(message)", "\(name)")
         }
-        #expect(errorLine { _ = try SafeTensorsFile(path: s.path("absent.safetensors")) } == "\(s.path("absent.safetensors")): error: cannot read the file (no such file)")
+        #expect(errorLine { _ = try SafeTensorsFile(path: s.path("absent.safetensors")) } == "\(s.path("absent.safetensors")): error: no such file")
     }
 }
 

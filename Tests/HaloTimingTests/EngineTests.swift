@@ -250,7 +250,7 @@ final class ShardTests: XCTestCase {
             XCTAssertEqual(String(describing: e), "halo: error: code 4 is in both 'a' and 'b' (overlapping shards)")
         }
         XCTAssertThrowsError(try Shards.merge([table(0...2), table(5...7)], names: ["a", "b"])) { e in
-            XCTAssertEqual(String(describing: e), "halo: error: codes 3-4 are missing (a shard is absent)")
+            XCTAssertEqual(String(describing: e), "halo: error: codes 3-4 are missing between 'a' (codes 0-2) and 'b' (codes 5-7) (a shard is absent)")
         }
         XCTAssertThrowsError(try Shards.merge([table(0...3), table(4...7, none: 6)], names: ["a", "b"])) { e in
             XCTAssertTrue(String(describing: e).contains("disagree"))
