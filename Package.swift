@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "HaloPlot", dependencies: ["HaloCore"]),
         .executableTarget(name: "halo", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization",
                                                        "HaloQuantization", "HaloGenerators", "HaloPlot"]),
+        .testTarget(name: "HaloCoreTests", dependencies: ["HaloCore"]),
         .testTarget(name: "HaloLibertyTests", dependencies: ["HaloCore", "HaloLiberty"]),
         .testTarget(name: "HaloNetlistTests", dependencies: ["HaloCore", "HaloNetlist"]),
         .testTarget(name: "HaloTimingTests", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization"],

@@ -87,6 +87,14 @@ public enum InputFile {
         return data
     }
 
+    /// The bytes of the file at `path`, decompressed when it is gzip-compressed (whatever its name), as
+    /// OpenSTA reads `.lib.gz` and `.v.gz` files.
+    /// - Throws: as ``read(_:limitBytes:)``, and for malformed gzip data (naming the byte offset).
+    public static func readDecompressing(_ path: String, limitBytes: Int = Limits.maxTextInputBytes) throws -> Data {
+        let data = try read(path, limitBytes: limitBytes)
+        return Gzip.isCompressed(data) ? try Gzip.decompress(data, path: path, limitBytes: limitBytes) : data
+    }
+
     /// The bytes of `path` as UTF-8 text.
     /// - Throws: as ``read(_:limitBytes:)``, and `file:1:1: error: 'file' is not UTF-8 text`.
     public static func readText(_ path: String, limitBytes: Int = Limits.maxTextInputBytes) throws -> (text: String, data: Data) {

@@ -13,18 +13,10 @@ import HaloCore
 /// CCS, OCV and other groups are skipped.
 /// Every read is independent: there is no global state.
 public enum LibertyReader {
-    /// Reads a .lib file. Throws HaloError with location on malformed input; warnings go to `diagnostics`.
+    /// Reads a .lib file (or a gzip-compressed one, `.lib.gz`). Throws HaloError with location on malformed
+    /// input, and `path: error: …` for a file that cannot be read; warnings go to `diagnostics`.
     public static func read(path: String, diagnostics: DiagnosticSink? = nil) throws -> LibertyLibrary {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw HaloError("cannot read Liberty file '\(path)': no such file")
-        }
-        if isDirectory.boolValue {
-            throw HaloError("cannot read Liberty file '\(path)': it is a directory")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw HaloError("cannot read Liberty file '\(path)'")
-        }
+        let data = try InputFile.readDecompressing(path)
         return try data.withUnsafeBytes { raw in
             try parse(bytes: raw.bindMemory(to: UInt8.self), path: path, diagnostics: diagnostics)
         }
@@ -41,7 +33,11 @@ public enum LibertyReader {
     /// Parses a UTF-8 buffer (valid for the duration of the call).
     static func parse(bytes: UnsafeBufferPointer<UInt8>, path: String, diagnostics: DiagnosticSink?) throws -> LibertyLibrary {
         if bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B {
-            throw HaloError("'\(path)' is gzip-compressed; decompress it first (gunzip)")
+            // gzip-compressed text (read(path:) decompresses files; this is the same for bytes in memory).
+            let data = try Gzip.decompress(Data(bytes), path: path)
+            return try data.withUnsafeBytes { raw in
+                try parse(bytes: raw.bindMemory(to: UInt8.self), path: path, diagnostics: diagnostics)
+            }
         }
         let tree = try LibertyParser.parse(bytes: bytes, path: path)
         let builder = LibertyModelBuilder(tree: tree, diagnostics: diagnostics)

@@ -31,14 +31,7 @@ public enum VerilogReader {
         var interner = VerilogLexer.makeInterner()
         var modules: [VModule] = []
         for (i, path) in paths.enumerated() {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                var isDir: ObjCBool = false
-                if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-                    throw HaloError(isDir.boolValue ? "'\(path)' is a directory, not a Verilog file"
-                                                    : "cannot read '\(path)'")
-                }
-                throw HaloError("cannot read '\(path)': no such file")
-            }
+            let data = try InputFile.readDecompressing(path)
             try data.withUnsafeBytes { raw in
                 let buf = raw.bindMemory(to: UInt8.self)
                 modules.append(contentsOf: try parseModules(buf, file: Int32(i), path: path, interner: &interner,
