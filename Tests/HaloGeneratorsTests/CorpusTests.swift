@@ -31,7 +31,7 @@ struct CorpusEntry: Sendable {
 
     var behaviour: MACBehaviour {
         MACBehaviour(width: width, accumulatorWidth: accumulatorWidth, signed: signed != "no",
-                     format: format == "e4m3" ? .e4m3 : .int, accumulate: accumulate, registered: registered)
+                     format: MACBehaviour.Format(rawValue: format) ?? .int, accumulate: accumulate, registered: registered)
     }
 
     /// The MACSpec of the `generator` column (`halo generate mac --multiplier … --adder … …`).
