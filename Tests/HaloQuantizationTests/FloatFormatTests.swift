@@ -65,6 +65,42 @@ import HaloQuantization
         #expect(IEEEFloatFormat.bfloat16.code(ofExactValue: 448) == 0x43E0)
     }
 
+    /// LevelDP on more than 256 candidates (the divide-and-conquer program) reaches the optimum of a plain
+    /// O(K·M²) dynamic program written here on the raw values, for log-spaced (floating-point-like) and
+    /// uniform candidates.
+    @Test func monotoneProgramIsOptimal() {
+        var state: UInt64 = 99
+        func unit() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return Double(state >> 11) * 0x1p-53 }
+        let data = (0 ..< 1500).map { _ in (unit() + unit() + unit() - 1.5) * 2 }
+        let h = WeightHistogram(values: data)
+        let logSpaced = (0 ..< 160).map { pow(2, Double($0) / 16 - 8) }
+        for candidates in [(logSpaced.reversed().map { -$0 } + [0] + logSpaced), (0 ..< 400).map { Double($0) / 40 - 5 }] {
+            #expect(candidates.count > 256)
+            let m = candidates.count
+            // seg(i, j): the values in [c_i, c_j) to the nearer of the two; the tails to the end levels.
+            func seg(_ i: Int, _ j: Int) -> Double {
+                data.filter { $0 >= candidates[i] && $0 < candidates[j] }
+                    .reduce(0) { $0 + min(($1 - candidates[i]) * ($1 - candidates[i]), ($1 - candidates[j]) * ($1 - candidates[j])) }
+            }
+            var table = [[Double]](repeating: [Double](repeating: 0, count: m), count: m)
+            let sorted = data.sorted()
+            for i in 0 ..< m {
+                // Only pairs whose interval holds data cost anything; compute those directly.
+                for j in (i + 1) ..< m where sorted.contains(where: { $0 >= candidates[i] && $0 < candidates[j] }) { table[i][j] = seg(i, j) }
+            }
+            for k in [4, 16] {
+                var f = (0 ..< m).map { j in data.filter { $0 < candidates[j] }.reduce(0) { $0 + ($1 - candidates[j]) * ($1 - candidates[j]) } }
+                for _ in 1 ..< k {
+                    f = (0 ..< m).map { j in (0 ..< j).map { f[$0] + table[$0][j] }.min() ?? .infinity }
+                }
+                let optimum = (0 ..< m).map { j in f[j] + data.filter { $0 >= candidates[j] }.reduce(0) { $0 + ($1 - candidates[j]) * ($1 - candidates[j]) } }.min()!
+                let r = LevelDP.solve(histogram: h, candidates: candidates, k: k)
+                #expect(abs(r.cost - optimum) <= 1e-9 * optimum, "k \(k): \(r.cost) vs \(optimum)")
+                #expect(abs(h.cost(levels: r.chosen.map { candidates[$0] }) - r.cost) <= 1e-9 * r.cost)
+            }
+        }
+    }
+
     /// A table of every code of a 16-bit format, delay from `delay` (nil: no path), and a none row.
     static func table(_ delay: (Int) -> Double?) throws -> DelayTable {
         var text = "code,delay_ns\nnone,3.0\n"
