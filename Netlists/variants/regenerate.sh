@@ -51,6 +51,11 @@ variants() {
   for m in array wallace dadda booth4; do
     for a in "${adders[@]}"; do echo "--multiplier $m --adder $a --width 8 --signed --format e4m3"; done
   done
+  # FP16 and BF16 x FP16/BF16 + FP32 -> FP32 (fused multiply-add, GPU tensor-core style): the carry-save array
+  # and radix-4 Booth significand multipliers, Kogge-Stone adders in the alignment/normalization datapath.
+  for f in fp16 bf16; do
+    for m in array booth4; do echo "--multiplier $m --adder kogge-stone --width 16 --signed --format $f"; done
+  done
   # Registered processing elements (wreg/areg/preg/Y registers), Kogge-Stone adder.
   for k in "${natural[@]}"; do echo "--multiplier ${k% *} --adder kogge-stone --width 8 ${k#* } --registered"; done
   echo "--multiplier booth4 --adder kogge-stone --width 8 --signed --format e4m3 --registered"
@@ -106,7 +111,7 @@ has() { [[ " $1 " == *" --$2 "* ]] && echo yes || echo no; }
       acc="$(sed -n 's/.*Y:\([0-9]*\).*/\1/p' <<<"$b")"
       format="$(opt "$opts" format)"; format="${format:-int}"
       signed="$(has "$opts" signed)"
-      [[ "$format" == e4m3 ]] && signed=sign-magnitude
+      [[ "$format" != int ]] && signed=sign-magnitude
       wbus=W; [[ "$(has "$opts" registered)" == yes ]] && wbus=wreg
       accumulate=yes; [[ "$(has "$opts" no-accumulate)" == yes ]] && accumulate=no
       if [[ $map == generic ]]; then mapping="none: halo generate output (Yosys internal cells)"

@@ -53,6 +53,11 @@ struct BitMatrix {
         }
     }
 
+    /// Adds the integer `value` (either sign, two's complement) to the constant, modulo 2^width (width ≤ 63).
+    mutating func addConstant(_ value: Int) {
+        for k in 0..<min(width, 63) where (value >> k) & 1 == 1 { addConstant(power: k) }
+    }
+
     /// Adds the bit `s` with weight +2^c or −2^c, in row `row` or the first row after it with column c free.
     mutating func add(_ s: Signal, column c: Int, negative: Bool = false, row: Int, builder: NetlistBuilder) {
         guard c < width, c >= 0 else { return }
@@ -218,8 +223,17 @@ extension NetlistBuilder {
         let p = (0..<w).map { xor(a[$0], b[$0]) }
         var g = (0..<w).map { and(a[$0], b[$0]) }
         g[0] = or(g[0], and(p[0], carryIn))
-        let n = w - 1   // carries needed out of positions 0 … w−2
-        var G = Array(g.prefix(n)), P = Array(p.prefix(n))
+        let (G, _) = prefixNetwork(kind, generate: Array(g.prefix(w - 1)), propagate: Array(p.prefix(w - 1)))
+        var sum = [xor(p[0], carryIn)]
+        for i in 1..<w { sum.append(xor(p[i], G[i - 1])) }
+        return sum
+    }
+
+    /// The group generate and propagate of every prefix `[i:0]` from the bits' `generate`/`propagate`, by the
+    /// parallel-prefix network of `kind` (`.ripple` returns them unchanged: callers chain full adders instead).
+    func prefixNetwork(_ kind: AdderArchitecture, generate: [Signal], propagate: [Signal]) -> (G: [Signal], P: [Signal]) {
+        var G = generate, P = propagate
+        let n = G.count
         func combine(_ i: Int, _ j: Int) {   // (G,P)_i ← (G,P)_i ∘ (G,P)_j, j < i
             G[i] = or(G[i], and(P[i], G[j]))
             P[i] = and(P[i], P[j])
@@ -255,8 +269,89 @@ extension NetlistBuilder {
                 d /= 2
             }
         }
-        var sum = [xor(p[0], carryIn)]
-        for i in 1..<w { sum.append(xor(p[i], G[i - 1])) }
-        return sum
+        return (G, P)
+    }
+
+    /// A compound adder: `(a + b, a + b + 1)` modulo 2^a.count from one carry network (the carry into bit i
+    /// with carry-in 1 is `G[i−1:0] + P[i−1:0]`), as FPUs use for the magnitude of an effective subtraction.
+    /// With `.ripple`, two chains of full adders (carry-in 0 and 1).
+    func compoundAdd(_ kind: AdderArchitecture, _ a: [Signal], _ b: [Signal]) -> (sum: [Signal], sumPlusOne: [Signal]) {
+        precondition(a.count == b.count && !a.isEmpty)
+        if kind == .ripple { return (add(kind, a, b), add(kind, a, b, carryIn: .one)) }
+        let w = a.count
+        let p = (0..<w).map { xor(a[$0], b[$0]) }
+        let g = (0..<w).map { and(a[$0], b[$0]) }
+        let (G, P) = prefixNetwork(kind, generate: Array(g.prefix(w - 1)), propagate: Array(p.prefix(w - 1)))
+        var sum = [p[0]], plusOne = [not(p[0])]
+        for i in 1..<w {
+            sum.append(xor(p[i], G[i - 1]))
+            plusOne.append(xor(p[i], or(G[i - 1], P[i - 1])))
+        }
+        return (sum, plusOne)
+    }
+
+    /// OR of `bits` as a balanced tree (`.zero` for none).
+    func orTree(_ bits: [Signal]) -> Signal {
+        reduceTree(bits, identity: .zero) { or($0, $1) }
+    }
+
+    /// AND of `bits` as a balanced tree (`.one` for none).
+    func andTree(_ bits: [Signal]) -> Signal {
+        reduceTree(bits, identity: .one) { and($0, $1) }
+    }
+
+    private func reduceTree(_ bits: [Signal], identity: Signal, _ op: (Signal, Signal) -> Signal) -> Signal {
+        guard !bits.isEmpty else { return identity }
+        var level = bits
+        while level.count > 1 {
+            var next: [Signal] = []
+            var i = 0
+            while i + 1 < level.count { next.append(op(level[i], level[i + 1])); i += 2 }
+            if i < level.count { next.append(level[i]) }
+            level = next
+        }
+        return level[0]
+    }
+
+    /// `v << amount` (bit 0 first, zeros shifted in, bits shifted past the top dropped): a logarithmic barrel
+    /// shifter, one row of multiplexers per bit of `amount` (bit 0 first).
+    func shiftLeft(_ v: [Signal], by amount: [Signal]) -> [Signal] {
+        var x = v
+        for (k, s) in amount.enumerated() {
+            let d = 1 << k
+            x = x.indices.map { i in mux(s, x[i], i >= d ? x[i - d] : .zero) }
+        }
+        return x
+    }
+
+    /// `v >> amount` (zeros shifted in) and the sticky bit: the OR of every bit shifted out, collected at
+    /// each row of the logarithmic shifter from the bits that row drops.
+    func shiftRightSticky(_ v: [Signal], by amount: [Signal]) -> (bits: [Signal], sticky: Signal) {
+        var x = v
+        var sticky = Signal.zero
+        for (k, s) in amount.enumerated() {
+            let d = 1 << k
+            sticky = or(sticky, and(s, orTree(Array(x.prefix(d)))))
+            x = x.indices.map { i in mux(s, x[i], i + d < x.count ? x[i + d] : .zero) }
+        }
+        return (x, sticky)
+    }
+
+    /// The number of leading zeros of `v` (counted from its top bit, `v.last`), bit 0 first, and whether `v`
+    /// is zero: a logarithmic leading-zero counter (each level merges two halves: the upper half's count when
+    /// it has a one, else the lower half's with the half's weight added). `v` is padded at the bottom with
+    /// zeros to a power of two; the count of a zero `v` is not meaningful.
+    func leadingZeroCount(_ v: [Signal]) -> (count: [Signal], allZero: Signal) {
+        var size = 1
+        while size < v.count { size *= 2 }
+        let topFirst = Array(v.reversed()) + [Signal](repeating: .zero, count: size - v.count)
+        func count(_ s: ArraySlice<Signal>) -> (count: [Signal], allZero: Signal) {
+            if s.count == 1 { return ([], not(s[s.startIndex])) }
+            let half = s.count / 2
+            let hi = count(s.prefix(half)), lo = count(s.suffix(half))
+            let bits = zip(hi.count, lo.count).map { mux(hi.allZero, $0, $1) } + [hi.allZero]
+            return (bits, and(hi.allZero, lo.allZero))
+        }
+        return count(topFirst[...])
     }
 }

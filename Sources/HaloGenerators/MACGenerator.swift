@@ -45,6 +45,30 @@ public enum MACNumberFormat: String, CaseIterable, Sendable {
     /// FP8 E4M3 (OCP 8-bit floating point, 1 sign, 4 exponent bits with bias 7, 3 mantissa bits;
     /// subnormals when the exponent field is 0). `P` and `Y` are fixed point; see `E4M3`.
     case e4m3
+    /// IEEE 754 binary16 (FP16: 5 exponent bits with bias 15, 10 fraction bits, subnormals, ±∞, NaN). `P` and
+    /// `Y` are IEEE binary32 and `Y = fp32(P + A·W)` with one rounding; see `MACGenerator` ("Floating point").
+    case fp16
+    /// bfloat16 (BF16: 8 exponent bits with bias 127, 7 fraction bits, subnormals, ±∞, NaN); `P`, `Y` binary32
+    /// as for `fp16`.
+    case bf16
+
+    /// The IEEE-style layout of `A` and `W` for `fp16` and `bf16`; nil for `int` and `e4m3`.
+    public var ieeeLayout: IEEEFloatFormat? {
+        switch self {
+        case .fp16: return .binary16
+        case .bf16: return .bfloat16
+        case .int, .e4m3: return nil
+        }
+    }
+
+    /// The operand width the format fixes (8 for e4m3, 16 for fp16 and bf16); nil for `int`.
+    public var operandWidth: Int? {
+        switch self {
+        case .int: return nil
+        case .e4m3: return 8
+        case .fp16, .bf16: return 16
+        }
+    }
 }
 
 /// What to generate: a multiply-accumulate `Y = P + A·W` (or a multiplier `Y = A·W`), optionally registered.
@@ -53,12 +77,13 @@ public struct MACSpec: Sendable, Equatable {
     public var multiplier: MultiplierArchitecture
     /// The carry-propagate adder of the final addition (and of the accumulation).
     public var adder: AdderArchitecture
-    /// Bits of `A` and `W` (2…32 for `int`; 8 for `e4m3`).
+    /// Bits of `A` and `W` (2…32 for `int`; 8 for `e4m3`; 16 for `fp16` and `bf16`).
     public var width: Int
-    /// Two's complement operands (`int`). `e4m3` operands carry their own sign, so this must be true for e4m3.
+    /// Two's complement operands (`int`). Floating-point operands carry their own sign, so this must be true
+    /// for the other formats.
     public var signed: Bool
     /// Bits of `P` and `Y`; nil for the default (`int`: 2·width + 4 with accumulation, 2·width without;
-    /// `e4m3`: 41 with accumulation, 37 without).
+    /// `e4m3`: 41 with accumulation, 37 without; `fp16`, `bf16`: 32, IEEE binary32, the only width).
     public var accumulatorWidth: Int?
     /// The number format of `A` and `W`.
     public var format: MACNumberFormat
@@ -91,18 +116,20 @@ public struct MACSpec: Sendable, Equatable {
         switch format {
         case .int: return accumulate ? 2 * width + 4 : 2 * width
         case .e4m3: return accumulate ? E4M3.productBits + 4 : E4M3.productBits
+        case .fp16, .bf16: return IEEEFloatFormat.binary32.totalBits
         }
     }
 
     /// Bits of `P` and `Y`.
     public var resolvedAccumulatorWidth: Int { accumulatorWidth ?? defaultAccumulatorWidth }
 
-    /// `mac_<multiplier>_<adder>_<s|u><width>` (int) or `mac_<multiplier>_<adder>_e4m3`, with `mul_` instead of
-    /// `mac_` for a plain multiplier, `_a<bits>` for a non-default accumulator width and `_reg` when registered.
-    /// For example `mac_booth4_koggestone_s8`, `mul_array_ripple_u4`, `mac_dadda_sklansky_e4m3_reg`.
+    /// `mac_<multiplier>_<adder>_<s|u><width>` (int) or `mac_<multiplier>_<adder>_<format>` (e4m3, fp16, bf16),
+    /// with `mul_` instead of `mac_` for a plain multiplier, `_a<bits>` for a non-default accumulator width and
+    /// `_reg` when registered. For example `mac_booth4_koggestone_s8`, `mul_array_ripple_u4`,
+    /// `mac_dadda_sklansky_e4m3_reg`, `mac_wallace_koggestone_bf16`.
     public var defaultModuleName: String {
         var name = (accumulate ? "mac_" : "mul_") + multiplier.identifier + "_" + adder.identifier + "_"
-        name += format == .e4m3 ? "e4m3" : (signed ? "s" : "u") + String(width)
+        name += format == .int ? (signed ? "s" : "u") + String(width) : format.rawValue
         if let a = accumulatorWidth, a != defaultAccumulatorWidth { name += "_a\(a)" }
         if registered { name += "_reg" }
         return name
@@ -155,18 +182,23 @@ public struct MACSpec: Sendable, Equatable {
             guard (2...MACSpec.maxAccumulatorWidth).contains(resolvedAccumulatorWidth) else {
                 throw HaloError("--acc-width \(resolvedAccumulatorWidth) is out of range (2 … \(MACSpec.maxAccumulatorWidth) bits)")
             }
-        case .e4m3:
-            guard width == 8 else {
-                throw HaloError("--format e4m3 takes 8-bit operands (--width 8), not \(width)")
+        case .e4m3, .fp16, .bf16:
+            let operandWidth = format.operandWidth!
+            guard width == operandWidth else {
+                throw HaloError("--format \(format) takes \(operandWidth)-bit operands (--width \(operandWidth)), not \(width)")
             }
             guard signed else {
-                throw HaloError("e4m3 operands carry their own sign bit; --unsigned does not apply to --format e4m3")
+                throw HaloError("\(format) operands carry their own sign bit; --unsigned does not apply to --format \(format)")
             }
             if multiplier == .baughWooley {
-                throw HaloError("the e4m3 significand product is unsigned (sign-magnitude), so Baugh-Wooley does not apply; use array, wallace, dadda or booth4")
+                throw HaloError("the \(format) significand product is unsigned (sign-magnitude), so Baugh-Wooley does not apply; use array, wallace, dadda or booth4")
             }
-            guard (E4M3.productBits...MACSpec.maxAccumulatorWidth).contains(resolvedAccumulatorWidth) else {
-                throw HaloError("--acc-width \(resolvedAccumulatorWidth) cannot hold every e4m3 product exactly (\(E4M3.productBits) … \(MACSpec.maxAccumulatorWidth) bits with \(E4M3.fractionBits) fraction bits)")
+            if format == .e4m3 {
+                guard (E4M3.productBits...MACSpec.maxAccumulatorWidth).contains(resolvedAccumulatorWidth) else {
+                    throw HaloError("--acc-width \(resolvedAccumulatorWidth) cannot hold every e4m3 product exactly (\(E4M3.productBits) … \(MACSpec.maxAccumulatorWidth) bits with \(E4M3.fractionBits) fraction bits)")
+                }
+            } else if resolvedAccumulatorWidth != defaultAccumulatorWidth {
+                throw HaloError("--acc-width \(resolvedAccumulatorWidth) does not apply to --format \(format): P and Y are IEEE binary32 (\(defaultAccumulatorWidth) bits)")
             }
         }
         if let m = moduleName, !MACSpec.isVerilogIdentifier(m) {
@@ -210,6 +242,36 @@ public struct GeneratedMAC: Sendable {
 /// complement (`(m ⊕ s) + s`, the sign as carry-in; s is 0 when the weight is ±0, so a zero weight
 /// leaves `Y = P`). See `E4M3` for the fixed-point format.
 ///
+/// ## Floating point (`fp16`, `bf16`)
+/// `Y = fp32(P + A·W)` with `A`, `W` in binary16 or bfloat16 and `P`, `Y` in IEEE binary32, as a fused
+/// multiply-add unit computes it: the product is exact (11 × 11 or 8 × 8 significand bits), the sum is rounded
+/// once to nearest, ties to even. Subnormal operands and results are supported (no flush to zero).
+/// - **Multiplier**: the significands (hidden bit and fraction; the hidden bit is 0 for subnormals, whose
+///   effective exponent field is 1) by the chosen multiplier and adder.
+/// - **Alignment**: `P`'s significand starts two bits above the product's top bit and moves right by
+///   `eA + eW − eP + K` (a carry-save reduction and the chosen adder), by a logarithmic shifter whose dropped
+///   bits are ORed into a sticky bit at the bottom of the window. A negative shift (the addend dominates: the
+///   product is below a quarter of its unit) or a zero product leaves `P` unshifted and the window takes `P`'s
+///   exponent; shifts beyond 127 drop every bit. The window has 25 bits below the product: when addend bits
+///   are dropped, the product (≥ 2^25 units) exceeds the addend (< 2^23) enough that the result's rounding
+///   position is two bits above the sticky bit, so the sticky stands in for the dropped bits exactly (the
+///   computed and the exact sums lie strictly between the same two rounding boundaries).
+/// - **Addition**: a compound adder (one carry network, `S = X + Ŷ` and `S + 1`, the chosen architecture)
+///   gives `X + Y`, or for an effective subtraction `X − Y = S + 1` when it is ≥ 0 and `Y − X = ~S` otherwise.
+/// - **Normalization**: a logarithmic leading-zero counter and left shifter; with `E0` the exponent of the
+///   window's top bit, the result is normal when `E0 − z ≥ 1` (shift by z), subnormal otherwise (shift by
+///   `E0 − 1`); bf16 products reach 2^−266, so there the window can lie wholly below 2^−126 and is shifted
+///   right by `1 − E0` with sticky.
+/// - **Rounding**: round to nearest even from the round and sticky bits, by an incrementer (the chosen adder)
+///   on exponent and fraction together: a subnormal can become normal, the largest finite value ∞.
+/// - **Specials** (IEEE 754 `fusedMultiplyAdd`): NaN when an operand is NaN, for ∞ × 0 and for ∞ − ∞; ±∞
+///   from an infinite product or addend; overflow to ±∞. Every NaN result is the quiet NaN `0x7FC00000`
+///   (no payload propagation; NVIDIA GPUs return `0x7FFFFFFF`, RISC-V `0x7FC00000`). A zero result has the
+///   IEEE sign: an exact zero sum is −0 only when `P` and `A·W` are both −0 (round to nearest); a non-zero sum
+///   that rounds to zero keeps its sign.
+/// - Without accumulation (`--no-accumulate`), `Y = fp32(A·W)` through the same normalization and rounding
+///   (fp16 products are exact in binary32; bf16 products round on overflow and underflow).
+///
 /// ## Ports
 /// `A` (activation), `W` (weight), `P` (partial sum in, absent with `accumulate == false`), `Y` (out);
 /// registered: also `clk` and `load_w`, with internal register buses `wreg`, `areg`, `preg`. In the registered
@@ -249,6 +311,7 @@ public enum MACGenerator {
         switch spec.format {
         case .int: y = integerMAC(b, spec, a: a, w: w, p: p, width: m)
         case .e4m3: y = e4m3MAC(b, spec, a: a, w: w, p: p, width: m)
+        case .fp16, .bf16: y = floatMAC(b, spec, a: a, w: w, p: p)
         }
 
         if spec.registered {
@@ -274,6 +337,8 @@ public enum MACGenerator {
         case .e4m3:
             lines.append("\(op); A, W: FP8 E4M3 (bias 7, subnormals; S.1111.111 read as +-480, not NaN)")
             lines.append((spec.accumulate ? "P, Y" : "Y") + ": \(m)-bit two's complement fixed point with \(E4M3.fractionBits) fraction bits (LSB 2^-\(E4M3.fractionBits)), exact, wrapping mod 2^\(m)")
+        case .fp16, .bf16:
+            lines += floatHeaderLines(spec)
         }
         lines.append("multiplier \(spec.multiplier.rawValue), adder \(spec.adder.rawValue)"
                      + (spec.registered ? "; registered: wreg <= W when load_w, areg <= A, preg <= P, Y <= MAC(areg, wreg, preg) on posedge clk" : ""))
@@ -346,31 +411,25 @@ public enum MACGenerator {
         return b.add(spec.adder, x, y)
     }
 
+    /// The unsigned product of two significands (hidden bit on top) by the spec's multiplier and adder,
+    /// `x.count + y.count` bits: the significand multiplier of the floating-point MACs.
+    static func significandProduct(_ b: NetlistBuilder, _ spec: MACSpec, _ x: [Signal], _ y: [Signal]) -> [Signal] {
+        var matrix = BitMatrix(width: x.count + y.count)
+        addPartialProducts(b, &matrix, multiplier: spec.multiplier, a: x, w: y, signed: false)
+        let (u, v) = b.reduce(matrix, reduction(of: spec.multiplier))
+        return b.add(spec.adder, u, v)
+    }
+
     // MARK: E4M3 MAC
 
     static func e4m3MAC(_ b: NetlistBuilder, _ spec: MACSpec, a: [Signal], w: [Signal], p: [Signal]?, width m: Int) -> [Signal] {
-        struct Decoded { var significand: [Signal]; var exponent: [Signal]; var sign: Signal }
-        func decode(_ x: [Signal]) -> Decoded {
-            let e = Array(x[3..<7])
-            let upper = b.or(b.or(e[1], e[2]), e[3])
-            let hidden = b.or(upper, e[0])                 // exponent field ≠ 0: normal
-            let e0 = b.or(e[0], b.not(upper))              // effective exponent: 1 for subnormals
-            return Decoded(significand: [x[0], x[1], x[2], hidden], exponent: [e0, e[1], e[2], e[3]], sign: x[7])
-        }
-        let da = decode(a), dw = decode(w)
+        let da = b.decodeFloat(a, exponentBits: 4, fractionBits: 3), dw = b.decodeFloat(w, exponentBits: 4, fractionBits: 3)
         // Significand product (unsigned 4 × 4 → 8 bits).
-        var matrix = BitMatrix(width: 8)
-        addPartialProducts(b, &matrix, multiplier: spec.multiplier, a: da.significand, w: dw.significand, signed: false)
-        let (x, y) = b.reduce(matrix, reduction(of: spec.multiplier))
-        let product = b.add(spec.adder, x, y)
+        let product = significandProduct(b, spec, da.significand, dw.significand)
         // Exponent sum 2 … 30 (5 bits).
         let shift = b.add(spec.adder, da.exponent + [.zero], dw.exponent + [.zero])
         // product · 2^shift in units of 2^-20; bits 0 and 1 are always 0 (shift ≥ 2).
-        var shifted = product + [Signal](repeating: .zero, count: 30)
-        for (k, s) in shift.enumerated() {
-            let d = 1 << k
-            shifted = shifted.indices.map { i in b.mux(s, shifted[i], i >= d ? shifted[i - d] : .zero) }
-        }
+        let shifted = b.shiftLeft(product + [Signal](repeating: .zero, count: 30), by: shift)
         let magnitude = Array(shifted[2..<(2 + E4M3.productBits - 1)])
         // The sign is forced to 0 when the weight is ±0, so that a zero weight leaves Y = P with no carry chain
         // (a zero product adds 0 with either sign: this changes no result, only which paths a held zero weight

@@ -9,11 +9,17 @@ public enum ValueFormat: Sendable, Equatable, CustomStringConvertible {
     case signed(bits: Int)
     /// The unsigned value of an N-bit code (`uint8`: 0…255); like `code`, with the range fixed to N bits.
     case unsigned(bits: Int)
+    /// Codes of a floating-point format (`fp16`, `bf16`), placed in the order of their values, one step
+    /// per code (sign-magnitude: the x position of a code is ±its magnitude bits, so the axis is
+    /// logarithmic in |value| and both zeros sit at 0); NaN and ±∞ codes are not drawn.
+    case float(IEEEFloatFormat)
 
-    /// Parses `code`, `intN` or `uintN` (N from 1 to 62). Returns nil for anything else.
+    /// Parses `code`, `intN`, `uintN` (N from 1 to 62), `fp16` or `bf16`. Returns nil for anything else.
     public static func parse(_ text: String) -> ValueFormat? {
         let t = text.lowercased()
         if t == "code" { return .code }
+        if t == "fp16" { return .float(.binary16) }
+        if t == "bf16" { return .float(.bfloat16) }
         if t.hasPrefix("uint"), let n = Int(t.dropFirst(4)), (1...62).contains(n), t.dropFirst(4).allSatisfy(\.isNumber) {
             return .unsigned(bits: n)
         }
@@ -23,12 +29,13 @@ public enum ValueFormat: Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
-    /// `code`, `int8`, `uint8`, ….
+    /// `code`, `int8`, `uint8`, `fp16`, `bf16`, ….
     public var description: String {
         switch self {
         case .code: return "code"
         case .signed(let b): return "int\(b)"
         case .unsigned(let b): return "uint\(b)"
+        case .float(let f): return f == .bfloat16 ? "bf16" : f == .binary16 ? "fp16" : "float\(f.totalBits)"
         }
     }
 
@@ -37,17 +44,61 @@ public enum ValueFormat: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .code: return nil
         case .signed(let b), .unsigned(let b): return b
+        case .float(let f): return f.totalBits
         }
     }
 
-    /// The value shown for `code`.
+    /// The x position of `code`: the code, its two's complement value, or for a floating-point format
+    /// ±(its bits without the sign), which orders codes by value.
     public func value(ofCode code: Int) -> Int {
         switch self {
         case .code, .unsigned: return code
         case .signed(let b):
             let half = 1 << (b - 1)
             return code >= half ? code - (1 << b) : code
+        case .float(let f):
+            let sign = 1 << (f.totalBits - 1)
+            return code & sign != 0 ? -(code & (sign - 1)) : code
         }
+    }
+
+    /// Whether `code` is drawn: every code, except the NaN and infinite codes of a floating-point format.
+    public func isDrawn(code: Int) -> Bool {
+        guard case .float(let f) = self else { return true }
+        return code >= 0 && code < (1 << f.totalBits) && f.value(ofCode: code).isFinite
+    }
+
+    /// The text of `code`'s value in labels (`−3`, `1.5`, `6.1035e-05`).
+    public func valueText(ofCode code: Int) -> String {
+        if case .float(let f) = self {
+            let v = f.value(ofCode: code)
+            let text = v == v.rounded() && abs(v) < 1e6 ? String(Int(v)) : String(format: "%g", v)
+            return text.replacingOccurrences(of: "-", with: "\u{2212}")
+        }
+        let v = value(ofCode: code)
+        return v < 0 ? "\u{2212}\(-v)" : "\(v)"
+    }
+
+    /// Floating point: ticks at 0 and at ±2^k for k a multiple of a step giving about three a side,
+    /// labelled `2⁸`, `1`, `−2⁻⁸`, … (x positions as ``value(ofCode:)``).
+    public func floatTicks(_ f: IEEEFloatFormat) -> [(x: Double, label: String)] {
+        let lowest = 1 - f.bias, highest = f.maxExponentField - 1 - f.bias
+        let step = [1, 2, 4, 8, 16, 32, 64, 128].first { s in
+            (lowest ... highest).filter { $0 % s == 0 }.count <= 3
+        } ?? 128
+        var ticks: [(x: Double, label: String)] = [(0, "0")]
+        for k in lowest ... highest where k % step == 0 {
+            let code = (k + f.bias) << f.fractionBits
+            let label = k == 0 ? "1" : "2" + Self.superscript(k)
+            ticks.append((Double(code), label))
+            ticks.append((-Double(code), "\u{2212}" + label))
+        }
+        return ticks.sorted { $0.x < $1.x }
+    }
+
+    private static func superscript(_ n: Int) -> String {
+        let digits: [Character] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
+        return (n < 0 ? "⁻" : "") + String(abs(n)).map { digits[Int(String($0))!] }
     }
 }
 
@@ -100,6 +151,9 @@ public struct DelayPlot: Sendable {
         switch format {
         case .signed(let b): return -(1 << (b - 1))...((1 << (b - 1)) - 1)
         case .unsigned(let b): return 0...((1 << b) - 1)
+        case .float(let f):
+            let largest = (f.maxExponentField << f.fractionBits) - 1    // the largest finite magnitude's bits
+            return -largest...largest
         case .code:
             let codes = table.entries.map(\.code)
             guard let lo = codes.min(), let hi = codes.max() else { return 0...1 }
@@ -133,12 +187,13 @@ public struct DelayPlot: Sendable {
         }
     }
 
-    /// The statistics shown in the subtitle.
+    /// The statistics shown in the subtitle (over the codes drawn: a floating-point format's NaN and ±∞
+    /// codes are left out).
     public func summary() -> Summary {
         var delays: [Double] = []
         var fastest: (Int, Double)?, slowest: (Int, Double)?
         var without = 0
-        for e in table.entries {
+        for e in table.entries where format.isDrawn(code: e.code) {
             guard let d = e.delayNs, d.isFinite else { without += 1; continue }
             delays.append(d)
             if fastest == nil || d < fastest!.1 { fastest = (e.code, d) }
@@ -157,13 +212,12 @@ public struct DelayPlot: Sendable {
         let stats = summary()
         let noCase = table.unconstrained?.delayNs.flatMap { $0.isFinite ? $0 : nil }
         let points: [(x: Int, d: Double)] = table.entries.compactMap { e in
-            guard let d = e.delayNs, d.isFinite else { return nil }
+            guard format.isDrawn(code: e.code), let d = e.delayNs, d.isFinite else { return nil }
             return (format.value(ofCode: e.code), d)
         }
         let bus = busName.isEmpty ? "the bus" : busName
         func valueText(_ code: Int) -> String {
-            let v = format.value(ofCode: code)
-            let number = v < 0 ? "\u{2212}\(-v)" : "\(v)"
+            let number = format.valueText(ofCode: code)
             if !busName.isEmpty { return "\(busName) = \(number)" }
             if case .code = format { return "code \(number)" }
             return "value \(number)"
@@ -176,6 +230,8 @@ public struct DelayPlot: Sendable {
         if let m = stats.medianNs { facts.append("median \(formatDelayNs(m)) ns") }
         if let s = stats.slowest { facts.append("slowest \(formatDelayNs(s.delayNs)) ns (\(valueText(s.code)))") }
         if stats.withoutPath > 0 { facts.append("\(stats.withoutPath) without a path") }
+        let hidden = table.entries.filter { !format.isDrawn(code: $0.code) }.count
+        if hidden > 0 { facts.append("\(hidden) NaN/\u{221E} codes not drawn") }
         doc.text(24, 58, facts.joined(separator: "  ·  "), size: 13, fill: PlotPalette.muted)
 
         let main = PlotArea(left: 84, top: 100, width: width * 0.655, height: height - 100 - 84)
@@ -204,6 +260,8 @@ public struct DelayPlot: Sendable {
         let xHiInt = max(range.upperBound, points.map(\.x).max() ?? range.upperBound)
         let xLo = Double(xLoInt), xHi = Double(xHiInt)
         let xt = Ticks.integer(xLoInt, xHiInt, target: 8)
+        var floatTicks: [(x: Double, label: String)]?
+        if case .float(let f) = format { floatTicks = format.floatTicks(f) }
         let pad = max(0.5, (xHi - xLo) * 0.015)
         let xScale = AxisScale(lower: xLo - pad, upper: xHi + pad, pixelLower: main.left, pixelUpper: main.right)
         let xTitle: String
@@ -212,13 +270,22 @@ public struct DelayPlot: Sendable {
         case .code: xTitle = "code\(of) (unsigned)"
         case .signed(let b): xTitle = "value\(of) (int\(b), two's complement)"
         case .unsigned(let b): xTitle = "value\(of) (uint\(b))"
+        case .float: xTitle = "value\(of) (\(format), in code order: one step per value, logarithmic in |value|)"
         }
-        doc.xAxis(main, scale: xScale, ticks: xt.values, label: { Ticks.label($0, step: xt.step) }, title: xTitle)
+        if let floatTicks {
+            let labels = Dictionary(floatTicks.map { ($0.x, $0.label) }, uniquingKeysWith: { a, _ in a })
+            doc.xAxis(main, scale: xScale, ticks: floatTicks.map(\.x), label: { labels[$0] ?? "" }, title: xTitle)
+        } else {
+            doc.xAxis(main, scale: xScale, ticks: xt.values, label: { Ticks.label($0, step: xt.step) }, title: xTitle)
+        }
         doc.yAxis(main, scale: yScale, ticks: yt.values, label: { Ticks.label($0, step: yt.step) }, title: "critical-path delay (ns)")
-        // The zero value (signed formats): a faint vertical guide.
-        if case .signed = format {
+        // The zero value (signed and floating-point formats): a faint vertical guide.
+        switch format {
+        case .signed, .float:
             let x0 = xScale.pixel(0)
             doc.line(x0, main.top, x0, main.bottom, stroke: "#bbbbbb", width: 1)
+        case .code, .unsigned:
+            break
         }
 
         // No case analysis: a dashed line across both panels, under the data (labelled after them).

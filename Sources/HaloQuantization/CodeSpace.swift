@@ -156,8 +156,9 @@ public struct CodeSpace: Sendable {
 
     /// The baselines of the report, each a set of levels (see ``Baseline``): every code; for integer
     /// formats of N bits, the N/2-bit integers placed in the low bits (int4 −8…7 in int8) and in the
-    /// high bits (multiples of 16 in int8); and the `k` fastest codes ignoring error (left out when
-    /// `k` covers every code).
+    /// high bits (multiples of 16 in int8); for fp16 and bf16, the codes whose values are FP8 E4M3,
+    /// FP8 E5M2 and FP4 E2M1 values (every such value is exact in both: a narrower format's grid on
+    /// the wide MAC); and the `k` fastest codes ignoring error (left out when `k` covers every code).
     public func baselines(levels k: Int) -> [Baseline] {
         var out: [Baseline] = []
         out.append(Baseline(name: format.isInteger ? "\(format) (all codes)" : "\(format) (all finite codes)", levels: levels))
@@ -174,6 +175,14 @@ public struct CodeSpace: Sendable {
             let step = 1 << (n - h)
             out.append(Baseline(name: "uint\(h) low bits (0…\((1 << h) - 1))", levels: levels.filter { $0.code < (1 << h) }))
             out.append(Baseline(name: "uint\(h) high bits (multiples of \(step))", levels: levels.filter { $0.code % step == 0 }))
+        case .fp16, .bf16:
+            for narrow in [NumberFormat.e4m3, .e5m2, .e2m1] {
+                let values = Set((0 ..< narrow.codeCount).compactMap { c -> Double? in
+                    guard narrow.isLevel(c), let v = narrow.value(ofCode: c) else { return nil }
+                    return v == 0 ? 0 : v
+                })
+                out.append(Baseline(name: "\(narrow)-valued codes (\(values.count) values)", levels: levels.filter { values.contains($0.value) }))
+            }
         default:
             break
         }
@@ -185,7 +194,7 @@ public struct CodeSpace: Sendable {
 /// A fixed set of levels measured as a baseline (no level choice, only the scale search).
 public struct Baseline: Sendable, Equatable {
     /// Display name (`int8 (all codes)`, `int4 low bits (-8…7)`, `int4 high bits (multiples of 16)`,
-    /// `16 fastest codes`).
+    /// `e4m3-valued codes (253 values)`, `16 fastest codes`).
     public var name: String
     /// Its levels, sorted by value.
     public var levels: [CodeLevel]

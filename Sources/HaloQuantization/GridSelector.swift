@@ -212,8 +212,16 @@ public final class GridSelector: @unchecked Sendable {
             base[b] = a > 0 && vMax > 0 ? a / vMax : 1
         }
         let hist = histogram(blocks: blocks, scales: base)
-        // α from 1/64 up to where the largest weight lands at twice the median magnitude.
-        let grid = ScaleGrid.points(from: 1.0 / 64, to: 2 * max(1, vMax / ScaleGrid.medianMagnitude(v)), perOctave: options.scaleGridPointsPerOctave)
+        // α from 1/64 up to where the largest weight lands at twice the median magnitude, kept where every
+        // block's scale α·base is a normal F32 (it is written as one; only bf16's range reaches past it).
+        var alphaLow = 1.0 / 64, alphaHigh = 2 * max(1, vMax / ScaleGrid.medianMagnitude(v))
+        let bases = blocks.map { base[$0] }
+        if let bMin = bases.min(), let bMax = bases.max(), bMin > 0 {
+            let low = max(alphaLow, Double(Float.leastNormalMagnitude) / bMin)
+            let high = min(alphaHigh, Double(Float.greatestFiniteMagnitude) / bMax)
+            if low < high { (alphaLow, alphaHigh) = (low, high) }
+        }
+        let grid = ScaleGrid.points(from: alphaLow, to: alphaHigh, perOctave: options.scaleGridPointsPerOctave)
         let g = grid.count
         var values = [Double](repeating: .infinity, count: g)
         var chosenAt = [[Int]](repeating: [], count: g)
@@ -255,7 +263,7 @@ public final class GridSelector: @unchecked Sendable {
             alpha = x; bestCost = r.cost; bestChosen = r.chosen; exact = hist.isExact && r.isExact
         }
         var scales = [Double](repeating: 0, count: problem.blockCount)
-        for b in blocks { scales[b] = Double(Float(alpha * base[b])) }
+        for b in blocks { scales[b] = ScaleGrid.f32(alpha * base[b]) }
         let levels = bestChosen.map { candidates[$0] }
         let objective = blockCosts(levels: levels, scales: scales, blocks: blocks, lambda: lambda).reduce(0, +)
         var best = alternate(GridSolution(levels: levels, scales: scales, objective: objective, levelChoiceExact: exact, energyWeight: lambda),
@@ -698,6 +706,14 @@ public final class GridSelector: @unchecked Sendable {
 
 /// Log-spaced scale grids.
 enum ScaleGrid {
+    /// A scale as it is written: rounded to F32, and kept finite and non-zero (a grid of tiny values, such
+    /// as bf16 subnormals near 10⁻⁴⁰, would ask for a scale beyond F32's range: it is clamped to the
+    /// largest finite F32, and its error reported as it then is).
+    static func f32(_ s: Double) -> Double {
+        let r = Double(Float(min(s, Double(Float.greatestFiniteMagnitude))))
+        return r > 0 ? r : Double(Float.leastNormalMagnitude)
+    }
+
     /// Points from `lo` to `hi` (both included), evenly spaced in log, about `perOctave` per octave.
     static func points(from lo: Double, to hi: Double, perOctave: Double) -> [Double] {
         let octaves = max(0, log2(hi / lo))
@@ -814,7 +830,7 @@ struct BlockSearch {
                 let s = Double(Float.leastNormalMagnitude)
                 return (s, f(s))
             }
-            var bestS = Double(Float(cover)), bestC = f(bestS)
+            var bestS = ScaleGrid.f32(cover), bestC = f(bestS)
             // From a warm start (the global search already found the basin) only a window of two
             // octaves around it; from scratch the whole range.
             let gridS = warm.map { w in ScaleGrid.points(from: w / 2, to: w * 2, perOctave: options.blockGridPointsPerOctave) }
@@ -846,8 +862,7 @@ struct BlockSearch {
                 if c < bestC { bestC = c; bestS = s }
             }
             // The written scale is F32.
-            let rounded = Double(Float(bestS))
-            bestS = rounded > 0 ? rounded : Double(Float.leastNormalMagnitude)
+            bestS = ScaleGrid.f32(bestS)
             bestC = f(bestS)
             if let w = warm, w > 0 {
                 let cw = f(w)

@@ -225,7 +225,81 @@ public enum LevelDP {
             let levels = keep.map { candidates[$0] }
             return Result(chosen: chosen, cost: h.cost(levels: levels), isExact: exact)
         }
+        if unitCosts == nil && keep.count > monotoneProgramThreshold {
+            return monotoneProgram(h, keep: keep, candidates: candidates, k: min(k, keep.count), exact: exact)
+        }
         return program(h, keep: keep, candidates: candidates, unitCosts: unitCosts, k: min(k, keep.count), exact: exact)
+    }
+
+    /// Kept candidates above which the error-only program uses ``monotoneProgram(_:keep:candidates:k:exact:)``
+    /// (16-bit formats; 8-bit tables keep the plain scan, and with it their tie-breaking).
+    static let monotoneProgramThreshold = 256
+
+    /// The same program in O(K·M·log M·log B) instead of O(K·M²): the segment cost satisfies the quadrangle
+    /// inequality `seg(a,c) + seg(b,d) ≤ seg(a,d) + seg(b,c)` for `a ≤ b ≤ c ≤ d` (each bin contributes
+    /// `W·min(dist to the left level, dist to the right level)²`, a supermodular function of the two
+    /// distances), so the best predecessor of candidate `j` never decreases with `j` and each level of the
+    /// program is solved by divide and conquer over `j` with the predecessor range halved (the optimum is
+    /// the same as the full scan's; among equal costs the chosen grid may differ). Segment costs are
+    /// computed when visited (binary search of the midpoint), not tabulated.
+    private static func monotoneProgram(_ h: WeightHistogram, keep: [Int], candidates: [Double], k: Int, exact: Bool) -> Result {
+        let c = keep.map { candidates[$0] }
+        let mm = c.count
+        let B = h.count
+        var lo = [Int](repeating: 0, count: mm)
+        for j in 0 ..< mm { lo[j] = h.lowerBound(c[j], from: j > 0 ? lo[j - 1] : 0) }
+        @inline(__always) func seg(_ i: Int, _ j: Int) -> Double {
+            let split = h.lowerBound((c[i] + c[j]) / 2, from: lo[i], to: lo[j])
+            return h.rangeCost(lo[i], split, c[i]) + h.rangeCost(split, lo[j], c[j])
+        }
+        var prev = (0 ..< mm).map { h.rangeCost(0, lo[$0], c[$0]) }
+        var arg = [Int32](repeating: -1, count: k * mm)
+        for level in 1 ..< max(1, k) {
+            var cur = [Double](repeating: .infinity, count: mm)
+            guard level <= mm - 1 else { prev = cur; continue }
+            // Columns j in level ..< mm, predecessors i in level − 1 ..< j; solved for a middle column, then the
+            // halves with the predecessor range split at its argmin.
+            var stack: [(jLo: Int, jHi: Int, iLo: Int, iHi: Int)] = [(level, mm - 1, level - 1, mm - 2)]
+            while let (jLo, jHi, iLo, iHi) = stack.popLast() {
+                guard jLo <= jHi else { continue }
+                let j = (jLo + jHi) / 2
+                var best = Double.infinity, bi = max(iLo, level - 1)
+                var i = max(iLo, level - 1)
+                while i <= min(iHi, j - 1) {
+                    if prev[i] < .infinity {
+                        let v = prev[i] + seg(i, j)
+                        if v < best { best = v; bi = i }
+                    }
+                    i += 1
+                }
+                cur[j] = best
+                arg[level * mm + j] = Int32(bi)
+                stack.append((jLo, j - 1, iLo, bi))
+                stack.append((j + 1, jHi, bi, iHi))
+            }
+            prev = cur
+        }
+        return finish(prev, arg: arg, keep: keep, k: k, exact: exact) { h.rangeCost(lo[$0], B, c[$0]) }
+    }
+
+    /// The last level (the one with the least cost plus `rightTail`), then the others back through `arg`
+    /// (`arg[level·M + j]`: the predecessor of kept candidate j at that level).
+    private static func finish(_ last: [Double], arg: [Int32], keep: [Int], k: Int, exact: Bool,
+                               rightTail: (Int) -> Double) -> Result {
+        let mm = last.count
+        var best = Double.infinity
+        var bj = -1
+        for j in (k - 1) ..< mm {
+            let v = last[j] + rightTail(j)
+            if v < best { best = v; bj = j }
+        }
+        var chosen = [Int](repeating: 0, count: k)
+        var j = bj
+        for level in stride(from: k - 1, through: 0, by: -1) {
+            chosen[level] = keep[j]
+            if level > 0 { j = Int(arg[level * mm + j]) }
+        }
+        return Result(chosen: chosen, cost: best, isExact: exact)
     }
 
     /// The dynamic program over the kept candidates (`keep`, ascending indices into `candidates`,
@@ -282,18 +356,6 @@ public enum LevelDP {
                 swap(&prev, &cur)
             }
         }
-        var best = Double.infinity
-        var bj = -1
-        for j in (k - 1) ..< mm {
-            let v = prev[j] + cost(lo[j], B, j)
-            if v < best { best = v; bj = j }
-        }
-        var chosen = [Int](repeating: 0, count: k)
-        var j = bj
-        for level in stride(from: k - 1, through: 0, by: -1) {
-            chosen[level] = keep[j]
-            if level > 0 { j = Int(arg[level * mm + j]) }
-        }
-        return Result(chosen: chosen, cost: best, isExact: exact)
+        return finish(prev, arg: arg, keep: keep, k: k, exact: exact) { cost(lo[$0], B, $0) }
     }
 }

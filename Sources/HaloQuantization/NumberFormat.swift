@@ -1,4 +1,5 @@
 import Foundation
+import HaloCore
 
 /// How the bits on a MAC's weight bus encode a real value: the `code` column of a delay table is
 /// the unsigned integer of those bits, and a number format decodes it.
@@ -11,6 +12,10 @@ import Foundation
 ///   ±∞, with mantissa ≠ 0 NaN; largest finite 0x7B = 57344; subnormals `m·2⁻¹⁶`.
 /// - `e2m1`: OCP 4-bit floating point E2M1 (bias 1): 0, 0.5, 1, 1.5, 2, 3, 4, 6 and negatives;
 ///   no infinities, no NaN.
+/// - `fp16`: IEEE 754 binary16 (bias 15, 10 fraction bits): 63,488 finite codes (±0 one value),
+///   largest 65504, subnormals down to 2⁻²⁴; 2 infinities and 2,046 NaN codes.
+/// - `bf16`: bfloat16 (bias 127, 7 fraction bits): the upper half of binary32, largest ≈ 3.39·10³⁸,
+///   subnormals down to 2⁻¹³³; 2 infinities and 254 NaN codes.
 ///
 /// NaN and infinite codes are never quantization levels (``isLevel(_:)``).
 public enum NumberFormat: Sendable, Hashable, CustomStringConvertible {
@@ -24,12 +29,17 @@ public enum NumberFormat: Sendable, Hashable, CustomStringConvertible {
     case e5m2
     /// OCP FP4 E2M1.
     case e2m1
+    /// IEEE 754 binary16 (FP16, half precision).
+    case fp16
+    /// bfloat16 (BF16).
+    case bf16
 
     /// The names ``parse(_:)`` accepts, for help texts and errors.
-    public static let acceptedNames = "intN (int8, int4, …), uintN, e4m3, e5m2, e2m1"
+    public static let acceptedNames = "intN (int8, int4, …), uintN, e4m3, e5m2, e2m1, fp16, bf16"
 
     /// Parses a format name: `int8`, `int4`, `uint8`, `e4m3` (also `fp8-e4m3`, `float8_e4m3fn`),
-    /// `e5m2` (`fp8-e5m2`, `float8_e5m2`), `e2m1` (`fp4`, `fp4-e2m1`). Case-insensitive.
+    /// `e5m2` (`fp8-e5m2`, `float8_e5m2`), `e2m1` (`fp4`, `fp4-e2m1`), `fp16` (`float16`, `half`,
+    /// `binary16`), `bf16` (`bfloat16`). Case-insensitive.
     /// Returns nil for anything else.
     public static func parse(_ text: String) -> NumberFormat? {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
@@ -37,6 +47,8 @@ public enum NumberFormat: Sendable, Hashable, CustomStringConvertible {
         case "e4m3", "fp8-e4m3", "fp8_e4m3", "e4m3fn", "float8_e4m3fn", "float8_e4m3": return .e4m3
         case "e5m2", "fp8-e5m2", "fp8_e5m2", "float8_e5m2": return .e5m2
         case "e2m1", "fp4", "fp4-e2m1", "fp4_e2m1", "float4_e2m1", "float4_e2m1fn": return .e2m1
+        case "fp16", "f16", "float16", "half", "binary16": return .fp16
+        case "bf16", "bfloat16": return .bf16
         default: break
         }
         if t.hasPrefix("uint"), let n = Int(t.dropFirst(4)), (1...16).contains(n) { return .uint(bits: n) }
@@ -50,13 +62,14 @@ public enum NumberFormat: Sendable, Hashable, CustomStringConvertible {
         case .int(let n), .uint(let n): return n
         case .e4m3, .e5m2: return 8
         case .e2m1: return 4
+        case .fp16, .bf16: return 16
         }
     }
 
     /// Number of codes, `2^bits`.
     public var codeCount: Int { 1 << bits }
 
-    /// The canonical name (`int8`, `uint4`, `e4m3`, `e5m2`, `e2m1`).
+    /// The canonical name (`int8`, `uint4`, `e4m3`, `e5m2`, `e2m1`, `fp16`, `bf16`).
     public var description: String {
         switch self {
         case .int(let n): return "int\(n)"
@@ -64,6 +77,8 @@ public enum NumberFormat: Sendable, Hashable, CustomStringConvertible {
         case .e4m3: return "e4m3"
         case .e5m2: return "e5m2"
         case .e2m1: return "e2m1"
+        case .fp16: return "fp16"
+        case .bf16: return "bf16"
         }
     }
 
@@ -90,6 +105,10 @@ public enum NumberFormat: Sendable, Hashable, CustomStringConvertible {
             return Self.minifloat(code, exponentBits: 5, mantissaBits: 2, bias: 15, ieeeSpecials: true, nanAllOnesOnly: false)
         case .e2m1:
             return Self.minifloat(code, exponentBits: 2, mantissaBits: 1, bias: 1, ieeeSpecials: false, nanAllOnesOnly: false)
+        case .fp16:
+            return IEEEFloatFormat.binary16.value(ofCode: code)
+        case .bf16:
+            return IEEEFloatFormat.bfloat16.value(ofCode: code)
         }
     }
 

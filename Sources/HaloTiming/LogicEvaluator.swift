@@ -72,23 +72,35 @@ public final class LogicEvaluator {
     /// Settles the combinational logic for the current port values and flop states.
     public func evaluate() {
         let g = graph
-        for i in g.instanceOrder {
-            let ci = g.instanceCell[i]
-            let model = g.cells[ci]
-            let base = g.instancePinBase[i]
-            for k in 0..<model.pinNames.count where model.pinDirections[k] == .input {
-                words[base + k] = value(ofPin: base + k)
-            }
-            for k in 0..<model.pinNames.count where model.pinDirections[k] != .input {
-                if nextState[ci] != nil {
-                    switch outputReadsState[ci][k] {
-                    case 1: words[base + k] = state[i]; continue
-                    case -1: words[base + k] = ~state[i]; continue
-                    default: break
+        let pinNet = g.pinNet, netTie = g.netTie, netDriver = g.netDriver, cells = g.cells
+        let unknown = LogicValue.unknown.rawValue
+        let state = self.state, nextState = self.nextState, outputReadsState = self.outputReadsState
+        // One exclusive access to the words for the whole pass (not one per pin read).
+        words.withUnsafeMutableBufferPointer { words in
+            for i in g.instanceOrder {
+                let ci = g.instanceCell[i]
+                let model = cells[ci]
+                let base = g.instancePinBase[i]
+                for k in 0..<model.pinNames.count where model.pinDirections[k] == .input {
+                    // A load pin reads its net (see value(ofPin:)).
+                    var v = words[base + k]
+                    let n = pinNet[base + k]
+                    if n >= 0 {
+                        if netTie[n] != unknown { v = netTie[n] == 1 ? ~0 : 0 } else if netDriver[n] >= 0 { v = words[netDriver[n]] }
                     }
+                    words[base + k] = v
                 }
-                guard let f = model.functions[k] else { continue }
-                words[base + k] = LogicEvaluator.evaluate(f) { self.words[base + $0] }
+                for k in 0..<model.pinNames.count where model.pinDirections[k] != .input {
+                    if nextState[ci] != nil {
+                        switch outputReadsState[ci][k] {
+                        case 1: words[base + k] = state[i]; continue
+                        case -1: words[base + k] = ~state[i]; continue
+                        default: break
+                        }
+                    }
+                    guard let f = model.functions[k] else { continue }
+                    words[base + k] = LogicEvaluator.evaluate(f) { words[base + $0] }
+                }
             }
         }
     }
@@ -113,16 +125,22 @@ public final class LogicEvaluator {
     }
 
     /// Bit-parallel evaluation of a truth table: OR over the on-set minterms of the AND of literals.
+    /// The inputs live in a stack buffer (no allocation per gate: the functional tests evaluate millions).
     static func evaluate(_ f: CompiledFunction, _ input: (Int) -> UInt64) -> UInt64 {
         let n = f.variablePins.count
-        var vars = [UInt64](repeating: 0, count: n)
-        for k in 0..<n { vars[k] = f.variablePins[k] >= 0 ? input(f.variablePins[k]) : 0 }
-        var result: UInt64 = 0
-        for m in 0..<(1 << n) where (f.table[m >> 6] >> UInt64(m & 63)) & 1 == 1 {
-            var term: UInt64 = ~0
-            for k in 0..<n { term &= (m >> k) & 1 == 1 ? vars[k] : ~vars[k] }
-            result |= term
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: max(n, 1)) { vars in
+            f.variablePins.withUnsafeBufferPointer { pins in
+                for k in 0..<n { vars[k] = pins[k] >= 0 ? input(pins[k]) : 0 }
+            }
+            return f.table.withUnsafeBufferPointer { table in
+                var result: UInt64 = 0
+                for m in 0..<(1 << n) where (table[m >> 6] >> UInt64(m & 63)) & 1 == 1 {
+                    var term: UInt64 = ~0
+                    for k in 0..<n { term &= (m >> k) & 1 == 1 ? vars[k] : ~vars[k] }
+                    result |= term
+                }
+                return result
+            }
         }
-        return result
     }
 }

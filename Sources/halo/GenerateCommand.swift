@@ -8,7 +8,7 @@ let generateHelp = """
 OVERVIEW: Generate a gate-level MAC netlist, Y = P + A*W (or a multiplier, Y = A*W).
 
 USAGE: halo generate mac --multiplier KIND --width N [--adder KIND] [--signed|--unsigned]
-                         [--acc-width M] [--format int|e4m3] [--registered] [--no-accumulate]
+                         [--acc-width M] [--format int|e4m3|fp16|bf16] [--registered] [--no-accumulate]
                          [--top NAME] [-o FILE]
 
 The netlist is structural Verilog of Yosys internal cells ($_AND_, $_XOR_, $_MUX_, ..., flip-flops
@@ -23,19 +23,24 @@ OPTIONS:
                        baugh-wooley  Baugh-Wooley signed carry-save array, signed only
   --adder KIND         Carry-propagate adder after the reduction (default ripple):
                        ripple, kogge-stone, brent-kung, sklansky.
-  --width N            Bits of A and W: 2 ... 32 (--format e4m3: 8, the default there).
+  --width N            Bits of A and W: 2 ... 32 (--format e4m3: 8, fp16 and bf16: 16, the defaults there).
   --signed, --unsigned Two's complement or unsigned A, W, P, Y (default --signed; array: --unsigned,
-                       the only one it supports). Not for e4m3, whose values carry a sign bit.
+                       the only one it supports). Not for e4m3/fp16/bf16, whose values carry a sign bit.
   --acc-width M        Bits of P and Y (default 2N+4, or 2N with --no-accumulate; e4m3: 41, or 37).
-                       Y = (P + A*W) mod 2^M.
-  --format int|e4m3    int (default), or FP8 E4M3 operands (bias 7, subnormals, S.1111.111 read as
+                       Y = (P + A*W) mod 2^M. fp16, bf16: 32 only (binary32).
+  --format F           int (default); e4m3: FP8 E4M3 operands (bias 7, subnormals, S.1111.111 read as
                        +-480) with P and Y two's complement fixed point with 18 fraction bits
-                       (LSB 2^-18): every product is exact in 37 bits.
+                       (LSB 2^-18): every product is exact in 37 bits; fp16, bf16: IEEE binary16 or
+                       bfloat16 operands with P and Y IEEE binary32, Y = fp32(P + A*W) fused (exact
+                       product, one rounding to nearest even, subnormals, +-Inf and NaN as IEEE 754
+                       fusedMultiplyAdd; NaN results are 0x7FC00000). The significand product uses
+                       --multiplier (not baugh-wooley); --adder builds the alignment, addition,
+                       normalization and rounding adders.
   --registered         Add registers clocked by the rising edge of clk: wreg <= W when load_w,
                        areg <= A, preg <= P, Y <= MAC(areg, wreg, preg). Characterize with --bus wreg.
   --no-accumulate      A plain multiplier, Y = A*W (no P port).
   --top NAME           Module name (default from the options, e.g. mac_booth4_koggestone_s8,
-                       mul_array_ripple_u4, mac_dadda_sklansky_e4m3_reg).
+                       mul_array_ripple_u4, mac_dadda_sklansky_e4m3_reg, mac_dadda_koggestone_bf16).
   -o, --output FILE    Write the netlist to FILE (default: standard output).
   -h, --help           Show this help.
 
@@ -95,8 +100,8 @@ func macSpec(_ args: Arguments) throws -> MACSpec {
     let width: Int
     if let w = try integer("--width") {
         width = w
-    } else if format == .e4m3 {
-        width = 8
+    } else if let w = format.operandWidth {
+        width = w
     } else {
         throw HaloError("'halo generate mac' needs --width N (2 … 32)")
     }

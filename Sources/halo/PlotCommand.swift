@@ -5,7 +5,7 @@ import HaloPlot
 let plotHelp = """
 OVERVIEW: Draw a delay table, or a quantization report's delay- (energy-, EDP-) vs-error front, as an SVG picture.
 
-USAGE: halo plot TABLE.csv|TABLE.json [--format code|intN|uintN] [--title TEXT] [-o FILE.svg]
+USAGE: halo plot TABLE.csv|TABLE.json [--format code|intN|uintN|fp16|bf16] [--title TEXT] [-o FILE.svg]
        halo plot --pareto REPORT.json [--title TEXT] [-o FILE.svg]
 
   A delay table is drawn as delay against code (or against the signed value with --format int8),
@@ -16,7 +16,9 @@ USAGE: halo plot TABLE.csv|TABLE.json [--format code|intN|uintN] [--title TEXT] 
 
 OPTIONS:
   --format F           x axis of a delay table: code (default), int8, uint8, intN, uintN
-                       (intN: codes 2^(N-1) … 2^N-1 are the negative values).
+                       (intN: codes 2^(N-1) … 2^N-1 are the negative values), fp16, bf16 (the
+                       weight's value in code order, one step per value: logarithmic in |value|,
+                       ticks at powers of two; NaN and infinite codes are not drawn).
   --pareto REPORT      Plot a quantization report instead of a delay table.
   --title TEXT         Title (default: from the file's metadata and name).
   -o, --output FILE    Write the SVG to FILE (default: standard output).
@@ -55,7 +57,7 @@ func plotCommand(_ argv: [String]) throws {
         var format = ValueFormat.code
         if let text = args.value("--format") {
             guard let f = ValueFormat.parse(text) else {
-                throw HaloError("unknown --format '\(text)' (expected code, int8, uint8, intN or uintN with N from 1 to 62)")
+                throw HaloError("unknown --format '\(text)' (expected code, int8, uint8, intN or uintN with N from 1 to 62, fp16 or bf16)")
             }
             format = f
         }

@@ -20,7 +20,9 @@ operation or energy-delay product (--objective) that meets it.
 
 OPTIONS:
   --format F           How the table's codes (the bus bits) encode values: intN (two's complement,
-                       int8 code 255 = -1), uintN, e4m3, e5m2 (OCP FP8), e2m1 (OCP FP4).
+                       int8 code 255 = -1), uintN, e4m3, e5m2 (OCP FP8), e2m1 (OCP FP4),
+                       fp16 (IEEE binary16), bf16 (bfloat16): codes are the bit patterns; NaN and
+                       infinite codes are never levels.
   --levels K|all       Levels of the grid (default 16); 'all' keeps every allowed value.
   --weights FILE       .safetensors (F32/F16/BF16), .npy (f4/f2/f8, C order) or text/CSV numbers
                        (repeatable). Without it: synthetic weights (see --distribution).
@@ -70,7 +72,8 @@ OUT.safetensors holds, for every quantized tensor NAME:
                 uses scale[r / blockRows, c / blockCols] ([1,1] per tensor, [rows,1] per channel)
   NAME.level    U8 [tileRows, tileCols], with a DVFS plan: each tile's level
 REPORT.json holds format, levels, grid {codes, values, max_delay_ns, mse, sqnr_db, speedup},
-baselines (all codes, INT4 in the low and in the high bits, the K fastest codes), tensors, the
+baselines (all codes, INT4 in the low and in the high bits or, for fp16/bf16, the codes of E4M3,
+E5M2 and E2M1 values, the K fastest codes), tensors, the
 Pareto front of max delay (energy, EDP with --objective) vs error, and the DVFS plan when asked;
 with a table that has energy, energy_fj per operation and its ratio to the all-codes grid.
 

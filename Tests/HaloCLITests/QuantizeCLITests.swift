@@ -364,6 +364,49 @@ final class QuantizeCLITests: XCTestCase {
         XCTAssertEqual((rep["baselines"] as! [[String: Any]])[0]["levels"] as? Int, 253) // 254 finite codes, +0 and -0 one value
     }
 
+    /// fp16 and bf16 tables: grids of finite codes (NaN and ∞ codes, fast here, never chosen), U16 codes in
+    /// the quantized output, the narrower formats' baselines, and `halo plot --format bf16`.
+    func testSelectQuantizeAndPlotFP16AndBF16() throws {
+        // Every code from 0x3000 to 0x43FF and the infinities and NaNs; codes with a low fraction byte 0 fast.
+        for (format, infinity) in [("fp16", 0x7C00), ("bf16", 0x7F80)] {
+            var csv = "code,delay_ns\nnone,5.0\n"
+            let codes = Array(0x3000 ... 0x43FF) + [infinity, infinity + 1, infinity | 0x8000, infinity + 2]
+            for c in codes { csv += "\(c),\(c >= infinity ? "0.5" : String(2 + Double((c & 0xF).nonzeroBitCount) * 0.5))\n" }
+            let table = try write("\(format).csv", Data(csv.utf8))
+            let weights = try write("w.npy", Self.npy(Self.weights(1024, seed: 7, scale: 1), shape: [16, 64]))
+            let r = try halo(["quantize", "--table", table, "--format", format, "--levels", "16", "--weights", weights, "--max-delay", "2ns",
+                              "--no-pareto", "-o", path("\(format).safetensors"), "--report", path("\(format).json")])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.hasPrefix("16-level \(format) grid (budget 2.0000 ns"), r.stdout)
+            let rep = try Self.json(path("\(format).json"))
+            let grid = rep["grid"] as! [String: Any]
+            let chosen = grid["codes"] as! [Int], values = grid["values"] as! [Double]
+            XCTAssertEqual(chosen.count, 16)
+            for (c, v) in zip(chosen, values) {
+                XCTAssertTrue((0x3000 ... 0x43FF).contains(c) && c & 0xF == 0, "\(format) code \(c)")
+                let expected = format == "bf16" ? Double(Float(bitPattern: UInt32(c) << 16))
+                    : (1 + Double(c & 1023) / 1024) * pow(2, Double((c >> 10) & 31) - 15)
+                XCTAssertEqual(v, expected, "\(format) code \(c)")
+            }
+            XCTAssertEqual((rep["baselines"] as! [[String: Any]]).map { $0["name"] as! String },
+                           ["\(format) (all finite codes)", "e4m3-valued codes (253 values)", "e5m2-valued codes (247 values)",
+                            "e2m1-valued codes (15 values)", "16 fastest codes"])
+            let (tensors, metadata) = try Self.readSafetensors(path("\(format).safetensors"))
+            let stored = try XCTUnwrap(tensors["w.codes"])
+            XCTAssertEqual(stored.dtype, "U16")
+            let used = Set(stride(from: 0, to: stored.bytes.count, by: 2).map { Int(stored.bytes[$0]) | Int(stored.bytes[$0 + 1]) << 8 })
+            XCTAssertTrue(used.isSubset(of: Set(chosen)))
+            XCTAssertEqual(metadata["halo_format"], format)
+        }
+        let svg = path("bf16.svg")
+        let p = try halo(["plot", path("bf16.csv"), "--format", "bf16", "-o", svg])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        let text = try String(contentsOfFile: svg, encoding: .utf8)
+        XCTAssertTrue(text.contains("bf16, in code order"), String(text.prefix(2000)))
+        XCTAssertTrue(text.contains("4 NaN/∞ codes not drawn"), String(text.prefix(2000)))
+        XCTAssertTrue(text.contains(">2⁶⁴<") && text.contains(">−2⁻⁶⁴<"), "power-of-two ticks")
+    }
+
     // MARK: Objectives: energy and EDP
 
     /// Energy of a code in the synthetic energy table: code 0 cheapest, every high bit dear.
@@ -544,7 +587,7 @@ final class QuantizeCLITests: XCTestCase {
         let bad = try write("bad.csv", Data("code,delay_ns\n0,1.0\n1,abc\n".utf8))
         try assertError(["select", bad, "--format", "int8"], "\(bad):3:3: error: malformed delay 'abc'")
         try assertError(["select", Self.mac8, "--format", "int33"],
-                        "halo: error: unknown --format 'int33' (expected intN (int8, int4, …), uintN, e4m3, e5m2, e2m1)")
+                        "halo: error: unknown --format 'int33' (expected intN (int8, int4, …), uintN, e4m3, e5m2, e2m1, fp16, bf16)")
         try assertError(["select", Self.mac8, "--format", "int8", "--max-delay", "3ns", "--min-speedup", "1.2"],
                         "halo: error: use only one of --max-delay, --min-speedup, --max-mse, --min-sqnr (got --max-delay and --min-speedup)")
         try assertError(["select", Self.mac8, "--format", "int8", "--max-delay", "1ns", "--samples", "100"],

@@ -31,7 +31,7 @@ struct CorpusEntry: Sendable {
 
     var behaviour: MACBehaviour {
         MACBehaviour(width: width, accumulatorWidth: accumulatorWidth, signed: signed != "no",
-                     format: format == "e4m3" ? .e4m3 : .int, accumulate: accumulate, registered: registered)
+                     format: MACBehaviour.Format(rawValue: format) ?? .int, accumulate: accumulate, registered: registered)
     }
 
     /// The MACSpec of the `generator` column (`halo generate mac --multiplier … --adder … …`).
@@ -106,8 +106,8 @@ func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ body: @Sendable (T) -
 }
 
 /// The committed corpus Netlists/variants: complete, up to date with the generator, and every netlist computing
-/// its MAC — exhaustively over all A×W for widths ≤ 8, on 100,000 random vectors at 16 bits — and agreeing
-/// with iverilog on a sample.
+/// its MAC — exhaustively over all A×W for widths ≤ 8, on 100,000 random vectors at 16 bits (FP16/BF16: with
+/// special values, subnormals and cancelling addends mixed in) — and agreeing with iverilog on a sample.
 final class CorpusTests: XCTestCase {
     static let entries: Result<[CorpusEntry], Error> = Result { try CorpusEntry.load() }
 
@@ -133,6 +133,12 @@ final class CorpusTests: XCTestCase {
         for (mult, signed) in [(MultiplierArchitecture.array, false), (.booth4, true)] {
             let name = MACSpec(multiplier: mult, adder: .ripple, width: 16, signed: signed).defaultModuleName
             for lib in ["generic", "osu018"] where !files.contains("\(lib)/\(name).v") { missing.append("\(lib)/\(name).v") }
+        }
+        for format in [MACNumberFormat.fp16, .bf16] {
+            for mult in [MultiplierArchitecture.array, .booth4] {
+                let name = MACSpec(multiplier: mult, adder: .koggeStone, width: 16, format: format).defaultModuleName
+                for lib in ["generic", "osu018"] where !files.contains("\(lib)/\(name).v") { missing.append("\(lib)/\(name).v") }
+            }
         }
         XCTAssertEqual(missing, [], "variants missing from the corpus")
         XCTAssertTrue(entries.contains { $0.registered && $0.isMapped }, "no registered variant")
@@ -218,23 +224,34 @@ final class CorpusTests: XCTestCase {
             do {
                 let b = e.behaviour
                 var rng = SplitMix64(seed: UInt64(e.cells))
-                // Corners (0, 1, max, min of each operand) then random vectors: 64 in all.
+                // Corners (0, 1, max, min of each operand) then random vectors: 64 in all; floating point: 512
+                // vectors with special values, subnormals and cancelling addends (FloatVectors).
                 let corners: [UInt128] = [0, 1, (1 << UInt128(b.width)) - 1, 1 << UInt128(b.width - 1)]
+                let count = b.floatLayout == nil ? 64 : 512
                 var av: [UInt128] = [], wv: [UInt128] = [], pv: [UInt128] = []
-                for i in 0..<64 {
+                for i in 0..<count {
+                    if b.floatLayout != nil {
+                        let v = b.randomVector(&rng)
+                        av.append(v.a); wv.append(v.w); pv.append(v.p)
+                        continue
+                    }
                     av.append(i < 16 ? corners[i % 4] : rng.bits(b.width))
                     wv.append(i < 16 ? corners[i / 4] : rng.bits(b.width))
                     pv.append(b.accumulate ? rng.bits(b.accumulatorWidth) : 0)
                 }
                 let sim = try MACSimulator(graph: try e.graph(), behaviour: b)
-                let ours = sim.run(a: av, w: wv, p: pv)
+                var ours: [UInt128] = []
+                for k in stride(from: 0, to: count, by: 64) {
+                    let r = k ..< k + 64
+                    ours += sim.run(a: Array(av[r]), w: Array(wv[r]), p: Array(pv[r]))
+                }
                 let digits = { (bits: Int) in (bits + 3) / 4 }
                 let pad = { (v: UInt128, bits: Int) -> String in
                     let s = String(v, radix: 16)
                     return String(repeating: "0", count: max(0, digits(bits) - s.count)) + s
                 }
                 let mw = max(b.width, b.accumulatorWidth)
-                let text = (0..<64).map { "\(pad(av[$0], mw)) \(pad(wv[$0], mw)) \(pad(pv[$0], mw))" }.joined(separator: "\n") + "\n"
+                let text = (0..<count).map { "\(pad(av[$0], mw)) \(pad(wv[$0], mw)) \(pad(pv[$0], mw))" }.joined(separator: "\n") + "\n"
                 let stem = e.file.replacingOccurrences(of: "/", with: "-")
                 let vin = dir.appendingPathComponent("\(stem).hex"), vout = dir.appendingPathComponent("\(stem).out")
                 try text.write(to: vin, atomically: true, encoding: .utf8)
@@ -242,9 +259,9 @@ final class CorpusTests: XCTestCase {
                 let (status, stderr) = try runProcess("/bin/bash", [script, e.path, e.top, vin.path, vout.path] + models)
                 guard status == 0 else { return ["\(e.file): iverilog failed: \(stderr)"] }
                 let lines = try String(contentsOf: vout, encoding: .utf8).split(separator: "\n").map(String.init)
-                guard lines.count == 64 else { return ["\(e.file): iverilog wrote \(lines.count) lines"] }
+                guard lines.count == count else { return ["\(e.file): iverilog wrote \(lines.count) lines"] }
                 var problems: [String] = []
-                for k in 0..<64 {
+                for k in 0..<count {
                     let want = b.expected(a: av[k], w: wv[k], p: pv[k])
                     if UInt128(lines[k], radix: 16) != ours[k] || ours[k] != want {
                         problems.append("\(e.file) vector \(k): iverilog \(lines[k]), Halo \(String(ours[k], radix: 16)), arithmetic \(String(want, radix: 16))")
@@ -257,7 +274,7 @@ final class CorpusTests: XCTestCase {
         }
         let all = failures.flatMap { $0 }
         XCTAssertEqual(all.count, 0, all.prefix(10).joined(separator: "\n"))
-        print(String(format: "CorpusTests: %d netlists × 64 vectors through iverilog agree with Halo and the arithmetic (%d disagreements), %.1f s",
+        print(String(format: "CorpusTests: %d netlists × 64 vectors (FP16/BF16: 512) through iverilog agree with Halo and the arithmetic (%d disagreements), %.1f s",
                      entries.count, all.count, Date().timeIntervalSince(start)))
     }
 }

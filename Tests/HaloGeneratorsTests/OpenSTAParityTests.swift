@@ -8,8 +8,9 @@ import HaloCharacterization
 import HaloGenerators
 
 /// Parity with the judge on the MAC variants: upstream OpenSTA's delay tables of every 8-bit osu018 variant
-/// (Fixtures/opensta, made by Fixtures/make-opensta-tables.sh; see Fixtures/PROVENANCE.md) against Halo's,
-/// within 1 ps on every code of the table and the no-case row.
+/// (all 256 codes) and of every FP16/BF16 one (slices of 256 of the 65,536 codes) (Fixtures/opensta, made by
+/// Fixtures/make-opensta-tables.sh; see Fixtures/PROVENANCE.md) against Halo's, within 1 ps on every code of
+/// the table and the no-case row.
 final class OpenSTAParityTests: XCTestCase {
     static let toleranceNs = 0.001
 
@@ -33,8 +34,12 @@ final class OpenSTAParityTests: XCTestCase {
         return (n, codes)
     }
 
-    func testEightBitOSU018VariantsMatchOpenSTA() throws {
-        let entries = try CorpusTests.entries.get().filter { $0.isMapped && $0.width == 8 }
+    /// The osu018 netlists with judge tables: every 8-bit one and every floating-point one.
+    static func judged(_ e: CorpusEntry) -> Bool { e.isMapped && (e.width == 8 || e.behaviour.floatLayout != nil) }
+
+    func testOSU018VariantsMatchOpenSTA() throws {
+        let entries = try CorpusTests.entries.get().filter(OpenSTAParityTests.judged)
+        XCTAssertGreaterThanOrEqual(entries.filter { $0.behaviour.floatLayout != nil }.count, 4, "FP16/BF16 netlists")
         XCTAssertGreaterThan(entries.count, 0)
         _ = try OSU018.shared.library()
         let dir = VariantPaths.fixtures.appendingPathComponent("opensta")
@@ -89,12 +94,17 @@ final class OpenSTAParityTests: XCTestCase {
         let problems = outcomes.flatMap(\.problems)
         XCTAssertEqual(problems.count, 0, problems.prefix(10).joined(separator: "\n"))
         let worst = outcomes.max { $0.worst < $1.worst }
-        print(String(format: "parity variants: %d osu018 8-bit netlists, %d rows, largest |Halo − OpenSTA| = %.3f ps at %@",
+        print(String(format: "parity variants: %d osu018 netlists (8-bit, FP16/BF16 slices), %d rows, largest |Halo − OpenSTA| = %.3f ps at %@",
                      entries.count, outcomes.reduce(0) { $0 + $1.rows }, (worst?.worst ?? 0) * 1000, worst?.worstWhere ?? ""))
+        let float = zip(entries, outcomes).filter { $0.0.behaviour.floatLayout != nil }.map(\.1)
+        if let w = float.max(by: { $0.worst < $1.worst }) {
+            print(String(format: "parity FP16/BF16 variants: %d netlists, %d rows, largest |Halo − OpenSTA| = %.3f ps at %@",
+                         float.count, float.reduce(0) { $0 + $1.rows }, w.worst * 1000, w.worstWhere))
+        }
         // No stale tables: every fixture belongs to a corpus netlist.
         let tops = Set(entries.map(\.top))
         for f in try FileManager.default.contentsOfDirectory(atPath: dir.path) where f.hasSuffix(".csv") {
-            XCTAssertTrue(tops.contains(String(f.dropLast(4))), "Fixtures/opensta/\(f) has no 8-bit osu018 netlist in the corpus")
+            XCTAssertTrue(tops.contains(String(f.dropLast(4))), "Fixtures/opensta/\(f) has no 8-bit or FP osu018 netlist in the corpus")
         }
     }
 }

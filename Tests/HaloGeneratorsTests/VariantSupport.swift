@@ -56,7 +56,7 @@ struct SplitMix64: RandomNumberGenerator {
 
 /// What a MAC netlist computes, written independently of the generator: the reference for the functional tests.
 struct MACBehaviour: Sendable, CustomStringConvertible {
-    enum Format: String, Sendable { case int, e4m3 }
+    enum Format: String, Sendable { case int, e4m3, fp16, bf16 }
     var width: Int
     var accumulatorWidth: Int
     var signed: Bool
@@ -85,8 +85,30 @@ struct MACBehaviour: Sendable, CustomStringConvertible {
         return sign * value * pow(2.0, 9)
     }
 
+    /// The operand layout of a floating-point format (nil for int and e4m3).
+    var floatLayout: FloatReference.Layout? {
+        switch format {
+        case .fp16: return .fp16
+        case .bf16: return .bf16
+        case .int, .e4m3: return nil
+        }
+    }
+
+    /// Random operands: uniform bit patterns for int and e4m3; for fp16/bf16 the mix of `FloatVectors`.
+    func randomVector(_ rng: inout SplitMix64) -> (a: UInt128, w: UInt128, p: UInt128) {
+        guard let l = floatLayout else {
+            let a = rng.bits(width), w = rng.bits(width)
+            return (a, w, accumulate ? rng.bits(accumulatorWidth) : 0)
+        }
+        let a = FloatVectors.operand(l, &rng), w = FloatVectors.operand(l, &rng)
+        return (UInt128(a), UInt128(w), accumulate ? UInt128(FloatVectors.addend(a: a, w: w, l, &rng)) : 0)
+    }
+
     /// `Y` as a bit pattern of the accumulator width.
     func expected(a: UInt128, w: UInt128, p: UInt128) -> UInt128 {
+        if let l = floatLayout {
+            return UInt128(FloatReference.fma(a: UInt64(a), w: UInt64(w), p: UInt64(p), layout: l, accumulate: accumulate))
+        }
         let product: Int128
         switch format {
         case .int:
@@ -96,6 +118,8 @@ struct MACBehaviour: Sendable, CustomStringConvertible {
             let exact = MACBehaviour.e4m3Scaled(Int(a)) * MACBehaviour.e4m3Scaled(Int(w))
             precondition(exact == exact.rounded() && abs(exact) < 0x1p52)
             product = Int128(Int64(exact))
+        case .fp16, .bf16:
+            preconditionFailure("floating point is handled above")
         }
         let sum = (accumulate ? Int128(p) : 0) &+ product
         return UInt128(truncatingIfNeeded: sum) & mask
@@ -205,33 +229,57 @@ final class MACSimulator {
                 if exhaustive {
                     av.append(UInt128((start + i) & ((1 << nw) - 1)))
                     wv.append(UInt128((start + i) >> nw))
+                    pv.append(behaviour.accumulate ? rng.bits(behaviour.accumulatorWidth) : 0)
                 } else {
-                    av.append(rng.bits(nw))
-                    wv.append(rng.bits(nw))
-                }
-                pv.append(behaviour.accumulate ? rng.bits(behaviour.accumulatorWidth) : 0)
-            }
-            let got = run(a: av, w: wv, p: pv)
-            for i in 0..<k {
-                let want = behaviour.expected(a: av[i], w: wv[i], p: pv[i])
-                if got[i] != want {
-                    outcome.mismatches += 1
-                    if outcome.firstMismatch == nil {
-                        outcome.firstMismatch = "A=0x\(String(av[i], radix: 16)) W=0x\(String(wv[i], radix: 16)) P=0x\(String(pv[i], radix: 16)): Y=0x\(String(got[i], radix: 16)), expected 0x\(String(want, radix: 16))"
-                    }
+                    let v = behaviour.randomVector(&rng)
+                    av.append(v.a)
+                    wv.append(v.w)
+                    pv.append(v.p)
                 }
             }
-            outcome.vectors += k
+            compare(a: av, w: wv, p: pv, into: &outcome)
             start += k
         }
         return outcome
+    }
+
+    /// Checks every weight code against the reference for each fixed (A, P) pair.
+    func checkEveryWeight(fixed pairs: [(a: UInt128, p: UInt128)]) -> Outcome {
+        var outcome = Outcome()
+        let codes = 1 << behaviour.width
+        for (a, p) in pairs {
+            var w = 0
+            while w < codes {
+                let k = min(64, codes - w)
+                compare(a: [UInt128](repeating: a, count: k), w: (w ..< w + k).map { UInt128($0) },
+                        p: [UInt128](repeating: behaviour.accumulate ? p : 0, count: k), into: &outcome)
+                w += k
+            }
+        }
+        return outcome
+    }
+
+    /// Runs up to 64 vectors and counts the mismatches.
+    private func compare(a av: [UInt128], w wv: [UInt128], p pv: [UInt128], into outcome: inout Outcome) {
+        let k = av.count
+        let got = run(a: av, w: wv, p: pv)
+        for i in 0..<k {
+            let want = behaviour.expected(a: av[i], w: wv[i], p: pv[i])
+            if got[i] != want {
+                outcome.mismatches += 1
+                if outcome.firstMismatch == nil {
+                    outcome.firstMismatch = "A=0x\(String(av[i], radix: 16)) W=0x\(String(wv[i], radix: 16)) P=0x\(String(pv[i], radix: 16)): Y=0x\(String(got[i], radix: 16)), expected 0x\(String(want, radix: 16))"
+                }
+            }
+        }
+        outcome.vectors += k
     }
 }
 
 extension MACBehaviour {
     init(_ spec: MACSpec) {
         self.init(width: spec.width, accumulatorWidth: spec.resolvedAccumulatorWidth, signed: spec.signed,
-                  format: spec.format == .e4m3 ? .e4m3 : .int, accumulate: spec.accumulate, registered: spec.registered)
+                  format: Format(rawValue: spec.format.rawValue)!, accumulate: spec.accumulate, registered: spec.registered)
     }
 }
 

@@ -135,6 +135,37 @@ final class DelayPlotTests: XCTestCase {
         XCTAssertEqual(f.value(ofCode: 255), -1)
     }
 
+    /// FP16/BF16 codes in value order (sign-magnitude), NaN and ∞ codes not drawn, power-of-two ticks.
+    func testFloatFormats() {
+        XCTAssertEqual(ValueFormat.parse("fp16"), .float(.binary16))
+        XCTAssertEqual(ValueFormat.parse("BF16"), .float(.bfloat16))
+        let f = ValueFormat.float(.binary16)
+        XCTAssertEqual(f.description, "fp16")
+        XCTAssertEqual(f.bits, 16)
+        XCTAssertEqual(f.value(ofCode: 0x3C00), 0x3C00)
+        XCTAssertEqual(f.value(ofCode: 0xBC00), -0x3C00)
+        XCTAssertEqual(f.value(ofCode: 0x8000), 0)
+        // Code order is value order over the finite codes.
+        let finite = (0 ..< 65536).filter { f.isDrawn(code: $0) }
+        XCTAssertEqual(finite.count, 63488)
+        let byPosition = finite.sorted { (f.value(ofCode: $0), $0) < (f.value(ofCode: $1), $1) }
+        let values = byPosition.map { IEEEFloatFormat.binary16.value(ofCode: $0) }
+        XCTAssertEqual(values, values.sorted())
+        XCTAssertFalse(f.isDrawn(code: 0x7C00) || f.isDrawn(code: 0xFE00))
+        XCTAssertEqual(DelayPlot(table: DelayTable(unconstrained: nil, entries: []), format: f).valueRange(), -0x7BFF ... 0x7BFF)
+        XCTAssertEqual(f.floatTicks(.binary16).map(\.label), ["−2⁸", "−1", "−2⁻⁸", "0", "2⁻⁸", "1", "2⁸"])
+        var entries: [DelayTable.Entry] = []
+        for c in [0x3C00, 0xBC00, 0x7C00, 0x7E00, 0x4000] { entries.append(DelayTable.Entry(code: c, delayNs: c == 0x7E00 ? nil : 2 + Double(c) / 1e5)) }
+        let plot = DelayPlot(table: DelayTable(unconstrained: nil, entries: entries), format: f, name: "fp", busName: "W")
+        let s = plot.summary()
+        XCTAssertEqual(s.count, 3)
+        XCTAssertEqual(s.withoutPath, 0)
+        XCTAssertEqual(s.slowest?.code, 0xBC00)
+        let svg = plot.svg()
+        XCTAssertTrue(svg.contains("2 NaN/∞ codes not drawn"), svg)
+        XCTAssertTrue(svg.contains("W = −1"), svg)
+    }
+
     func testStructure() throws {
         let plot = DelayPlot(table: DelayPlotTests.macLike(), format: .signed(bits: 8), name: "mac8", busName: "W")
         let svg = plot.svg()

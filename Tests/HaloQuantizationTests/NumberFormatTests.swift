@@ -92,7 +92,7 @@ import HaloQuantization
         #expect(NumberFormat.parse(text)?.description == canonical)
     }
 
-    @Test(arguments: ["int", "int1", "int17", "uint0", "fp16", "e3m4", ""])
+    @Test(arguments: ["int", "int1", "int17", "uint0", "fp32", "e3m4", ""])
     func parseRejects(text: String) {
         #expect(NumberFormat.parse(text) == nil)
     }
