@@ -64,7 +64,7 @@ final class GenerateCLITests: XCTestCase {
         XCTAssertEqual(r.status, 0)
         XCTAssertTrue(r.stdout.contains("USAGE: halo generate mac --multiplier KIND --width N"), r.stdout)
         for word in ["array", "wallace", "dadda", "booth4", "baugh-wooley", "kogge-stone", "brent-kung", "sklansky",
-                     "--acc-width", "--format int|e4m3", "--registered", "--no-accumulate", "--top", "-o"] {
+                     "--acc-width", "--format int|e4m3|fp16|bf16", "--registered", "--no-accumulate", "--top", "-o"] {
             XCTAssertTrue(r.stdout.contains(word), "help lacks \(word)")
         }
         XCTAssertEqual(try halo(["generate"]).stdout, r.stdout, "no arguments: the help")
@@ -105,6 +105,41 @@ final class GenerateCLITests: XCTestCase {
         XCTAssertEqual(c.stdout.split(separator: "\n").count, 4)
     }
 
+    /// `halo generate mac --format fp16|bf16` takes every significand multiplier the integer generator takes
+    /// (except Baugh-Wooley, a signed-array scheme that a sign-magnitude significand does not need) with every
+    /// adder, the width defaulting to 16: binary16/bfloat16 A and W, binary32 P and Y; also the plain
+    /// multiplier and the registered processing element.
+    func testFloatFormatsTakeEveryMultiplierAndAdder() throws {
+        var sizes: [String: Int] = [:]
+        for format in ["fp16", "bf16"] {
+            for multiplier in ["array", "wallace", "dadda", "booth4"] {
+                for adder in ["ripple", "kogge-stone", "brent-kung", "sklansky"] {
+                    let top = "mac_\(multiplier)_\(adder.replacingOccurrences(of: "-", with: ""))_\(format)"
+                    let path = scratch.appendingPathComponent("\(top).v").path
+                    let g = try halo(["generate", "mac", "--format", format, "--multiplier", multiplier, "--adder", adder, "-o", path])
+                    XCTAssertEqual(g.status, 0, "\(top): \(g.stderr)")
+                    XCTAssertTrue(g.stderr.hasPrefix("halo: wrote \(path): module \(top), "), g.stderr)
+                    let text = try String(contentsOfFile: path, encoding: .utf8)
+                    for line in ["module \(top)(A, W, P, Y);", "  input [15:0] A;", "  input [15:0] W;", "  input [31:0] P;", "  output [31:0] Y;"] {
+                        XCTAssertTrue(text.contains(line), "\(top) lacks '\(line)'")
+                    }
+                    sizes[top] = text.count
+                }
+            }
+        }
+        XCTAssertEqual(sizes.count, 32)
+        XCTAssertEqual(Set(sizes.values).count, 32, "every multiplier × adder is a different netlist")
+        let path = scratch.appendingPathComponent("pe.v").path
+        let pe = try halo(["generate", "mac", "--format", "fp16", "--multiplier", "booth4", "--no-accumulate", "--registered", "-o", path])
+        XCTAssertEqual(pe.status, 0, pe.stderr)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(text.contains("module mul_booth4_ripple_fp16_reg(clk, load_w, A, W, Y);"), String(text.prefix(200)))
+        XCTAssertTrue(text.contains("  output [31:0] Y;"))
+        let c = try halo(["characterize", path, "--bus", "wreg", "--codes", "15360-15361", "--quiet"])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        XCTAssertEqual(c.stdout.split(separator: "\n").count, 4)
+    }
+
     /// `halo generate mac <generator column>` reproduces every generic netlist of Netlists/variants byte for byte.
     func testCorpusIsTheOutputOfHaloGenerate() throws {
         let corpus = GenerateCLITests.repo.appendingPathComponent("Netlists/variants")
@@ -138,8 +173,16 @@ final class GenerateCLITests: XCTestCase {
                         "halo: error: unknown --multiplier 'carry-save' (expected one of array, wallace, dadda, booth4, baugh-wooley)")
         try assertError(["generate", "mac", "--multiplier", "dadda", "--adder", "carry-lookahead", "--width", "8"],
                         "halo: error: unknown --adder 'carry-lookahead' (expected one of ripple, kogge-stone, brent-kung, sklansky)")
+        try assertError(["generate", "mac", "--multiplier", "dadda", "--width", "8", "--format", "fp32"],
+                        "halo: error: unknown --format 'fp32' (expected one of int, e4m3, fp16, bf16)")
         try assertError(["generate", "mac", "--multiplier", "dadda", "--width", "8", "--format", "fp16"],
-                        "halo: error: unknown --format 'fp16' (expected one of int, e4m3)")
+                        "halo: error: --format fp16 takes 16-bit operands (--width 16), not 8")
+        try assertError(["generate", "mac", "--multiplier", "baugh-wooley", "--format", "bf16"],
+                        "halo: error: the bf16 significand product is unsigned (sign-magnitude), so Baugh-Wooley does not apply; use array, wallace, dadda or booth4")
+        try assertError(["generate", "mac", "--multiplier", "dadda", "--format", "bf16", "--unsigned"],
+                        "halo: error: bf16 operands carry their own sign bit; --unsigned does not apply to --format bf16")
+        try assertError(["generate", "mac", "--multiplier", "dadda", "--format", "fp16", "--acc-width", "40"],
+                        "halo: error: --acc-width 40 does not apply to --format fp16: P and Y are IEEE binary32 (32 bits)")
         try assertError(["generate", "mac", "--multiplier", "dadda"], "halo: error: 'halo generate mac' needs --width N (2 … 32)")
         try assertError(["generate", "mac", "--width", "8"],
                         "halo: error: 'halo generate mac' needs --multiplier (array, wallace, dadda, booth4 or baugh-wooley)")

@@ -152,6 +152,22 @@ final class FloatMACTests: XCTestCase {
                      specs.count, results.reduce(0) { $0 + $1.vectors }, Date().timeIntervalSince(start)))
     }
 
+    /// The other two significand multipliers (Wallace and Dadda trees, outside the corpus) with the other two
+    /// adders (Brent-Kung, Sklansky), so that every multiplier and every adder gets the full proof: every
+    /// weight code for the 12 (A, P) pairs and 100,000 random vectors each.
+    func testWallaceAndDaddaOnEveryWeightAndRandomVectors() {
+        let specs = [MACNumberFormat.fp16, .bf16].flatMap { f in
+            [MACSpec(multiplier: .wallace, adder: .brentKung, width: 16, format: f),
+             MACSpec(multiplier: .dadda, adder: .sklansky, width: 16, format: f)]
+        }
+        let start = Date()
+        let results = parallelMap(specs) { FloatMACTests.check($0, everyWeight: true, random: 100_000, seed: 31) }
+        assertNoMismatches(results)
+        XCTAssertEqual(results.map(\.vectors), [Int](repeating: 12 * 65_536 + 100_000, count: specs.count))
+        print(String(format: "FloatMACTests: %d Wallace/Dadda FP MACs × (12 × 65,536 weights + 100,000 random) = %d vectors, 0 mismatches, %.1f s",
+                     specs.count, results.reduce(0) { $0 + $1.vectors }, Date().timeIntervalSince(start)))
+    }
+
     /// Every multiplier × adder of both formats, accumulating, plain multipliers and registered: random vectors.
     func testEveryArchitectureOnRandomVectors() {
         var specs: [MACSpec] = []
