@@ -19,8 +19,10 @@ let package = Package(
         .target(name: "HaloQuantization", dependencies: ["HaloCore"]),
         .target(name: "HaloGenerators", dependencies: ["HaloCore"]),
         .target(name: "HaloPlot", dependencies: ["HaloCore"]),
+        // The command-line grammar of `halo` (option tables, parsing, help, the README's reference).
+        .target(name: "HaloCommandLine", dependencies: ["HaloCore"]),
         .executableTarget(name: "halo", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization",
-                                                       "HaloQuantization", "HaloGenerators", "HaloPlot"]),
+                                                       "HaloQuantization", "HaloGenerators", "HaloPlot", "HaloCommandLine"]),
         .testTarget(name: "HaloCoreTests", dependencies: ["HaloCore"]),
         .testTarget(name: "HaloLibertyTests", dependencies: ["HaloCore", "HaloLiberty"]),
         .testTarget(name: "HaloNetlistTests", dependencies: ["HaloCore", "HaloNetlist"]),
@@ -32,5 +34,6 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "HaloPlotTests", dependencies: ["HaloCore", "HaloPlot"]),
         .testTarget(name: "HaloCLITests", dependencies: ["HaloCore", "halo"]),
+        .testTarget(name: "HaloCommandLineTests", dependencies: ["HaloCore", "HaloCommandLine"]),
     ]
 )
