@@ -16,7 +16,7 @@ func generateCommand(_ argv: [String]) throws {
         throw HaloError("unknown netlist kind '\(args.positionals[0])' for 'halo generate' (expected mac)")
     }
     let spec = try macSpec(args)
-    if try args.integer("--threads", in: 1 ... Limits.maxThreads) != nil {} // accepted, checked; generation runs on one
+    try acceptThreads(args)
     let output = args.value("-o", "--output")
     let outputs = try RunOutputs([output], inputs: [])
     let generated = try MACGenerator.generate(spec)

@@ -7,7 +7,7 @@ import HaloCommandLine
 func plotCommand(_ argv: [String]) throws {
     let args = try parseArguments(argv, Grammars.plot)
     if try helpRequested(args, Grammars.plot) { return }
-    if try args.integer("--threads", in: 1 ... Limits.maxThreads) != nil {} // accepted, checked; drawing runs on one
+    try acceptThreads(args)
     let diagnostics = DiagnosticSink()
     defer { printWarnings(diagnostics) }
     let output = args.value("-o", "--output")

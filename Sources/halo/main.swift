@@ -278,7 +278,7 @@ func report(_ argv: [String]) throws {
     let diagnostics = DiagnosticSink()
     defer { printWarnings(diagnostics) }
     let output = args.value("--output")
-    if try args.integer("--threads", in: 1 ... Limits.maxThreads) != nil {} // accepted, checked; one analysis runs on one
+    try acceptThreads(args)
     let outputs = try RunOutputs([output], inputs: args.positionals + args.values("--liberty", "-l"))
     let loaded = try load(args, command: "report", diagnostics: diagnostics)
     let graph = loaded.graph
@@ -295,7 +295,7 @@ func merge(_ argv: [String]) throws {
     guard !args.positionals.isEmpty else { throw HaloError("'halo merge' needs shard files (see 'halo merge --help')") }
     let output = args.value("-o", "--output")
     let format = try tableFormat(args, output: output)
-    if try args.integer("--threads", in: 1 ... Limits.maxThreads) != nil {} // accepted, checked; merging runs on one
+    try acceptThreads(args)
     let outputs = try RunOutputs([output], inputs: args.positionals)
     let tables = try args.positionals.map { try DelayTable.read(path: $0) }
     let merged = try Shards.merge(tables, names: args.positionals)
