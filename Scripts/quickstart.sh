@@ -24,3 +24,4 @@ mkdir -p out
 "$halo" report Netlists/osu018/mac8.v --liberty "$lib" --set W=0 > out/mac8-osu018-W0.txt
 echo "wrote out/mac8-osu018.csv (delay of each weight code) and out/mac8-osu018-W0.txt (worst path with W=0)"
 head -6 out/mac8-osu018.csv
+echo "halo is $halo; to type 'halo' as the README does: export PATH=\"$(dirname "$halo"):\$PATH\""

@@ -40,6 +40,12 @@ func printWarnings(_ sink: DiagnosticSink) {
     for w in sink.warnings { StandardStreams.writeError("\(w)\n") }
 }
 
+/// `--threads N` where the work runs on one thread (report, merge, generate, plot): accepted, so that
+/// every subcommand takes it, and checked like everywhere else.
+func acceptThreads(_ args: Arguments) throws {
+    _ = try args.integer("--threads", in: 1 ... Limits.maxThreads)
+}
+
 extension Arguments {
     /// The integer value of option `name`, within `range`; nil when the option is absent.
     /// - Throws: `malformed --threads 'x' (expected an integer from 1 to 1024)` for text that is not an
