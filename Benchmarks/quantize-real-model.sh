@@ -61,7 +61,7 @@ log "model: $model"
 # The weight matrices of every linear layer of the encoder: query, key, value, attention output,
 # intermediate and output (6 layers × 6 = 36 matrices, 10.6 M weights).
 tensors=(--tensor 'encoder.layer.*.attention.self.*.weight' --tensor 'encoder.layer.*.dense.weight')
-common=(--table "$TABLE" --format "$FORMAT" --weights "$model" "${tensors[@]}" --levels "$LEVELS" --granularity "$GRANULARITY")
+common=(--table "$TABLE" --number-format "$FORMAT" --weights "$model" "${tensors[@]}" --levels "$LEVELS" --granularity "$GRANULARITY")
 
 timed() { # name, then the halo arguments; the wall time goes to $WORK/name.seconds
     local name="$1"; shift

@@ -131,7 +131,7 @@ finite() {
 
 # select FORMAT LEVELS: "delay,sqnr,gain" of halo select's fastest grid meeting SQNR_DB on $work/t.csv, or ",,"
 select_grid() {
-  if "$HALO" select "$work/t.csv" --format "$1" --levels "$2" --min-sqnr "$SQNR_DB" --threads "$THREADS" -o "$work/sel.json" > "$work/sel.txt" 2> "$work/sel.err"; then
+  if "$HALO" select "$work/t.csv" --number-format "$1" --levels "$2" --min-sqnr "$SQNR_DB" --threads "$THREADS" -o "$work/sel.json" > "$work/sel.txt" 2> "$work/sel.err"; then
     # The summary's "selected grid  LEVELS  DELAY ns  SPEEDUPx  MSE  SQNR dB" line.
     awk -v none="$none" '/^selected grid/ { printf "%.4f,%.2f,%.3f", $4, $8, ($4 > 0 ? none / $4 : 0); exit }' "$work/sel.txt"
   else
@@ -168,7 +168,7 @@ for r in "${rows[@]}"; do
     sel=$(select_grid "$format" 16)
     sel64=$(select_grid "$format" 64)
     if [[ $lib == osu018 ]]; then
-      "$HALO" plot "$work/t.csv" --format "$format" --title "Critical-path delay per weight value — $top (osu018)" \
+      "$HALO" plot "$work/t.csv" --number-format "$format" --title "Critical-path delay per weight value — $top (osu018)" \
         -o "$work/variants-$top.svg" || die "halo plot failed on $file"
     fi
   fi
@@ -192,7 +192,7 @@ dirty=""; [[ -n "$(git -C "$repo" status --porcelain -- Sources Netlists/variant
   echo "- **min / median / max**: over the delays with the weight bus (\`W\`, or \`wreg\` when registered) held at each of its 2^n codes. A code with no path (every output constant, weight 0 of a plain multiplier \`mul_*\`) counts as 0."
   echo "- **≤70 % / ≤80 % / ≤90 %**: number of codes whose delay is at most that fraction of the slowest code's (max)."
   echo "- **grid16**: delay of the slowest of the 16 fastest codes, ignoring quantization error; at 4 bits it is every code. **gain** = none / grid16, the clock-frequency factor that grid allows."
-  echo "- **sel16** (signed 8-bit and FP16/BF16 weight buses; unsigned ones are left out, as the synthetic weights are signed and the selector has no zero point): \`halo select TABLE --format int8|e4m3|fp16|bf16 --levels 16 --min-sqnr $SQNR_DB\` — the fastest 16-level grid whose SQNR on 65,536 synthetic Gaussian weights (seed 1, per-channel scales) is at least $SQNR_DB dB (uniform INT4 reaches about 19.3 dB on them); its max delay, SQNR and **sel gain** = none / sel16. '–' where no 16-level grid reaches it."
+  echo "- **sel16** (signed 8-bit and FP16/BF16 weight buses; unsigned ones are left out, as the synthetic weights are signed and the selector has no zero point): \`halo select TABLE --number-format int8|e4m3|fp16|bf16 --levels 16 --min-sqnr $SQNR_DB\` — the fastest 16-level grid whose SQNR on 65,536 synthetic Gaussian weights (seed 1, per-channel scales) is at least $SQNR_DB dB (uniform INT4 reaches about 19.3 dB on them); its max delay, SQNR and **sel gain** = none / sel16. '–' where no 16-level grid reaches it."
   echo "- **sel64** (FP16/BF16): the same with \`--levels 64\`."
   echo "- **FP16/BF16 rows**: the statistics are over the finite codes (63,488 for fp16, 65,280 for bf16): NaN and infinite weights are never levels (under a NaN weight every output is constant, so it would count as 0 ns); **s** is the wall time of \`halo characterize\` for the whole 65,536-code table with $THREADS threads."
   echo "- **area**: sum of the cells' Liberty \`area\` (\`TimingGraph.area\`): µm² for osu018; for generic, the embedded library's transistor count."
