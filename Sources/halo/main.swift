@@ -4,6 +4,7 @@ import HaloLiberty
 import HaloNetlist
 import HaloTiming
 import HaloCharacterization
+import HaloPower
 
 // `halo`: a thin shell over the library. Every error is one line on stderr and a non-zero exit.
 
