@@ -232,11 +232,3 @@ public enum HardwareAwareQuantizer {
                                    energyReference: energyReference, selection: selection)
     }
 }
-
-extension HardwareAwareQuantizer {
-    /// Worker threads for the searches; 0 (the default) uses every active core.
-    public static var threads: Int {
-        get { ParallelFor.threads }
-        set { ParallelFor.threads = max(0, newValue) }
-    }
-}

@@ -234,7 +234,7 @@ private struct QuantizeSetup {
     /// `extraInputs`), then reads the inputs.
     init(_ args: Arguments, command: String, tablePath: String, tile: TileShape?, outputs outputPaths: [String?],
          extraInputs: [String] = []) throws {
-        if let n = try args.integer("--threads", in: 1 ... Limits.maxThreads) { HardwareAwareQuantizer.threads = n }
+        let threads = try args.integer("--threads", in: 1 ... Limits.maxThreads) ?? 0
         guard let formatText = args.value("--format") else {
             throw HaloError("'halo \(command)' needs --format (\(NumberFormat.acceptedNames))")
         }
@@ -348,8 +348,11 @@ private struct QuantizeSetup {
                 }
             }
         }
-        let problem = try QuantizationProblem(tensors: tensors, importance: importance, granularity: granularity, tile: tile)
-        selector = GridSelector(problem: problem, space: space)
+        let problem = try QuantizationProblem(tensors: tensors, importance: importance, granularity: granularity, tile: tile,
+                                              threads: threads)
+        var options = SelectorOptions()
+        options.threads = threads
+        selector = GridSelector(problem: problem, space: space, options: options)
         request = QuantizationRequest(levels: levels)
         request.budget = budget
         request.objective = objective
