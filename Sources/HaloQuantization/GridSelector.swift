@@ -168,8 +168,8 @@ public final class GridSelector: @unchecked Sendable {
     public let problem: QuantizationProblem
     /// The codes.
     public let space: CodeSpace
-    /// Search effort.
-    public var options: SelectorOptions
+    /// Search effort (fixed for the selector's life: it is shared by the search's threads).
+    public let options: SelectorOptions
 
     /// A selector.
     public init(problem: QuantizationProblem, space: CodeSpace, options: SelectorOptions = SelectorOptions()) {
