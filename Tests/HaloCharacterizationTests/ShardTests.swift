@@ -30,10 +30,10 @@ final class ShardTests: XCTestCase {
         XCTAssertEqual(merged.entries.map(\.code), Array(0...7))
         XCTAssertEqual(merged.unconstrained?.delayNs, 5)
         XCTAssertThrowsError(try Shards.merge([table(0...4), table(4...7)], names: ["a", "b"])) { e in
-            XCTAssertEqual(String(describing: e), "halo: error: code 4 is in both 'a' and 'b' (overlapping shards)")
+            XCTAssertEqual(HaloError(wrapping: e).line(tool: "halo"), "halo: error: code 4 is in both 'a' and 'b' (overlapping shards)")
         }
         XCTAssertThrowsError(try Shards.merge([table(0...2), table(5...7)], names: ["a", "b"])) { e in
-            XCTAssertEqual(String(describing: e), "halo: error: codes 3-4 are missing between 'a' (codes 0-2) and 'b' (codes 5-7) (a shard is absent)")
+            XCTAssertEqual(HaloError(wrapping: e).line(tool: "halo"), "halo: error: codes 3-4 are missing between 'a' (codes 0-2) and 'b' (codes 5-7) (a shard is absent)")
         }
         XCTAssertThrowsError(try Shards.merge([table(0...3), table(4...7, none: 6)], names: ["a", "b"])) { e in
             XCTAssertTrue(String(describing: e).contains("disagree"))

@@ -168,7 +168,7 @@ final class EngineTests: XCTestCase {
                                            path: "m.v", top: nil)
         let sink2 = DiagnosticSink()
         _ = try TimingGraph(design: many, libraries: [], diagnostics: sink2)
-        let lines = sink2.warnings.map(\.description)
+        let lines = sink2.warnings.map { $0.line(tool: "halo") }
         XCTAssertEqual(lines.count, 21)
         XCTAssertEqual(lines.first, "m.v:2:8: warning: input pin 'B' of instance 'g0' (nand2) is not connected")
         XCTAssertEqual(lines.last, "halo: warning: 5 more unconnected input pins not reported")
