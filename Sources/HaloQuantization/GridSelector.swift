@@ -73,7 +73,10 @@ public struct Quality: Sendable, Equatable {
     /// Importance-weighted mean squared error (Σ importance·err² / count).
     public var weightedMSE: Double { count > 0 ? weightedSquaredError / Double(count) : 0 }
     /// Signal-to-quantization-noise ratio, dB: `10·log10(Σx² / Σ(x−x̂)²)` (+∞ when exact).
-    public var sqnrDb: Double { squaredError > 0 ? 10 * log10(squaredSignal / squaredError) : .infinity }
+    public var sqnrDB: Double { squaredError > 0 ? 10 * log10(squaredSignal / squaredError) : .infinity }
+    /// The former spelling of ``sqnrDB``.
+    @available(*, deprecated, renamed: "sqnrDB")
+    public var sqnrDb: Double { sqnrDB }
     /// Energy per MAC operation, fJ: the mean of the weights' codes' `energy_fj`, each weight counted once
     /// (a weight-stationary MAC does one operation per weight per activation, so this is the mean over
     /// operations). Nil when some code has no energy figure, or there are no weights.

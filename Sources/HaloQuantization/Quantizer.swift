@@ -127,7 +127,7 @@ public enum HardwareAwareQuantizer {
         var meets: ((Quality) -> Bool)?
         switch request.budget {
         case .maxMSE(let e): meets = { $0.mse <= e }
-        case .minSQNR(let d): meets = { $0.sqnrDb >= d }
+        case .minSQNR(let d): meets = { $0.sqnrDB >= d }
         default: meets = nil
         }
         if let t = budgetNs, space.allowed(maxDelayNs: t).isEmpty {
@@ -148,7 +148,7 @@ public enum HardwareAwareQuantizer {
             guard let best = ok.min(by: { ($0.cost(objective)!, $0.quality.mse) < ($1.cost(objective)!, $1.quality.mse) }) else {
                 let top = swept.min { $0.quality.mse < $1.quality.mse }!
                 throw HaloError(String(format: "no grid meets %@: the most accurate (all codes up to %.4f ns) has MSE %.6g, SQNR %.2f dB",
-                                       request.budget.description, top.maxDelayNs, top.quality.mse, top.quality.sqnrDb))
+                                       request.budget.description, top.maxDelayNs, top.quality.mse, top.quality.sqnrDB))
             }
             if objective == .delay {
                 // A thinned sweep (16-bit tables) is refined between its last failing point and `best`.
