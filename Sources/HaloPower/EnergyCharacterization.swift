@@ -230,7 +230,7 @@ public enum EnergyCharacterizer {
         var unconstrained: EnergyBreakdown?
         if request.includeUnconstrained {
             var free = stimulus
-            var rng = SplitMix(seed: request.stimulus.seed &+ 0x5EED)
+            var rng = SplitMix64(seed: request.stimulus.seed &+ 0x5EED)
             free.setBus(bus.pins, values: (0..<stimulus.vectorCount).map { _ in Int(rng.next() & UInt64((1 << bus.width) - 1)) })
             let analysis = TimingAnalysis(graph: graph)
             analysis.run(constants: fixed)
@@ -289,7 +289,7 @@ public enum EnergyCharacterizer {
         let mask = (1 << width) - 1
         let lo = s.signed ? -(1 << (width - 1)) : 0
         let hi = s.signed ? (1 << (width - 1)) - 1 : mask
-        var rng = SplitMix(seed: s.seed)
+        var rng = SplitMix64(seed: s.seed)
         var values: [Int] = []
         values.reserveCapacity(count)
         switch s.activations {
@@ -327,17 +327,8 @@ public enum EnergyCharacterizer {
     }
 }
 
-/// SplitMix64, with Box–Muller normals.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Box–Muller normals from SplitMix64 (the stimulus's random streams).
+extension SplitMix64 {
     /// A standard normal value.
     mutating func gaussian() -> Double {
         let u1 = (Double(next() >> 11) + 1) / 9_007_199_254_740_992   // (0, 1]
