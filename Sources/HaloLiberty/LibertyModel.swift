@@ -298,6 +298,7 @@ public struct LibertyPin: Sendable {
     /// `fall_capacitance_range`, otherwise the same as `riseCapacitanceFF`/`fallCapacitanceFF` (which hold
     /// the max). OpenSTA times a propagated clock's capture path early, with these.
     public var riseCapacitanceMinFF: Double
+    /// The min (early) fall capacitance in fF (see `riseCapacitanceMinFF`).
     public var fallCapacitanceMinFF: Double
     /// The output `function`, if any.
     public var function: BooleanExpression?
