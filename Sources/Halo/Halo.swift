@@ -6,7 +6,7 @@
 @_exported import HaloLiberty
 @_exported import HaloNetlist
 @_exported import HaloTiming
-// HaloPower (activity, glitch simulation, energy) goes here, between Timing and Characterization.
+@_exported import HaloPower
 @_exported import HaloCharacterization
 @_exported import HaloQuantization
 @_exported import HaloGenerators

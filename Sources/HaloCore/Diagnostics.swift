@@ -29,29 +29,91 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     public var description: String { isWholeFile ? file : "\(file):\(line):\(column)" }
 }
 
-/// An error that a user can act on: a message and, where known, the place in an input file.
+/// How serious a diagnostic is.
+public enum Severity: String, Sendable, Equatable {
+    /// The input cannot be used: the operation stops (thrown as ``HaloError``).
+    case error
+    /// Something skipped or suspicious but not fatal.
+    case warning
+    /// Extra information attached to another diagnostic.
+    case note
+}
+
+/// A message for the user with a severity and, where known, the place in an input file: the one
+/// shape of every error, warning and note the library reports.
 ///
-/// Its `description` is the one line the CLI prints on stderr: `file:line:column: error: message`,
-/// `file: error: message` for a file as a whole (``SourceLocation/init(file:)``), or
-/// `halo: error: message` when no file is involved.
-public struct HaloError: Error, CustomStringConvertible, Sendable, Equatable {
-    /// Where the error is, when it comes from an input file.
-    public var location: SourceLocation?
+/// Its `description` is the located text compilers print, `file:line:column: error: message`
+/// (`file: error: message` for a file as a whole, ``SourceLocation/init(file:)``), or
+/// `error: message` when no file is involved. A command-line tool prints ``line(tool:)``, which puts
+/// its name in front of an unlocated message (`halo: error: message`).
+public struct Diagnostic: CustomStringConvertible, Sendable, Equatable {
+    /// Error, warning or note.
+    public var severity: Severity
     /// What is wrong, naming the offending token where there is one.
     public var message: String
+    /// Where it is, when it comes from an input file.
+    public var location: SourceLocation?
+
+    /// A diagnostic of `severity` with `message`, located at `location` when it comes from an input file.
+    public init(_ severity: Severity, _ message: String, at location: SourceLocation? = nil) {
+        self.severity = severity
+        self.message = message
+        self.location = location
+    }
+
+    /// `file:line:column: severity: message` (`file: severity: message` for a whole file), or
+    /// `severity: message` without a location; made fit for one line (see ``oneLine(_:limit:)``).
+    public var description: String {
+        let text = "\(severity.rawValue): \(oneLine(message))"
+        if let location { return "\(oneLine(location.description, limit: 4096)): \(text)" }
+        return text
+    }
+
+    /// The line a command-line tool named `tool` prints on stderr: ``description``, with `tool: ` in
+    /// front when there is no location (`halo: error: message`).
+    public func line(tool: String) -> String {
+        location == nil ? "\(tool): \(description)" : description
+    }
+}
+
+/// The error the library throws: a ``Diagnostic`` of severity error, a message and, where known, the
+/// place in an input file.
+///
+/// Its `description` is the diagnostic's located text, with no program name in front
+/// (`file:line:column: error: message`, `file: error: message`, or `error: message`); the CLI prints
+/// ``Diagnostic/line(tool:)``.
+public struct HaloError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The diagnostic: severity error, message and location.
+    public var diagnostic: Diagnostic
 
     /// An error with `message`, located at `location` when it comes from an input file.
     public init(_ message: String, at location: SourceLocation? = nil) {
-        self.location = location
-        self.message = message
+        diagnostic = Diagnostic(.error, message, at: location)
     }
 
-    /// The CLI's line: `file:line:column: error: message` (`file: error: message` for a whole file), or
-    /// `halo: error: message` without a location.
-    public var description: String {
-        if let location { return "\(oneLine(location.description, limit: 4096)): error: \(oneLine(message))" }
-        return "halo: error: \(oneLine(message))"
+    /// `error` itself when it is a `HaloError`; otherwise an unlocated error with its description as
+    /// the message (a Foundation or system error that reached a caller).
+    public init(wrapping error: Error) {
+        self = (error as? HaloError) ?? HaloError("\(error)")
     }
+
+    /// Where the error is, when it comes from an input file.
+    public var location: SourceLocation? {
+        get { diagnostic.location }
+        set { diagnostic.location = newValue }
+    }
+
+    /// What is wrong, naming the offending token where there is one.
+    public var message: String {
+        get { diagnostic.message }
+        set { diagnostic.message = newValue }
+    }
+
+    /// The located text: `file:line:column: error: message`, `file: error: message`, or `error: message`.
+    public var description: String { diagnostic.description }
+
+    /// The line the command-line tool `tool` prints (see ``Diagnostic/line(tool:)``).
+    public func line(tool: String) -> String { diagnostic.line(tool: tool) }
 }
 
 /// A message made fit for one line of a terminal: control characters and line separators (from a
@@ -78,37 +140,21 @@ public func oneLine(_ message: String, limit: Int = 400) -> String {
     return out
 }
 
-/// A warning: something skipped or suspicious but not fatal.
-public struct HaloWarning: CustomStringConvertible, Sendable, Equatable {
-    /// Where the warning is, when it comes from an input file.
-    public var location: SourceLocation?
-    /// What was skipped or looks wrong.
-    public var message: String
-
-    /// A warning with `message`, located at `location` when it comes from an input file.
-    public init(_ message: String, at location: SourceLocation? = nil) {
-        self.location = location
-        self.message = message
-    }
-
-    /// The CLI's line: `file:line:column: warning: message`, or `halo: warning: message` without a location.
-    public var description: String {
-        if let location { return "\(location): warning: \(oneLine(message))" }
-        return "halo: warning: \(oneLine(message))"
-    }
-}
+/// The former name of a warning, now a ``Diagnostic`` of severity warning.
+@available(*, deprecated, renamed: "Diagnostic")
+public typealias HaloWarning = Diagnostic
 
 /// Collects warnings from readers; the CLI prints them on stderr, tests inspect them.
 public final class DiagnosticSink: @unchecked Sendable {
     private let lock = NSLock()
-    private var stored: [HaloWarning] = []
+    private var stored: [Diagnostic] = []
     private var seenKeys: Set<String> = []
 
     /// An empty sink.
     public init() {}
 
-    /// All warnings so far, in the order they were reported.
-    public var warnings: [HaloWarning] {
+    /// All warnings so far (diagnostics of severity warning), in the order they were reported.
+    public var warnings: [Diagnostic] {
         lock.lock(); defer { lock.unlock() }
         return stored
     }
@@ -116,14 +162,14 @@ public final class DiagnosticSink: @unchecked Sendable {
     /// Reports a warning.
     public func warn(_ message: String, at location: SourceLocation? = nil) {
         lock.lock(); defer { lock.unlock() }
-        stored.append(HaloWarning(message, at: location))
+        stored.append(Diagnostic(.warning, message, at: location))
     }
 
     /// Reports a warning only the first time `key` is seen (e.g. "unknown Liberty group once per kind").
     public func warnOnce(key: String, _ message: String, at location: SourceLocation? = nil) {
         lock.lock(); defer { lock.unlock() }
         if seenKeys.insert(key).inserted {
-            stored.append(HaloWarning(message, at: location))
+            stored.append(Diagnostic(.warning, message, at: location))
         }
     }
 }

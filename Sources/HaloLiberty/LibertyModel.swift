@@ -298,6 +298,7 @@ public struct LibertyPin: Sendable {
     /// `fall_capacitance_range`, otherwise the same as `riseCapacitanceFF`/`fallCapacitanceFF` (which hold
     /// the max). OpenSTA times a propagated clock's capture path early, with these.
     public var riseCapacitanceMinFF: Double
+    /// The min (early) fall capacitance in fF (see `riseCapacitanceMinFF`).
     public var fallCapacitanceMinFF: Double
     /// The output `function`, if any.
     public var function: BooleanExpression?
@@ -429,36 +430,39 @@ public struct SlewThresholds: Sendable, Equatable {
 /// A Liberty library, units normalized (ns, fF).
 public final class LibertyLibrary: @unchecked Sendable {
     /// The `library` group's name.
-    public var name: String
+    public let name: String
     /// The file it was read from (or a label for built-in libraries).
-    public var path: String
+    public let path: String
     /// The cells, in the order written.
-    public var cells: [LibertyCell]
+    public let cells: [LibertyCell]
     /// `nom_voltage` in V, if stated.
-    public var nominalVoltage: Double?
+    public let nominalVoltage: Double?
     /// The library's own `time_unit` in ns (1 for `1ns`, 0.001 for `1ps`); values are already scaled.
-    public var timeUnitNs: Double
+    public let timeUnitNs: Double
     /// The library's own `capacitive_load_unit` in fF (1000 for `(1,pf)`); values are already scaled.
-    public var capacitiveLoadUnitFF: Double
+    public let capacitiveLoadUnitFF: Double
     /// The library's own `voltage_unit` in V (1 for `1V`).
-    public var voltageUnitV: Double
+    public let voltageUnitV: Double
     /// The library's own `leakage_power_unit` in nW (1 for `1nW`), nil when the library states none.
     /// `cell_leakage_power` values are as written: multiply by this (or 1 when nil) for nW.
-    public var leakagePowerUnitNW: Double?
+    public let leakagePowerUnitNW: Double?
     /// The unit of `internal_power` tables as written, in fJ: `voltage_unit² × capacitive_load_unit`
     /// (OpenSTA's convention; 1000 for osu018's 1 V and 1 pF). Table values are already scaled to fJ.
     public var internalEnergyUnitFJ: Double { voltageUnitV * voltageUnitV * capacitiveLoadUnitFF }
     /// The measurement thresholds of the library's tables.
-    public var slewThresholds = SlewThresholds()
+    public let slewThresholds: SlewThresholds
     /// The `default_operating_conditions` at which the library's `k_` scale factors were applied to its
     /// tables and capacitances (nil when it names none, or none that exists: nothing scaled).
-    public var operatingConditionsName: String?
-    private var cellIndexByName: [String: Int] = [:]
+    public let operatingConditionsName: String?
+    private let cellIndexByName: [String: Int]
 
-    /// A library of cells already in ns and fF; the unit arguments record the file's own units (defaults 1 ns, 1 fF, 1 V).
+    /// A library of cells already in ns and fF; the unit arguments record the file's own units (defaults 1 ns, 1 fF, 1 V),
+    /// `slewThresholds` its tables' measurement thresholds and `operatingConditionsName` the conditions its
+    /// scale factors were applied at. Immutable once made (shared by every thread of a sweep).
     public init(name: String, path: String, cells: [LibertyCell], nominalVoltage: Double? = nil,
                 timeUnitNs: Double = 1, capacitiveLoadUnitFF: Double = 1, voltageUnitV: Double = 1,
-                leakagePowerUnitNW: Double? = nil) {
+                leakagePowerUnitNW: Double? = nil, slewThresholds: SlewThresholds = SlewThresholds(),
+                operatingConditionsName: String? = nil) {
         self.name = name
         self.path = path
         self.cells = cells
@@ -467,9 +471,11 @@ public final class LibertyLibrary: @unchecked Sendable {
         self.capacitiveLoadUnitFF = capacitiveLoadUnitFF
         self.voltageUnitV = voltageUnitV
         self.leakagePowerUnitNW = leakagePowerUnitNW
-        for (i, c) in cells.enumerated() where cellIndexByName[c.name] == nil {
-            cellIndexByName[c.name] = i
-        }
+        self.slewThresholds = slewThresholds
+        self.operatingConditionsName = operatingConditionsName
+        var index: [String: Int] = [:]
+        for (i, c) in cells.enumerated() where index[c.name] == nil { index[c.name] = i }
+        cellIndexByName = index
     }
 
     /// The cell named `name`, if the library has it.

@@ -521,9 +521,8 @@ private final class LibertyModelBuilder {
         }
         let library = LibertyLibrary(name: libraryName, path: tree.path, cells: cells, nominalVoltage: nominal,
                                      timeUnitNs: timeUnitNs, capacitiveLoadUnitFF: capacitiveUnitFF,
-                                     voltageUnitV: voltageUnitV, leakagePowerUnitNW: leakageUnitNW)
-        library.slewThresholds = thresholds
-        library.operatingConditionsName = operatingConditionsName
+                                     voltageUnitV: voltageUnitV, leakagePowerUnitNW: leakageUnitNW, slewThresholds: thresholds,
+                                     operatingConditionsName: operatingConditionsName)
         return library
     }
 

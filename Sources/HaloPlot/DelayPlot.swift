@@ -294,7 +294,33 @@ public struct DelayPlot: Sendable {
             doc.line(main.left, y, hist.right, y, stroke: PlotPalette.reference, width: 2, dash: "7 4")
         }
 
-        // The data.
+        drawPoints(&doc, points, in: main, x: xScale, y: yScale, dense: dense)
+
+        // The fastest code, ringed and labelled.
+        if let f = stats.fastest, points.count > 1 {
+            let x = xScale.pixel(Double(format.value(ofCode: f.code))), y = yScale.pixel(f.delayNs)
+            doc.circle(x, y, r: 6.5, fill: "none", stroke: "#111111", strokeWidth: 1.4)
+            let label = "fastest: \(valueText(f.code)) (\(formatDelayNs(f.delayNs)) ns)"
+            let leftHalf = x < main.left + main.width * 0.6
+            let ly = min(main.bottom - 8, y + 4)
+            doc.text(leftHalf ? x + 11 : x - 11, ly, label, size: 12, anchor: leftHalf ? .start : .end, fill: "#111111",
+                     outline: true)
+        }
+
+        if let noCase {
+            let y = yScale.pixel(noCase)
+            doc.text(main.right - 6, y - 7, "no case analysis: \(formatDelayNs(noCase)) ns", size: 12.5, anchor: .end,
+                     fill: PlotPalette.reference, weight: "bold", outline: true)
+        }
+
+        drawHistogram(&doc, points.map(\.d), in: hist, delayScale: yScale, delayTicks: yt, noCase: noCase)
+        return doc.render()
+    }
+
+    /// The codes' delays against their values: dots, or when there are more codes than pixels across,
+    /// a density picture of 3×3 px cells shaded by how many codes fall in them (log scale).
+    private func drawPoints(_ doc: inout SVGDocument, _ points: [(x: Int, d: Double)], in main: PlotArea, x xScale: AxisScale,
+                            y yScale: AxisScale, dense: Bool) {
         if dense {
             // A density picture: cells of 3×3 px shaded by how many codes fall in them (log scale).
             let cell = 3.0
@@ -326,30 +352,16 @@ public struct DelayPlot: Sendable {
             }
             doc.raw("</g>")
         }
+    }
 
-        // The fastest code, ringed and labelled.
-        if let f = stats.fastest, points.count > 1 {
-            let x = xScale.pixel(Double(format.value(ofCode: f.code))), y = yScale.pixel(f.delayNs)
-            doc.circle(x, y, r: 6.5, fill: "none", stroke: "#111111", strokeWidth: 1.4)
-            let label = "fastest: \(valueText(f.code)) (\(formatDelayNs(f.delayNs)) ns)"
-            let leftHalf = x < main.left + main.width * 0.6
-            let ly = min(main.bottom - 8, y + 4)
-            doc.text(leftHalf ? x + 11 : x - 11, ly, label, size: 12, anchor: leftHalf ? .start : .end, fill: "#111111",
-                     outline: true)
-        }
-
-        if let noCase {
-            let y = yScale.pixel(noCase)
-            doc.text(main.right - 6, y - 7, "no case analysis: \(formatDelayNs(noCase)) ns", size: 12.5, anchor: .end,
-                     fill: PlotPalette.reference, weight: "bold", outline: true)
-        }
-
-        // Histogram, sharing the delay axis.
+    /// The histogram of the delays beside the main panel, sharing its delay axis, with the no-case line.
+    private func drawHistogram(_ doc: inout SVGDocument, _ delays: [Double], in hist: PlotArea, delayScale yScale: AxisScale,
+                               delayTicks yt: Ticks, noCase: Double?) {
         let bin = Ticks.niceNumber((yt.upper - yt.lower) / 60, round: true)
         let binCount = clampedInt(((yt.upper - yt.lower) / bin).rounded(.up), 1, 2000)
         var counts = [Int](repeating: 0, count: binCount)
-        for p in points {
-            counts[clampedInt(((p.d - yt.lower) / bin).rounded(.down), 0, binCount - 1)] += 1
+        for d in delays {
+            counts[clampedInt(((d - yt.lower) / bin).rounded(.down), 0, binCount - 1)] += 1
         }
         let maxCount = counts.max() ?? 0
         let ht = Ticks.linear(0, Double(max(1, maxCount)), target: 3)
@@ -373,7 +385,6 @@ public struct DelayPlot: Sendable {
         }
         doc.xAxis(hist, scale: hScale, ticks: ht.values, label: { Ticks.label($0, step: ht.step) },
                   title: "codes per \(formatBin(bin)) ns bin", grid: false)
-        return doc.render()
     }
 
     private func formatBin(_ b: Double) -> String {

@@ -26,24 +26,45 @@ public struct ParetoReport: Sendable {
         /// The quantization error (mean squared error).
         public var mse: Double
         /// Signal-to-quantization-noise ratio in dB, when given.
-        public var sqnrDb: Double?
+        public var sqnrDB: Double?
         /// The number of levels (values) of the point's grid, when given (`levels`, or the length of `codes`).
         public var levels: Int?
         /// Energy per operation in fJ (`energy_fj`), when given.
         public var energyFJ: Double?
         /// Energy-delay product per operation in fJ·ns (`edp_fj_ns`), when given.
-        public var edpFJns: Double?
+        public var edpFJNs: Double?
 
         /// Creates a point.
-        public init(name: String = "", maxDelayNs: Double, mse: Double, sqnrDb: Double? = nil, levels: Int? = nil,
-                    energyFJ: Double? = nil, edpFJns: Double? = nil) {
+        public init(name: String = "", maxDelayNs: Double, mse: Double, sqnrDB: Double? = nil, levels: Int? = nil,
+                    energyFJ: Double? = nil, edpFJNs: Double? = nil) {
             self.name = name
             self.maxDelayNs = maxDelayNs
             self.mse = mse
-            self.sqnrDb = sqnrDb
+            self.sqnrDB = sqnrDB
             self.levels = levels
             self.energyFJ = energyFJ
-            self.edpFJns = edpFJns
+            self.edpFJNs = edpFJNs
+        }
+
+        /// The former spelling of ``sqnrDB``.
+        @available(*, deprecated, renamed: "sqnrDB")
+        public var sqnrDb: Double? {
+            get { sqnrDB }
+            set { sqnrDB = newValue }
+        }
+
+        /// The former spelling of ``edpFJNs``.
+        @available(*, deprecated, renamed: "edpFJNs")
+        public var edpFJns: Double? {
+            get { edpFJNs }
+            set { edpFJNs = newValue }
+        }
+
+        /// The former spelling of ``init(name:maxDelayNs:mse:sqnrDB:levels:energyFJ:edpFJNs:)``.
+        @available(*, deprecated, renamed: "init(name:maxDelayNs:mse:sqnrDB:levels:energyFJ:edpFJNs:)")
+        public init(name: String = "", maxDelayNs: Double, mse: Double, sqnrDb: Double?, levels: Int? = nil,
+                    energyFJ: Double? = nil, edpFJns: Double? = nil) {
+            self.init(name: name, maxDelayNs: maxDelayNs, mse: mse, sqnrDB: sqnrDb, levels: levels, energyFJ: energyFJ, edpFJNs: edpFJns)
         }
     }
 
@@ -61,7 +82,7 @@ public struct ParetoReport: Sendable {
             switch self {
             case .delay: return p.maxDelayNs
             case .energy: return p.energyFJ
-            case .edp: return p.edpFJns
+            case .edp: return p.edpFJNs
             }
         }
 
@@ -132,8 +153,8 @@ public struct ParetoReport: Sendable {
                 diagnostics?.warn("skipping \(what): no finite, non-negative 'mse'", at: node.location)
                 return nil
             }
-            var p = Point(maxDelayNs: d, mse: e, sqnrDb: finite(node["sqnr_db"]), energyFJ: finite(node["energy_fj"]),
-                          edpFJns: finite(node["edp_fj_ns"]))
+            var p = Point(maxDelayNs: d, mse: e, sqnrDB: finite(node["sqnr_db"]), energyFJ: finite(node["energy_fj"]),
+                          edpFJNs: finite(node["edp_fj_ns"]))
             if objective.x(p) == nil {
                 diagnostics?.warn("skipping \(what): no finite '\(objective.key)' (the report's objective is \(objective.rawValue))", at: node.location)
                 return nil
@@ -449,7 +470,7 @@ public struct ParetoPlot: Sendable {
     static func label(_ p: ParetoReport.Point, withLevels: Bool = false) -> String {
         var s = p.name
         if withLevels, let l = p.levels { s += " · \(l) level\(l == 1 ? "" : "s")" }
-        if let q = p.sqnrDb { s += String(format: " · %.1f dB", q) }
+        if let q = p.sqnrDB { s += String(format: " · %.1f dB", q) }
         return s
     }
 

@@ -327,7 +327,7 @@ public enum DVFSPlanner {
         var level = [Int](repeating: 0, count: tiles)
         var version = [Int](repeating: 0, count: tiles)
         var remaining = budget - (0 ..< tiles).reduce(0.0) { $0 + errors[0][$1] }
-        var heap = MinHeap()
+        var heap = BinaryHeap<Move>()
         let tolerance = 1e-12 * max(1, abs(budget))
         // The best move by ratio; with `feasibleOnly`, the best one that fits the remaining budget.
         func bestMove(_ t: Int, feasibleOnly: Bool = false) -> (ratio: Double, to: Int)? {
@@ -342,56 +342,28 @@ public enum DVFSPlanner {
             }
             return best
         }
-        for t in 0 ..< tiles { if let m = bestMove(t) { heap.push(m.ratio, t, 0, m.to) } }
+        for t in 0 ..< tiles { if let m = bestMove(t) { heap.push(Move(ratio: m.ratio, tile: t, version: 0, to: m.to)) } }
         while let top = heap.pop() {
             let t = top.tile
             guard top.version == version[t] else { continue }
             let dE = errors[top.to][t] - errors[level[t]][t]
             version[t] += 1
             if dE > remaining + tolerance {
-                if let m = bestMove(t, feasibleOnly: true) { heap.push(m.ratio, t, version[t], m.to) }
+                if let m = bestMove(t, feasibleOnly: true) { heap.push(Move(ratio: m.ratio, tile: t, version: version[t], to: m.to)) }
                 continue
             }
             level[t] = top.to
             remaining -= dE
-            if let m = bestMove(t) { heap.push(m.ratio, t, version[t], m.to) }
+            if let m = bestMove(t) { heap.push(Move(ratio: m.ratio, tile: t, version: version[t], to: m.to)) }
         }
         return level
     }
 
-    /// A binary min-heap of candidate moves.
-    struct MinHeap {
-        struct Item { var ratio: Double; var tile: Int; var version: Int; var to: Int }
-        private var items: [Item] = []
-
-        mutating func push(_ ratio: Double, _ tile: Int, _ version: Int, _ to: Int) {
-            items.append(Item(ratio: ratio, tile: tile, version: version, to: to))
-            var i = items.count - 1
-            while i > 0 {
-                let p = (i - 1) / 2
-                if less(items[i], items[p]) { items.swapAt(i, p); i = p } else { break }
-            }
-        }
-
-        mutating func pop() -> Item? {
-            guard !items.isEmpty else { return nil }
-            let top = items[0]
-            let last = items.removeLast()
-            if !items.isEmpty {
-                items[0] = last
-                var i = 0
-                while true {
-                    let l = 2 * i + 1, r = l + 1
-                    var m = i
-                    if l < items.count && less(items[l], items[m]) { m = l }
-                    if r < items.count && less(items[r], items[m]) { m = r }
-                    if m == i { break }
-                    items.swapAt(i, m); i = m
-                }
-            }
-            return top
-        }
-
-        private func less(_ a: Item, _ b: Item) -> Bool { (a.ratio, a.tile) < (b.ratio, b.tile) }
+    /// A candidate move of a tile to level `to`, ordered by error increase per cost saved, then tile;
+    /// `version` tells a current move from a stale one.
+    struct Move: Comparable {
+        var ratio: Double, tile: Int, version: Int, to: Int
+        static func < (a: Move, b: Move) -> Bool { (a.ratio, a.tile) < (b.ratio, b.tile) }
+        static func == (a: Move, b: Move) -> Bool { (a.ratio, a.tile) == (b.ratio, b.tile) }
     }
 }

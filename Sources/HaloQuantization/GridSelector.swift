@@ -24,6 +24,8 @@ public struct SelectorOptions: Sendable, Equatable {
     /// the last always included; a delay-objective error budget is then refined by bisection over
     /// every budget in between, so the grid's budget keeps the table's full resolution.
     public var thinnedSweepBudgets = 48
+    /// Worker threads of the searches (`--threads`); 0 uses every active core. Results do not depend on it.
+    public var threads = 0
 
     /// The default effort.
     public init() {}
@@ -71,7 +73,10 @@ public struct Quality: Sendable, Equatable {
     /// Importance-weighted mean squared error (Σ importance·err² / count).
     public var weightedMSE: Double { count > 0 ? weightedSquaredError / Double(count) : 0 }
     /// Signal-to-quantization-noise ratio, dB: `10·log10(Σx² / Σ(x−x̂)²)` (+∞ when exact).
-    public var sqnrDb: Double { squaredError > 0 ? 10 * log10(squaredSignal / squaredError) : .infinity }
+    public var sqnrDB: Double { squaredError > 0 ? 10 * log10(squaredSignal / squaredError) : .infinity }
+    /// The former spelling of ``sqnrDB``.
+    @available(*, deprecated, renamed: "sqnrDB")
+    public var sqnrDb: Double { sqnrDB }
     /// Energy per MAC operation, fJ: the mean of the weights' codes' `energy_fj`, each weight counted once
     /// (a weight-stationary MAC does one operation per weight per activation, so this is the mean over
     /// operations). Nil when some code has no energy figure, or there are no weights.
@@ -166,8 +171,8 @@ public final class GridSelector: @unchecked Sendable {
     public let problem: QuantizationProblem
     /// The codes.
     public let space: CodeSpace
-    /// Search effort.
-    public var options: SelectorOptions
+    /// Search effort (fixed for the selector's life: it is shared by the search's threads).
+    public let options: SelectorOptions
 
     /// A selector.
     public init(problem: QuantizationProblem, space: CodeSpace, options: SelectorOptions = SelectorOptions()) {
@@ -177,6 +182,9 @@ public final class GridSelector: @unchecked Sendable {
     }
 
     private var allBlocks: [Int] { Array(0 ..< problem.blockCount) }
+
+    /// The parallel loop of the searches, on ``SelectorOptions/threads`` workers.
+    var parallel: ParallelLoop { ParallelLoop(threads: options.threads) }
 
     // MARK: Selection
 
@@ -228,8 +236,8 @@ public final class GridSelector: @unchecked Sendable {
         values.withUnsafeMutableBufferPointer { vp in
             chosenAt.withUnsafeMutableBufferPointer { cp in
                 let vb = vp.baseAddress!, cb = cp.baseAddress!
-                ParallelFor.run(g) { i in
-                    let r = LevelDP.solve(histogram: hist, candidates: v.map { $0 * grid[i] }, k: k, unitCosts: usage)
+                parallel.forEach(g) { i in
+                    let r = LevelDP.solve(histogram: hist, candidates: v.map { $0 * grid[i] }, k: k, unitCosts: usage, threads: options.threads)
                     vb[i] = r.cost
                     cb[i] = r.chosen
                 }
@@ -242,21 +250,16 @@ public final class GridSelector: @unchecked Sendable {
         // golden-section search between its neighbours.
         let minima = (0 ..< g).filter { i in (i == 0 || values[i] <= values[i - 1]) && (i == g - 1 || values[i] <= values[i + 1]) }
             .sorted { values[$0] < values[$1] }.prefix(options.refinedMinima)
-        func dp(_ alpha: Double) -> LevelDP.Result { LevelDP.solve(histogram: hist, candidates: v.map { $0 * alpha }, k: k, unitCosts: usage) }
+        func dp(_ alpha: Double) -> LevelDP.Result { LevelDP.solve(histogram: hist, candidates: v.map { $0 * alpha }, k: k, unitCosts: usage, threads: options.threads) }
         var refined = [(Double, LevelDP.Result)?](repeating: nil, count: minima.count)
         refined.withUnsafeMutableBufferPointer { rp in
             let rb = rp.baseAddress!
             let starts = Array(minima)
-            ParallelFor.run(starts.count) { j in
+            parallel.forEach(starts.count) { j in
                 let i = starts[j]
-                var a = grid[max(0, i - 1)], c = grid[min(g - 1, i + 1)]
-                let phi = (5.0.squareRoot() - 1) / 2
-                var x1 = c - phi * (c - a), x2 = a + phi * (c - a)
-                var r1 = dp(x1), r2 = dp(x2)
-                for _ in 0 ..< self.options.goldenIterations {
-                    if r1.cost < r2.cost { c = x2; x2 = x1; r2 = r1; x1 = c - phi * (c - a); r1 = dp(x1) } else { a = x1; x1 = x2; r1 = r2; x2 = a + phi * (c - a); r2 = dp(x2) }
-                }
-                rb[j] = r1.cost < r2.cost ? (x1, r1) : (x2, r2)
+                let (p1, p2) = GoldenSection.search(from: grid[max(0, i - 1)], to: grid[min(g - 1, i + 1)],
+                                                    iterations: self.options.goldenIterations, evaluate: dp, cost: \.cost)
+                rb[j] = p1.value.cost < p2.value.cost ? (p1.x, p1.value) : (p2.x, p2.value)
             }
         }
         for case let (x, r)? in refined where r.cost < bestCost {
@@ -311,7 +314,7 @@ public final class GridSelector: @unchecked Sendable {
             let fitted = fitScales(levels: levels, blocks: blocks, warm: scales, lambda: lambda)
             if fitted.cost <= objective { scales = fitted.scales; objective = fitted.cost }
             let h = histogram(blocks: blocks, scales: scales)
-            let r = LevelDP.solve(histogram: h, candidates: v, k: min(k, v.count), unitCosts: usage)
+            let r = LevelDP.solve(histogram: h, candidates: v, k: min(k, v.count), unitCosts: usage, threads: options.threads)
             let newLevels = r.chosen.map { candidates[$0] }
             if newLevels != levels {
                 let cost = blockCosts(levels: newLevels, scales: scales, blocks: blocks, lambda: lambda).reduce(0, +)
@@ -439,7 +442,7 @@ public final class GridSelector: @unchecked Sendable {
         let sweeper = self.sweeper
         points.withUnsafeMutableBufferPointer { pp in
             let base = pp.baseAddress!
-            ParallelFor.run(budgets.count) { i in
+            parallel.forEach(budgets.count) { i in
                 let sol = sweeper.select(allowed: self.space.allowed(maxDelayNs: budgets[i]), levels: k, blocks: blocks)
                 base[i] = self.point(sol, budget: budgets[i], blocks: blocks)
             }
@@ -488,8 +491,8 @@ public final class GridSelector: @unchecked Sendable {
         var perBlock = [Quality](repeating: Quality(), count: problem.blockCount)
         perBlock.withUnsafeMutableBufferPointer { qp in
             let qb = qp.baseAddress!
-            let chunks = ParallelFor.chunks(blocks.count, minimumPerChunk: 16)
-            ParallelFor.run(chunks.count) { j in
+            let chunks = parallel.chunks(blocks.count, minimumPerChunk: 16)
+            parallel.forEach(chunks.count) { j in
                 for bi in chunks[j] {
                     let b = blocks[bi]
                     qb[b] = self.quantizeBlock(b, assignment: assignment, codes: nil, dequantized: nil)
@@ -512,8 +515,8 @@ public final class GridSelector: @unchecked Sendable {
                 deq.withUnsafeMutableBufferPointer { dp in
                     perBlock.withUnsafeMutableBufferPointer { qp in
                         let cb = cp.baseAddress!, db = dp.baseAddress!, qb = qp.baseAddress!
-                        let chunks = ParallelFor.chunks(info.blockCount, minimumPerChunk: 16)
-                        ParallelFor.run(chunks.count) { j in
+                        let chunks = parallel.chunks(info.blockCount, minimumPerChunk: 16)
+                        parallel.forEach(chunks.count) { j in
                             for local in chunks[j] {
                                 qb[local] = self.quantizeBlock(info.firstBlock + local, assignment: assignment, codes: cb, dequantized: db)
                             }
@@ -604,11 +607,11 @@ public final class GridSelector: @unchecked Sendable {
         }
         let binCount = WeightHistogram.binCount
         let width = (hi - lo) / Double(binCount)
-        let chunks = ParallelFor.chunks(blocks.count, minimumPerChunk: 1)
+        let chunks = parallel.chunks(blocks.count, minimumPerChunk: 1)
         var partial = [[Double]](repeating: [], count: chunks.count)
         partial.withUnsafeMutableBufferPointer { pp in
             let pb = pp.baseAddress!
-            ParallelFor.run(chunks.count) { j in
+            parallel.forEach(chunks.count) { j in
                 var m = [Double](repeating: 0, count: 4 * binCount)
                 m.withUnsafeMutableBufferPointer { mp in
                     self.problem.x.withUnsafeBufferPointer { xs in
@@ -638,8 +641,8 @@ public final class GridSelector: @unchecked Sendable {
 
     /// Runs `body(block, search)` over `blocks` in parallel, with a prefix-sum view of each block.
     private func forBlocks(_ blocks: [Int], _ body: (Int, BlockSearch) -> Void) {
-        let chunks = ParallelFor.chunks(blocks.count, minimumPerChunk: 8)
-        ParallelFor.run(chunks.count) { j in
+        let chunks = parallel.chunks(blocks.count, minimumPerChunk: 8)
+        parallel.forEach(chunks.count) { j in
             var longest = 0
             for bi in chunks[j] { longest = max(longest, self.problem.blockStart[blocks[bi] + 1] - self.problem.blockStart[blocks[bi]]) }
             var scratch = [Double](repeating: 0, count: 3 * (longest + 1))
@@ -842,21 +845,16 @@ struct BlockSearch {
                 let c = f(gridS[i])
                 if c < bestC { bestC = c; bestS = gridS[i]; bestI = i }
             }
-            var a: Double, b: Double
+            let a: Double, b: Double
             if bestI >= 0 {
                 a = gridS[max(0, bestI - 1)]; b = gridS[min(g - 1, bestI + 1)]
             } else {
                 let r = pow(2, 1 / options.blockGridPointsPerOctave)
                 a = bestS / r; b = bestS * r
             }
-            let phi = (5.0.squareRoot() - 1) / 2
-            var x1 = b - phi * (b - a), x2 = a + phi * (b - a)
-            var f1 = f(x1), f2 = f(x2)
-            for _ in 0 ..< options.blockGoldenIterations {
-                if f1 < f2 { b = x2; x2 = x1; f2 = f1; x1 = b - phi * (b - a); f1 = f(x1) } else { a = x1; x1 = x2; f1 = f2; x2 = a + phi * (b - a); f2 = f(x2) }
-            }
-            if f1 < bestC { bestC = f1; bestS = x1 }
-            if f2 < bestC { bestC = f2; bestS = x2 }
+            let (p1, p2) = GoldenSection.search(from: a, to: b, iterations: options.blockGoldenIterations, evaluate: f, cost: { $0 })
+            if p1.value < bestC { bestC = p1.value; bestS = p1.x }
+            if p2.value < bestC { bestC = p2.value; bestS = p2.x }
             if let s = lloyd(levels: l, scale: bestS), s > 0 {
                 let c = f(s)
                 if c < bestC { bestC = c; bestS = s }

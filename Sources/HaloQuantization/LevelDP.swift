@@ -185,8 +185,10 @@ public enum LevelDP {
     }
 
     /// Chooses `k` of `candidates` (ascending, distinct). `unitCosts`, when given (one per candidate,
-    /// non-negative), adds `unitCosts[j]` per value sent to candidate `j` to the cost.
-    public static func solve(histogram h: WeightHistogram, candidates: [Double], k: Int, unitCosts: [Double]? = nil) -> Result {
+    /// non-negative), adds `unitCosts[j]` per value sent to candidate `j` to the cost. `threads`: workers
+    /// of the segment-cost table (0: every active core; the result does not depend on it).
+    public static func solve(histogram h: WeightHistogram, candidates: [Double], k: Int, unitCosts: [Double]? = nil,
+                             threads: Int = 0) -> Result {
         let m = candidates.count
         precondition(k >= 1 && m >= 1)
         precondition(unitCosts.map { $0.count == m } ?? true)
@@ -228,7 +230,7 @@ public enum LevelDP {
         if unitCosts == nil && keep.count > monotoneProgramThreshold {
             return monotoneProgram(h, keep: keep, candidates: candidates, k: min(k, keep.count), exact: exact)
         }
-        return program(h, keep: keep, candidates: candidates, unitCosts: unitCosts, k: min(k, keep.count), exact: exact)
+        return program(h, keep: keep, candidates: candidates, unitCosts: unitCosts, k: min(k, keep.count), exact: exact, threads: threads)
     }
 
     /// Kept candidates above which the error-only program uses ``monotoneProgram(_:keep:candidates:k:exact:)``
@@ -304,7 +306,8 @@ public enum LevelDP {
 
     /// The dynamic program over the kept candidates (`keep`, ascending indices into `candidates`,
     /// at least `k` of them): `k` of them minimizing the error plus, with `unitCosts`, the usage cost.
-    private static func program(_ h: WeightHistogram, keep: [Int], candidates: [Double], unitCosts: [Double]?, k: Int, exact: Bool) -> Result {
+    private static func program(_ h: WeightHistogram, keep: [Int], candidates: [Double], unitCosts: [Double]?, k: Int, exact: Bool,
+                                threads: Int) -> Result {
         let c = keep.map { candidates[$0] }
         let u = unitCosts.map { costs in keep.map { costs[$0] } }
         let mm = c.count
@@ -321,8 +324,9 @@ public enum LevelDP {
         var seg = [Double](repeating: 0, count: mm * mm)
         seg.withUnsafeMutableBufferPointer { sp in
             let base = sp.baseAddress!
-            let rows = ParallelFor.chunks(mm, minimumPerChunk: 8)
-            ParallelFor.run(rows.count) { r in
+            let parallel = ParallelLoop(threads: threads)
+            let rows = parallel.chunks(mm, minimumPerChunk: 8)
+            parallel.forEach(rows.count) { r in
                 for i in rows[r] {
                     var split = lo[i]
                     for j in (i + 1) ..< mm {

@@ -50,7 +50,7 @@ extension GridSelector {
             var points = [ParetoPoint?](repeating: nil, count: sets.count)
             points.withUnsafeMutableBufferPointer { pp in
                 let base = pp.baseAddress!
-                ParallelFor.run(sets.count) { i in
+                parallel.forEach(sets.count) { i in
                     let sol = self.fit(levels: sets[i])
                     base[i] = self.point(sol, budget: sol.maxDelayNs)
                 }
@@ -85,7 +85,7 @@ extension GridSelector {
         var swept = [ParetoPoint?](repeating: nil, count: jobs.count)
         swept.withUnsafeMutableBufferPointer { pp in
             let base = pp.baseAddress!
-            ParallelFor.run(jobs.count) { i in
+            parallel.forEach(jobs.count) { i in
                 base[i] = solve(sweeper, cap: jobs[i].0, exponent: jobs[i].1, seed: delaySweep[jobs[i].0].solution)
             }
         }

@@ -126,8 +126,9 @@ public struct QuantizationProblem: @unchecked Sendable {
     /// Lays out `tensors`. `importance`, when given, has one entry per tensor: a tensor of the same
     /// element count, or of `cols` elements broadcast over the rows (per-input-feature statistics such
     /// as mean squared activations). Importance must be finite and non-negative; weights must be finite.
+    /// `threads`: workers of the layout (0: every active core; the layout does not depend on it).
     public init(tensors input: [WeightTensor], importance: [WeightTensor]? = nil, granularity: Granularity,
-                tile: TileShape? = nil) throws {
+                tile: TileShape? = nil, threads: Int = 0) throws {
         guard !input.isEmpty else { throw HaloError("no weight tensors to quantize") }
         if let imp = importance, imp.count != input.count {
             throw HaloError("\(imp.count) importance tensors for \(input.count) weight tensors")
@@ -210,8 +211,9 @@ public struct QuantizationProblem: @unchecked Sendable {
             ws.withUnsafeMutableBufferPointer { wp in
                 org.withUnsafeMutableBufferPointer { op in
                     let xBase = xp.baseAddress!, wBase = wp.baseAddress!, oBase = op.baseAddress!
-                    let jobs = ParallelFor.chunks(blockCount, minimumPerChunk: 64)
-                    ParallelFor.run(jobs.count) { job in
+                    let parallel = ParallelLoop(threads: threads)
+                    let jobs = parallel.chunks(blockCount, minimumPerChunk: 64)
+                    parallel.forEach(jobs.count) { job in
                         var keys: [UInt64] = []
                         for b in jobs[job] {
                             let t = Int(bTensor[b])
@@ -272,28 +274,3 @@ public struct QuantizationProblem: @unchecked Sendable {
 
 /// ⌈a / b⌉ for a ≥ 0 and b ≥ 1, without the overflow of `(a + b − 1) / b` when b is huge.
 func ceilDiv(_ a: Int, _ b: Int) -> Int { a / b + (a % b == 0 ? 0 : 1) }
-
-/// Work split over the machine's cores with Dispatch (at most `Limits.maxThreads` workers).
-enum ParallelFor {
-    /// Threads used; 0 means every active core. Set by the CLI's `--threads`.
-    nonisolated(unsafe) static var threads = 0
-
-    static var workers: Int { min(Limits.maxThreads, threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount)) }
-
-    /// `count` items cut into contiguous ranges, a few per worker.
-    static func chunks(_ count: Int, minimumPerChunk: Int = 1) -> [Range<Int>] {
-        guard count > 0 else { return [] }
-        let pieces = max(1, min(workers * 4, count / max(1, minimumPerChunk)))
-        let size = ceilDiv(count, pieces)
-        return stride(from: 0, to: count, by: size).map { $0 ..< min(count, $0 + size) }
-    }
-
-    /// Runs `body(0 ..< n)`, in parallel when more than one worker is allowed.
-    static func run(_ n: Int, _ body: (Int) -> Void) {
-        if n <= 1 || workers == 1 {
-            for i in 0 ..< n { body(i) }
-        } else {
-            DispatchQueue.concurrentPerform(iterations: n, execute: body)
-        }
-    }
-}

@@ -102,38 +102,14 @@ public enum HardwareAwareQuantizer {
     public static func run(selector: GridSelector, request: QuantizationRequest) throws -> QuantizationOutcome {
         let space = selector.space
         let objective = request.objective
-        if let k = request.levels, k < 1 { throw HaloError("--levels must be at least 1") }
-        if objective.needsEnergy && !space.hasEnergy {
-            throw HaloError(space.levels.contains { $0.energyFJ != nil }
-                ? "--objective \(objective) needs energy_fj for every code; code \(space.levelWithoutEnergy!.code) has none"
-                : "--objective \(objective) needs a delay table with energy_fj (run halo characterize --energy)")
-        }
+        try checkLevelsAndEnergy(request, space: space)
         let k = request.levels ?? Int.max
         var warnings: [String] = []
         if space.missingCodes > 0 {
             warnings.append("the table lacks \(space.missingCodes) of the \(space.format.codeCount) \(space.format) codes; they are never used")
         }
-        var budgetNs: Double?
-        switch request.budget {
-        case .maxDelay(let t):
-            guard t > 0 else { throw HaloError("the delay budget must be positive") }
-            budgetNs = t
-        case .minSpeedup(let s):
-            guard s > 0 else { throw HaloError("the speed-up must be positive") }
-            budgetNs = space.referenceDelayNs / s
-        default:
-            budgetNs = nil
-        }
-        var meets: ((Quality) -> Bool)?
-        switch request.budget {
-        case .maxMSE(let e): meets = { $0.mse <= e }
-        case .minSQNR(let d): meets = { $0.sqnrDb >= d }
-        default: meets = nil
-        }
-        if let t = budgetNs, space.allowed(maxDelayNs: t).isEmpty {
-            let fastest = space.levels.min { ($0.delayNs, $0.code) < ($1.delayNs, $1.code) }!
-            throw HaloError(String(format: "no code has delay ≤ %.4f ns (the fastest, code %d, takes %.4f ns)", t, fastest.code, fastest.delayNs))
-        }
+        var budgetNs = try delayBudgetNs(request.budget, space: space)
+        let meets = errorBudget(request.budget)
         // The sweep comes first when it is wanted: its points seed the grid, so the grid is never worse
         // than a point of the front within its budget.
         var swept: [GridSelector.ParetoPoint] = []
@@ -144,28 +120,8 @@ public enum HardwareAwareQuantizer {
         var chosen: GridSelector.ParetoPoint?
         var selection = budgetNs == nil ? "most accurate grid" : String(format: "most accurate grid of codes ≤ %.4f ns", budgetNs!)
         if let meets {
-            let ok = swept.filter { meets($0.quality) && $0.cost(objective) != nil }
-            guard let best = ok.min(by: { ($0.cost(objective)!, $0.quality.mse) < ($1.cost(objective)!, $1.quality.mse) }) else {
-                let top = swept.min { $0.quality.mse < $1.quality.mse }!
-                throw HaloError(String(format: "no grid meets %@: the most accurate (all codes up to %.4f ns) has MSE %.6g, SQNR %.2f dB",
-                                       request.budget.description, top.maxDelayNs, top.quality.mse, top.quality.sqnrDb))
-            }
-            if objective == .delay {
-                // A thinned sweep (16-bit tables) is refined between its last failing point and `best`.
-                var fastest = best
-                if let below = swept.filter({ $0.budgetNs < best.budgetNs }).max(by: { $0.budgetNs < $1.budgetNs }) {
-                    fastest = selector.fastestMeeting(meets, below: below, meeting: best, levels: k)
-                    if fastest.budgetNs < best.budgetNs {
-                        swept.append(fastest)
-                        swept.sort { $0.budgetNs < $1.budgetNs }
-                    }
-                }
-                budgetNs = fastest.budgetNs
-            } else {
-                chosen = best
-                selection = "least \(objective == .edp ? "EDP" : "energy") of \(ok.count) candidate\(ok.count == 1 ? "" : "s") meeting \(request.budget)"
-                    + (budgetNs.map { String(format: " with codes ≤ %.4f ns", $0) } ?? "")
-            }
+            try applyErrorBudget(meets, selector: selector, request: request, levels: k, swept: &swept, budgetNs: &budgetNs,
+                                 chosen: &chosen, selection: &selection)
         }
         let allowed = budgetNs.map { space.allowed(maxDelayNs: $0) } ?? space.levels
         if let kk = request.levels, allowed.count < kk {
@@ -178,52 +134,17 @@ public enum HardwareAwareQuantizer {
             quality = chosen.quality
         } else {
             if objective == .delay, meets != nil { selection = String(format: "fastest budget meeting %@ (%.4f ns), then its most accurate grid", request.budget.description, budgetNs!) }
-            let within = swept.filter { $0.budgetNs <= (budgetNs ?? .infinity) + 1e-12 }
-            let seed = within.min { $0.quality.weightedSquaredError < $1.quality.weightedSquaredError }
-            solution = selector.select(allowed: allowed, levels: k, seeds: seed.map { [$0.solution] } ?? [])
-            quality = selector.evaluate(Assignment(solution))
-            let grid = GridSelector.ParetoPoint(budgetNs: budgetNs ?? space.distinctDelays.last!, maxDelayNs: solution.maxDelayNs,
-                                                levels: solution.levels, quality: quality, solution: solution)
-            if objective != .delay {
-                if !swept.isEmpty { swept.append(grid) }
-            } else if let i = within.indices.last, i < swept.count, quality.weightedSquaredError < swept[i].quality.weightedSquaredError {
-                // The grid is the sweep's point for its budget when it does better.
-                swept[i] = GridSelector.ParetoPoint(budgetNs: swept[i].budgetNs, maxDelayNs: grid.maxDelayNs, levels: grid.levels,
-                                                    quality: quality, solution: solution)
-            }
+            (solution, quality) = selectGrid(selector: selector, allowed: allowed, levels: k, objective: objective, budgetNs: budgetNs,
+                                             swept: &swept)
         }
         let pareto = GridSelector.nonDominated(swept, objective: objective)
-        var baselines: [BaselineResult] = []
-        if request.baselines {
-            let kb = min(k, space.levels.count)
-            for b in space.baselines(levels: kb) {
-                let s = selector.fit(levels: b.levels)
-                baselines.append(BaselineResult(baseline: b, solution: s, quality: selector.evaluate(Assignment(s))))
-            }
-        }
-        var energyReference: BaselineResult?
-        if space.hasEnergy {
-            if let first = baselines.first, first.baseline.levels.count == space.levels.count {
-                energyReference = first
-            } else {
-                let all = space.baselines(levels: space.levels.count)[0]
-                let s = selector.fit(levels: all.levels)
-                energyReference = BaselineResult(baseline: all, solution: s, quality: selector.evaluate(Assignment(s)))
-            }
-        }
+        let baselines = request.baselines ? measureBaselines(selector: selector, levels: min(k, space.levels.count)) : []
+        let energyReference = space.hasEnergy ? energyReference(selector: selector, baselines: baselines) : nil
         var dvfs: DVFSPlan?
         var assignment = Assignment(solution)
-        if var options = request.dvfs {
-            guard selector.problem.tile != nil else { throw HaloError("a DVFS plan needs a tile shape (--tile RxC)") }
-            if options.maxBudgetNs == nil { options.maxBudgetNs = budgetNs }
-            if let cap = options.maxBudgetNs, let explicit = options.budgetsNs, let over = explicit.first(where: { $0 > cap + 1e-12 }) {
-                throw HaloError(String(format: "DVFS budget %.4f ns exceeds the delay budget %.4f ns", over, cap))
-            }
-            let plan = try DVFSPlanner.plan(selector: selector, levels: min(k, space.levels.count), options: options)
-            if options.budgetsNs == nil && plan.levels.count < options.levels {
-                warnings.append(String(format: "DVFS: %d levels asked, but only %d distinct budgets lie between %.4f and %.4f ns once snapped to the table's delays",
-                                       options.levels, plan.levels.count, plan.levels.last!.budgetNs, plan.levels.first!.budgetNs))
-            }
+        if let options = request.dvfs {
+            let plan = try planDVFS(selector: selector, options: options, levels: min(k, space.levels.count), budgetNs: budgetNs,
+                                    warnings: &warnings)
             dvfs = plan
             assignment = plan.assignment
         }
@@ -233,10 +154,132 @@ public enum HardwareAwareQuantizer {
     }
 }
 
+// The steps of `run`, in the order it takes them.
 extension HardwareAwareQuantizer {
-    /// Worker threads for the searches; 0 (the default) uses every active core.
-    public static var threads: Int {
-        get { ParallelFor.threads }
-        set { ParallelFor.threads = max(0, newValue) }
+    /// Refuses fewer than one level, and an energy objective on a table without energy for every code.
+    static func checkLevelsAndEnergy(_ request: QuantizationRequest, space: CodeSpace) throws {
+        let objective = request.objective
+        if let k = request.levels, k < 1 { throw HaloError("--levels must be at least 1") }
+        if objective.needsEnergy && !space.hasEnergy {
+            throw HaloError(space.levels.contains { $0.energyFJ != nil }
+                ? "--objective \(objective) needs energy_fj for every code; code \(space.levelWithoutEnergy!.code) has none"
+                : "--objective \(objective) needs a delay table with energy_fj (run halo characterize --energy)")
+        }
+    }
+
+    /// The delay budget of a `maxDelay` or `minSpeedup` budget in ns (nil for the others), checked to
+    /// allow at least one code.
+    static func delayBudgetNs(_ budget: Budget, space: CodeSpace) throws -> Double? {
+        var budgetNs: Double?
+        switch budget {
+        case .maxDelay(let t):
+            guard t > 0 else { throw HaloError("the delay budget must be positive") }
+            budgetNs = t
+        case .minSpeedup(let s):
+            guard s > 0 else { throw HaloError("the speed-up must be positive") }
+            budgetNs = space.referenceDelayNs / s
+        default:
+            budgetNs = nil
+        }
+        if let t = budgetNs, space.allowed(maxDelayNs: t).isEmpty {
+            let fastest = space.levels.min { ($0.delayNs, $0.code) < ($1.delayNs, $1.code) }!
+            throw HaloError(String(format: "no code has delay ≤ %.4f ns (the fastest, code %d, takes %.4f ns)", t, fastest.code, fastest.delayNs))
+        }
+        return budgetNs
+    }
+
+    /// The test of an error budget (`maxMSE`, `minSQNR`); nil for the others.
+    static func errorBudget(_ budget: Budget) -> ((Quality) -> Bool)? {
+        switch budget {
+        case .maxMSE(let e): return { $0.mse <= e }
+        case .minSQNR(let d): return { $0.sqnrDB >= d }
+        default: return nil
+        }
+    }
+
+    /// Picks the candidate of the sweep that meets the error budget at the least objective: for delay,
+    /// the fastest budget (refined between the sweep's last failing point and the best one; the grid
+    /// is then selected under it); for energy and EDP the candidate itself (`chosen`).
+    static func applyErrorBudget(_ meets: (Quality) -> Bool, selector: GridSelector, request: QuantizationRequest, levels k: Int,
+                                 swept: inout [GridSelector.ParetoPoint], budgetNs: inout Double?,
+                                 chosen: inout GridSelector.ParetoPoint?, selection: inout String) throws {
+        let objective = request.objective
+        let ok = swept.filter { meets($0.quality) && $0.cost(objective) != nil }
+        guard let best = ok.min(by: { ($0.cost(objective)!, $0.quality.mse) < ($1.cost(objective)!, $1.quality.mse) }) else {
+            let top = swept.min { $0.quality.mse < $1.quality.mse }!
+            throw HaloError(String(format: "no grid meets %@: the most accurate (all codes up to %.4f ns) has MSE %.6g, SQNR %.2f dB",
+                                   request.budget.description, top.maxDelayNs, top.quality.mse, top.quality.sqnrDB))
+        }
+        if objective == .delay {
+            // A thinned sweep (16-bit tables) is refined between its last failing point and `best`.
+            var fastest = best
+            if let below = swept.filter({ $0.budgetNs < best.budgetNs }).max(by: { $0.budgetNs < $1.budgetNs }) {
+                fastest = selector.fastestMeeting(meets, below: below, meeting: best, levels: k)
+                if fastest.budgetNs < best.budgetNs {
+                    swept.append(fastest)
+                    swept.sort { $0.budgetNs < $1.budgetNs }
+                }
+            }
+            budgetNs = fastest.budgetNs
+        } else {
+            chosen = best
+            selection = "least \(objective == .edp ? "EDP" : "energy") of \(ok.count) candidate\(ok.count == 1 ? "" : "s") meeting \(request.budget)"
+                + (budgetNs.map { String(format: " with codes ≤ %.4f ns", $0) } ?? "")
+        }
+    }
+
+    /// The most accurate grid of `allowed`, seeded by the sweep's best point within the budget; the grid
+    /// joins the sweep (energy, EDP) or replaces the sweep's point of its budget when better (delay).
+    static func selectGrid(selector: GridSelector, allowed: [CodeLevel], levels k: Int, objective: Objective, budgetNs: Double?,
+                           swept: inout [GridSelector.ParetoPoint]) -> (GridSolution, Quality) {
+        let within = swept.filter { $0.budgetNs <= (budgetNs ?? .infinity) + 1e-12 }
+        let seed = within.min { $0.quality.weightedSquaredError < $1.quality.weightedSquaredError }
+        let solution = selector.select(allowed: allowed, levels: k, seeds: seed.map { [$0.solution] } ?? [])
+        let quality = selector.evaluate(Assignment(solution))
+        let grid = GridSelector.ParetoPoint(budgetNs: budgetNs ?? selector.space.distinctDelays.last!, maxDelayNs: solution.maxDelayNs,
+                                            levels: solution.levels, quality: quality, solution: solution)
+        if objective != .delay {
+            if !swept.isEmpty { swept.append(grid) }
+        } else if let i = within.indices.last, i < swept.count, quality.weightedSquaredError < swept[i].quality.weightedSquaredError {
+            // The grid is the sweep's point for its budget when it does better.
+            swept[i] = GridSelector.ParetoPoint(budgetNs: swept[i].budgetNs, maxDelayNs: grid.maxDelayNs, levels: grid.levels,
+                                                quality: quality, solution: solution)
+        }
+        return (solution, quality)
+    }
+
+    /// The format's baselines of `levels` levels, each at its own fitted scales.
+    static func measureBaselines(selector: GridSelector, levels kb: Int) -> [BaselineResult] {
+        selector.space.baselines(levels: kb).map { b in
+            let s = selector.fit(levels: b.levels)
+            return BaselineResult(baseline: b, solution: s, quality: selector.evaluate(Assignment(s)))
+        }
+    }
+
+    /// What energy ratios are against: the baseline of every code (the first baseline when it is that).
+    static func energyReference(selector: GridSelector, baselines: [BaselineResult]) -> BaselineResult {
+        let space = selector.space
+        if let first = baselines.first, first.baseline.levels.count == space.levels.count { return first }
+        let all = space.baselines(levels: space.levels.count)[0]
+        let s = selector.fit(levels: all.levels)
+        return BaselineResult(baseline: all, solution: s, quality: selector.evaluate(Assignment(s)))
+    }
+
+    /// The DVFS plan under the delay budget (its budgets checked against it), warning when fewer
+    /// levels than asked lie between the budgets.
+    static func planDVFS(selector: GridSelector, options requested: DVFSOptions, levels: Int, budgetNs: Double?,
+                         warnings: inout [String]) throws -> DVFSPlan {
+        var options = requested
+        guard selector.problem.tile != nil else { throw HaloError("a DVFS plan needs a tile shape (--tile RxC)") }
+        if options.maxBudgetNs == nil { options.maxBudgetNs = budgetNs }
+        if let cap = options.maxBudgetNs, let explicit = options.budgetsNs, let over = explicit.first(where: { $0 > cap + 1e-12 }) {
+            throw HaloError(String(format: "DVFS budget %.4f ns exceeds the delay budget %.4f ns", over, cap))
+        }
+        let plan = try DVFSPlanner.plan(selector: selector, levels: levels, options: options)
+        if options.budgetsNs == nil && plan.levels.count < options.levels {
+            warnings.append(String(format: "DVFS: %d levels asked, but only %d distinct budgets lie between %.4f and %.4f ns once snapped to the table's delays",
+                                   options.levels, plan.levels.count, plan.levels.last!.budgetNs, plan.levels.first!.budgetNs))
+        }
+        return plan
     }
 }

@@ -93,7 +93,7 @@ public enum QuantizationReport {
         func num(_ d: Double) -> JSONValue { .number(d) }
         func round6(_ d: Double) -> Double { (d * 1e6).rounded() / 1e6 }
         func errors(_ q: Quality) -> [(String, JSONValue)] {
-            [("mse", num(q.mse)), ("weighted_mse", num(q.weightedMSE)), ("sqnr_db", num(q.sqnrDb))]
+            [("mse", num(q.mse)), ("weighted_mse", num(q.weightedMSE)), ("sqnr_db", num(q.sqnrDB))]
         }
         // Energy fields, when the table has energy: energy and EDP per operation, and with `ratios` both
         // against the reference.
@@ -226,7 +226,7 @@ public enum QuantizationReport {
             ("error_budget", .number(plan.errorBudget)),
             ("weighted_error", .number(plan.quality.weightedSquaredError)),
             ("mse", .number(plan.quality.mse)),
-            ("sqnr_db", .number(plan.quality.sqnrDb)),
+            ("sqnr_db", .number(plan.quality.sqnrDB)),
             ("speedup", .number(plan.speedup)),
             ("energy_ratio", .number(plan.energyRatio)),
             ("levels", levels),

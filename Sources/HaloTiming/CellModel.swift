@@ -13,22 +13,22 @@ public enum Transition: Int, Sendable, CaseIterable {
 }
 
 /// One timing arc of an arc set: a from-transition to a to-transition with its delay and slew tables.
-struct TimingArcModel: Sendable {
-    let from: Transition
-    let to: Transition
-    let delay: TableModel?
+package struct TimingArcModel: Sendable {
+    package let from: Transition
+    package let to: Transition
+    package let delay: TableModel?
     let slew: TableModel?
 }
 
 /// A set of arcs from one input pin to one output pin of a cell (one Liberty `timing` group and related pin).
-struct ArcSetModel: Sendable {
-    let fromPin: Int
-    let toPin: Int
+package struct ArcSetModel: Sendable {
+    package let fromPin: Int
+    package let toPin: Int
     let type: TimingType
     /// The sense from the library (or inferred from the function).
-    let librarySense: TimingSense
+    package let librarySense: TimingSense
     let when: CompiledFunction?
-    let arcs: [TimingArcModel]
+    package let arcs: [TimingArcModel]
     /// Index of this arc set among those with the same from/to pins (for `when` default handling).
     let isClockEdge: Bool
 }
@@ -46,28 +46,28 @@ struct CheckModel: Sendable {
 }
 
 /// A library cell compiled for timing: pins by index, functions as truth tables, arcs, checks.
-final class CellModel: @unchecked Sendable {
-    let name: String
-    let library: String
-    let pinNames: [String]
-    let pinDirections: [PinDirection]
+package final class CellModel: @unchecked Sendable {
+    package let name: String
+    package let library: String
+    package let pinNames: [String]
+    package let pinDirections: [PinDirection]
     /// Pin capacitance by transition [rise, fall], in fF (max: data paths).
     let pinCapacitance: [[Double]]
     /// Min pin capacitance by transition [rise, fall], in fF (a propagated clock's early capture path).
     let pinCapacitanceMin: [[Double]]
     let isClockPin: [Bool]
     /// Output functions, by pin index (nil for inputs or outputs without a function).
-    let functions: [CompiledFunction?]
+    package let functions: [CompiledFunction?]
     /// Three-state enables (`!three_state`), by pin index: the output is driven, and its function
     /// decides its value, only while the enable is 1 (OpenSTA's `tristateEnable`).
     let enables: [CompiledFunction?]
-    let arcSets: [ArcSetModel]
+    package let arcSets: [ArcSetModel]
     let checks: [CheckModel]
     let isSequential: Bool
     /// The first `ff`/`latch` group, if any.
-    let sequential: LibertySequential?
+    package let sequential: LibertySequential?
     /// Output functions as written (for recognizing a flop's state outputs).
-    let rawFunctions: [BooleanExpression?]
+    package let rawFunctions: [BooleanExpression?]
     let area: Double
 
     init(_ cell: LibertyCell, library: String) throws {
@@ -194,7 +194,7 @@ final class CellModel: @unchecked Sendable {
     /// output's `function` when it names the input, read syntactically (`FuncExpr::portTimingSense`);
     /// for a three-state output whose enable names the input, non-unate for data arcs and the enable's
     /// sense (inverted for disable arcs) for three-state arcs; otherwise non-unate.
-    static func inferSense(_ type: TimingType, cell: LibertyCell, to: Int, from: String) -> TimingSense {
+    package static func inferSense(_ type: TimingType, cell: LibertyCell, to: Int, from: String) -> TimingSense {
         let pin = cell.pins[to]
         let enable = pin.threeState.map { BooleanExpression.not($0) }
         if type.isThreeStateEnable || type.isThreeStateDisable {

@@ -14,7 +14,7 @@ enum AxisInput: UInt8 {
 
 /// An NLDM table with each axis bound to what feeds it during delay calculation. It is flattened
 /// into `FlatTiming` for the sweep and evaluated by `flatTableValue`; `value` evaluates it alone, the same way.
-struct TableModel: Sendable {
+package struct TableModel: Sendable {
     let inputs: [AxisInput]
     let axes: [[Double]]
     let values: [Double]
@@ -46,11 +46,11 @@ struct TableModel: Sendable {
     }
 
     /// The table's value at an input slew, load and related slew (ns, fF, ns), by `flatTableValue`.
-    func value(slew: Double, load: Double, relatedSlew: Double = 0) -> Double {
+    package func value(slew: Double, load: Double, relatedSlew: Double = 0) -> Double {
         pool.withUnsafeBufferPointer { flatTableValue(flat, $0.baseAddress!, slew: slew, load: load, relatedSlew: relatedSlew) }
     }
 
-    init(_ table: LibertyTable, isCheck: Bool) {
+    package init(_ table: LibertyTable, isCheck: Bool) {
         self.init(inputs: table.variables.map { v in
             switch v {
             case .inputNetTransition, .inputTransitionTime: return .inputSlew

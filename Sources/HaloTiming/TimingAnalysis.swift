@@ -430,52 +430,19 @@ final class ArrivalPropagation {
         let value = self.value, caseValue = self.caseValue
         let arrival = self.arrival, slew = self.slew, predecessor = self.predecessor, memo = self.memo
         let halfPeriod = halfPeriodNs, group = launchGroup
-        let cells = b.cells, pinIsOutput = b.pinIsOutput, pinFunction = b.pinFunction
-        let arcSets = b.arcSets, arcs = b.arcs, siblings = b.siblings
-        let tables = b.tables, pool = UnsafePointer(b.pool), pinSource = b.pinSource, pinTie = b.pinTie
+        let arcSets = b.arcSets, arcs = b.arcs, pinSource = b.pinSource
         let loadCap = b.loadCapacitance, isClock = b.isClockNetwork
         let arcLoadBase = Int(b.arcLoadStart[o]) - Int(b.cells[Int(b.orderCell[o])].arcStart)
-        let cell = cells[Int(b.orderCell[o])]
+        let cell = b.cells[Int(b.orderCell[o])]
         let base = Int(b.orderBase[o])
-        let pinStart = Int(cell.pinStart)
-        let pinCountOfCell = Int(cell.pinCount)
         var anyConstant = false
         var logicChanged = reevaluate || logicStale[o]
         logicStale[o] = false
         let stateBase = Int(setStart[o]) - Int(cell.arcSetStart)
-        // Input values.
-        for k in 0..<pinCountOfCell where !pinIsOutput[pinStart + k] {
-            let p = base + k
-            var v = caseValue[p]
-            if v == unknown {
-                v = pinTie[p]
-                if v == unknown {
-                    let src = Int(pinSource[p])
-                    if src != p { v = value[src] }
-                }
-            }
-            if value[p] != v { logicChanged = true }
-            value[p] = v
-            if v != unknown { anyConstant = true }
-        }
-        // Output values.
-        if logicChanged {
-            for k in 0..<pinCountOfCell where pinIsOutput[pinStart + k] {
-                let p = base + k
-                if caseValue[p] != unknown {
-                    value[p] = caseValue[p]
-                } else {
-                    let f = pinFunction[pinStart + k]
-                    let e = cell.hasThreeState ? b.pinEnable[pinStart + k] : -1
-                    // A three-state output has a value only while its enable is 1 (OpenSTA's Sim::evalInstance).
-                    if e >= 0 && evaluate(Int(e), base: base) != LogicValue.one.rawValue {
-                        value[p] = unknown
-                    } else {
-                        value[p] = f >= 0 ? evaluate(Int(f), base: base) : unknown
-                    }
-                }
-                if value[p] != unknown { anyConstant = true }
-            }
+        let inputsChanged = setInputValues(cell, base: base, anyConstant: &anyConstant)
+        if logicChanged || inputsChanged {
+            logicChanged = true
+            setOutputValues(cell, base: base, anyConstant: &anyConstant)
         }
         // Arcs.
         for s in Int(cell.arcSetStart)..<Int(cell.arcSetEnd) {
@@ -490,27 +457,7 @@ final class ArrivalPropagation {
             var sense = ArcSense.unknown
             var enabled = false
             if logicChanged {
-                if anyConstant {
-                    let f = pinFunction[pinStart + Int(set.toPin)]
-                    if f >= 0 { sense = self.sense(Int(f), pin: Int(set.fromPin), base: base) }
-                    // A disabled three-state output does not pass its function's inputs (Sim::functionSense).
-                    let e = cell.hasThreeState ? b.pinEnable[pinStart + Int(set.toPin)] : -1
-                    if sense != .unknown && e >= 0 && evaluate(Int(e), base: base) == LogicValue.zero.rawValue { sense = .none }
-                }
-                enabled = value[toPin] == unknown && sense != .none
-                if enabled {
-                    if set.when >= 0 {
-                        if evaluate(Int(set.when), base: base) == LogicValue.zero.rawValue { enabled = false }
-                    } else {
-                        for j in Int(set.siblingStart)..<Int(set.siblingEnd) {
-                            let w = arcSets[Int(siblings[j])].when
-                            if w >= 0 && evaluate(Int(w), base: base) == LogicValue.one.rawValue {
-                                enabled = false
-                                break
-                            }
-                        }
-                    }
-                }
+                (sense, enabled) = senseAndEnable(set, cell: cell, base: base, anyConstant: anyConstant)
                 setState[stateBase + s] = sense.rawValue | (enabled ? ArrivalPropagation.setEnabled : 0)
             } else {
                 let state = setState[stateBase + s]
@@ -523,24 +470,7 @@ final class ArrivalPropagation {
                 let inSlew = idealClock ? 0 : slew[source * 2 + fromIndex]
                 let m = memo + (arcLoadBase + a)
                 if m.pointee.inSlewNs != inSlew {
-                    let load = loadCap[toPin * 2 + toIndex]
-                    var sv = 0.0, dv = 0.0
-                    if arc.slew >= 0 {
-                        // Slew and delay tables on one grid share the interpolation weights.
-                        let st = tables[Int(arc.slew)]
-                        if arc.delay >= 0, sameGrid(st, tables[Int(arc.delay)]) {
-                            let ls = b.arcLoad[arcLoadBase + a]
-                            let w = ls.axis != 0 ? gridWeights(st, pool, slew: inSlew, ls) : gridWeights(st, pool, slew: inSlew, load: load)
-                            sv = gridValue(st, pool, w)
-                            dv = gridValue(tables[Int(arc.delay)], pool, w)
-                        } else {
-                            sv = flatTableValue(st, pool, slew: inSlew, load: load, relatedSlew: 0)
-                            if arc.delay >= 0 { dv = flatTableValue(tables[Int(arc.delay)], pool, slew: inSlew, load: load, relatedSlew: 0) }
-                        }
-                    } else if arc.delay >= 0 {
-                        dv = flatTableValue(tables[Int(arc.delay)], pool, slew: inSlew, load: load, relatedSlew: 0)
-                    }
-                    m.pointee = ArcMemo(inSlewNs: inSlew, slewNs: sv, delayNs: dv)
+                    m.pointee = lookUpArc(arc, inSlew: inSlew, load: loadCap[toPin * 2 + toIndex], segment: arcLoadBase + a)
                 }
                 // An arc without a slew table contributes 0, which never exceeds a reset slew.
                 if m.pointee.slewNs > slew[toPin * 2 + toIndex] { slew[toPin * 2 + toIndex] = m.pointee.slewNs }
@@ -569,7 +499,108 @@ final class ArrivalPropagation {
                 }
             }
         }
+    }
+
+    /// Step 1 of `processInstance`: the instance's input pin values from case constants, ties and their
+    /// nets' drivers. Returns whether one changed; sets `anyConstant` when one is 0 or 1.
+    @inline(__always) private func setInputValues(_ cell: FlatCell, base: Int, anyConstant: inout Bool) -> Bool {
+        let unknown = LogicValue.unknown.rawValue
+        let value = self.value, caseValue = self.caseValue, pinIsOutput = b.pinIsOutput
+        let pinSource = b.pinSource, pinTie = b.pinTie
+        let pinStart = Int(cell.pinStart)
+        var changed = false
+        for k in 0..<Int(cell.pinCount) where !pinIsOutput[pinStart + k] {
+            let p = base + k
+            var v = caseValue[p]
+            if v == unknown {
+                v = pinTie[p]
+                if v == unknown {
+                    let src = Int(pinSource[p])
+                    if src != p { v = value[src] }
+                }
+            }
+            if value[p] != v { changed = true }
+            value[p] = v
+            if v != unknown { anyConstant = true }
         }
+        return changed
+    }
+
+    /// Step 2: the output pin values (a case constant, else the function; a three-state output has a
+    /// value only while its enable is 1, as in OpenSTA's Sim::evalInstance).
+    @inline(__always) private func setOutputValues(_ cell: FlatCell, base: Int, anyConstant: inout Bool) {
+        let unknown = LogicValue.unknown.rawValue
+        let value = self.value, caseValue = self.caseValue, pinIsOutput = b.pinIsOutput, pinFunction = b.pinFunction
+        let pinStart = Int(cell.pinStart)
+        for k in 0..<Int(cell.pinCount) where pinIsOutput[pinStart + k] {
+            let p = base + k
+            if caseValue[p] != unknown {
+                value[p] = caseValue[p]
+            } else {
+                let f = pinFunction[pinStart + k]
+                let e = cell.hasThreeState ? b.pinEnable[pinStart + k] : -1
+                if e >= 0 && evaluate(Int(e), base: base) != LogicValue.one.rawValue {
+                    value[p] = unknown
+                } else {
+                    value[p] = f >= 0 ? evaluate(Int(f), base: base) : unknown
+                }
+            }
+            if value[p] != unknown { anyConstant = true }
+        }
+    }
+
+    /// Step 3, per arc set when the instance's logic changed: its timing sense under the constants
+    /// and whether it propagates arrivals (output not constant, sense not none, its `when` not false,
+    /// or with no `when` no sibling's `when` true).
+    @inline(__always) private func senseAndEnable(_ set: FlatArcSet, cell: FlatCell, base: Int, anyConstant: Bool) -> (ArcSense, Bool) {
+        let pinStart = Int(cell.pinStart)
+        var sense = ArcSense.unknown
+        if anyConstant {
+            let f = b.pinFunction[pinStart + Int(set.toPin)]
+            if f >= 0 { sense = self.sense(Int(f), pin: Int(set.fromPin), base: base) }
+            // A disabled three-state output does not pass its function's inputs (Sim::functionSense).
+            let e = cell.hasThreeState ? b.pinEnable[pinStart + Int(set.toPin)] : -1
+            if sense != .unknown && e >= 0 && evaluate(Int(e), base: base) == LogicValue.zero.rawValue { sense = .none }
+        }
+        var enabled = value[base + Int(set.toPin)] == LogicValue.unknown.rawValue && sense != .none
+        if enabled {
+            if set.when >= 0 {
+                if evaluate(Int(set.when), base: base) == LogicValue.zero.rawValue { enabled = false }
+            } else {
+                for j in Int(set.siblingStart)..<Int(set.siblingEnd) {
+                    let w = b.arcSets[Int(b.siblings[j])].when
+                    if w >= 0 && evaluate(Int(w), base: base) == LogicValue.one.rawValue {
+                        enabled = false
+                        break
+                    }
+                }
+            }
+        }
+        return (sense, enabled)
+    }
+
+    /// Step 4, per arc when its input slew changed: the output slew and the delay from the arc's tables
+    /// at that slew and the output's load (slew and delay tables on one grid share the interpolation
+    /// weights; `segment` indexes the arc's load segment).
+    @inline(__always) private func lookUpArc(_ arc: FlatArc, inSlew: Double, load: Double, segment: Int) -> ArcMemo {
+        let tables = b.tables, pool = UnsafePointer(b.pool)
+        var sv = 0.0, dv = 0.0
+        if arc.slew >= 0 {
+            let st = tables[Int(arc.slew)]
+            if arc.delay >= 0, sameGrid(st, tables[Int(arc.delay)]) {
+                let ls = b.arcLoad[segment]
+                let w = ls.axis != 0 ? gridWeights(st, pool, slew: inSlew, ls) : gridWeights(st, pool, slew: inSlew, load: load)
+                sv = gridValue(st, pool, w)
+                dv = gridValue(tables[Int(arc.delay)], pool, w)
+            } else {
+                sv = flatTableValue(st, pool, slew: inSlew, load: load, relatedSlew: 0)
+                if arc.delay >= 0 { dv = flatTableValue(tables[Int(arc.delay)], pool, slew: inSlew, load: load, relatedSlew: 0) }
+            }
+        } else if arc.delay >= 0 {
+            dv = flatTableValue(tables[Int(arc.delay)], pool, slew: inSlew, load: load, relatedSlew: 0)
+        }
+        return ArcMemo(inSlewNs: inSlew, slewNs: sv, delayNs: dv)
+    }
 
     /// The `setState` bit marking an arc set that propagates arrivals.
     private static let setEnabled: UInt8 = 0x80

@@ -39,30 +39,30 @@ public final class TimingGraph: @unchecked Sendable {
     /// The analysis conditions it was built with (output load, input slew, clock).
     public let conditions: TimingConditions
 
-    let cells: [CellModel]
+    package let cells: [CellModel]
     /// Per instance: index into `cells`, first pin index.
-    let instanceCell: [Int]
-    let instancePinBase: [Int]
+    package let instanceCell: [Int]
+    package let instancePinBase: [Int]
     /// Instances in topological (levelized) order.
-    let instanceOrder: [Int]
+    package let instanceOrder: [Int]
     /// Per pin: owning instance (-1 for a port), the pin index within the cell (port index for ports), the net (-1 unconnected).
-    let pinInstance: [Int]
+    package let pinInstance: [Int]
     let pinCellPin: [Int]
-    let pinNet: [Int]
+    package let pinNet: [Int]
     /// Per net: the driver pin (-1 if none), value tied by the netlist (0/1, or 2 for none).
-    let netDriver: [Int]
-    let netTie: [UInt8]
+    package let netDriver: [Int]
+    package let netTie: [UInt8]
     /// Per net: the load pins (CSR layout).
-    let netLoadStart: [Int]
-    let netLoads: [Int]
+    package let netLoadStart: [Int]
+    package let netLoads: [Int]
     /// Per driver pin and transition: total capacitance on its net in fF (index pin*2+rf; 0 for non-drivers).
-    let loadCapacitance: [Double]
+    package let loadCapacitance: [Double]
     /// First pin index of the ports; port k is pin portPinBase+k.
-    let portPinBase: Int
+    package let portPinBase: Int
     /// The clock port's pin, if the design is registered.
     public let clockPin: Int?
     /// Per pin: true when the pin is on the clock network.
-    let isClockNetwork: [Bool]
+    package let isClockNetwork: [Bool]
     /// With a propagated clock: the late and early clock timing of the clock network.
     let clockTiming: PropagatedClockTiming
     /// With a propagated clock: the launch groups and credits of clock reconvergence pessimism removal.

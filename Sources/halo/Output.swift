@@ -37,7 +37,7 @@ func printWarnings(_ warnings: [String]) {
 
 /// Prints a reader's warnings on standard error.
 func printWarnings(_ sink: DiagnosticSink) {
-    for w in sink.warnings { StandardStreams.writeError("\(w)\n") }
+    for w in sink.warnings { StandardStreams.writeError(w.line(tool: "halo") + "\n") }
 }
 
 /// `--threads N` where the work runs on one thread (report, merge, generate, plot): accepted, so that

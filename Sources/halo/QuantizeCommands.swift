@@ -155,7 +155,7 @@ private struct QuantizeSetup {
     /// `extraInputs`), then reads the inputs.
     init(_ args: Arguments, command: String, tablePath: String, tile: TileShape?, outputs outputPaths: [String?],
          extraInputs: [String] = []) throws {
-        if let n = try args.integer("--threads", in: 1 ... Limits.maxThreads) { HardwareAwareQuantizer.threads = n }
+        let threads = try args.integer("--threads", in: 1 ... Limits.maxThreads) ?? 0
         guard let formatText = args.value("--number-format") else {
             throw HaloError("'halo \(command)' needs --number-format (\(NumberFormat.acceptedNames))")
         }
@@ -273,8 +273,11 @@ private struct QuantizeSetup {
                 }
             }
         }
-        let problem = try QuantizationProblem(tensors: tensors, importance: importance, granularity: granularity, tile: tile)
-        selector = GridSelector(problem: problem, space: space)
+        let problem = try QuantizationProblem(tensors: tensors, importance: importance, granularity: granularity, tile: tile,
+                                              threads: threads)
+        var options = SelectorOptions()
+        options.threads = threads
+        selector = GridSelector(problem: problem, space: space, options: options)
         request = QuantizationRequest(levels: levels)
         request.budget = budget
         request.objective = objective
@@ -298,7 +301,7 @@ private func summary(_ outcome: QuantizationOutcome, setup: QuantizeSetup, tenso
     func row(_ name: String, _ levels: Int, _ delay: Double, _ q: Quality) -> String {
         let sp = space.speedup(maxDelayNs: delay)
         var line = name.padding(toLength: 40, withPad: " ", startingAt: 0)
-            + String(format: "%6d  %@  %6.3fx  %12.5e  %@", levels, ns(delay), sp, q.mse, sq(q.sqnrDb))
+            + String(format: "%6d  %@  %6.3fx  %12.5e  %@", levels, ns(delay), sp, q.mse, sq(q.sqnrDB))
         if let (r, re) = reference, let e = q.energyPerOpFJ {
             line = line.padding(toLength: 40 + 50, withPad: " ", startingAt: 0)
                 + String(format: "%10.1f  %6.3fx  %11.1f  %6.3fx", e, e / re, e * delay, e * delay / (re * r.baseline.maxDelayNs))
@@ -320,7 +323,7 @@ private func summary(_ outcome: QuantizationOutcome, setup: QuantizeSetup, tenso
         out += String(format: "DVFS plan (%@, %d levels, goal %@)", setup.selector.problem.tile?.description ?? "", plan.levels.count, plan.options.goal.rawValue)
             .padding(toLength: 40, withPad: " ", startingAt: 0)
         out += String(format: "        time-weighted speed-up %.3fx, energy %.3f of INT8, MSE %.5e, SQNR %@\n",
-                      plan.speedup, plan.energyRatio, plan.quality.mse, sq(plan.quality.sqnrDb))
+                      plan.speedup, plan.energyRatio, plan.quality.mse, sq(plan.quality.sqnrDB))
         for (i, l) in plan.levels.enumerated() {
             out += String(format: "  level %d: budget %@, clock %@, %.2f V, %d tiles (%.1f%% of weights)\n", i, ns(l.budgetNs), ns(l.clockNs), l.voltage, l.tiles,
                           100 * Double(l.weights) / Double(max(1, plan.quality.count)))
@@ -329,7 +332,7 @@ private func summary(_ outcome: QuantizationOutcome, setup: QuantizeSetup, tenso
     if !outcome.pareto.isEmpty && outcome.objective == .delay {
         out += "\nPareto front (\(outcome.pareto.count) points): max delay → MSE\n"
         for p in outcome.pareto {
-            out += String(format: "  %.6f ns  %6.3fx  %12.5e  %@\n", p.maxDelayNs, space.speedup(maxDelayNs: p.maxDelayNs), p.quality.mse, sq(p.quality.sqnrDb))
+            out += String(format: "  %.6f ns  %6.3fx  %12.5e  %@\n", p.maxDelayNs, space.speedup(maxDelayNs: p.maxDelayNs), p.quality.mse, sq(p.quality.sqnrDB))
         }
     } else if !outcome.pareto.isEmpty {
         let edp = outcome.objective == .edp
@@ -337,13 +340,13 @@ private func summary(_ outcome: QuantizationOutcome, setup: QuantizeSetup, tenso
         for p in outcome.pareto {
             let e = p.energyPerOpFJ ?? 0
             out += String(format: edp ? "  %12.1f fJ·ns  %.6f ns  %10.1f fJ  %12.5e  %@\n" : "  %10.1f fJ  %.6f ns  %12.1f fJ·ns  %12.5e  %@\n",
-                          edp ? e * p.maxDelayNs : e, p.maxDelayNs, edp ? e : e * p.maxDelayNs, p.quality.mse, sq(p.quality.sqnrDb))
+                          edp ? e * p.maxDelayNs : e, p.maxDelayNs, edp ? e : e * p.maxDelayNs, p.quality.mse, sq(p.quality.sqnrDB))
         }
     }
     if tensors.count > 1 {
         out += "\n\(tensors.count) tensors; worst SQNR: "
-        if let worst = tensors.min(by: { $0.quality.sqnrDb < $1.quality.sqnrDb }) {
-            out += "\(worst.name) \(sq(worst.quality.sqnrDb))\n"
+        if let worst = tensors.min(by: { $0.quality.sqnrDB < $1.quality.sqnrDB }) {
+            out += "\(worst.name) \(sq(worst.quality.sqnrDB))\n"
         }
     }
     return out

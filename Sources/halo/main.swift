@@ -5,6 +5,7 @@ import HaloNetlist
 import HaloTiming
 import HaloCharacterization
 import HaloCommandLine
+import HaloPower
 
 // `halo`: a thin shell over the library. Every error is one line on stderr and a non-zero exit.
 
@@ -318,10 +319,7 @@ do {
     case "--version": try StandardStreams.writeOutput("halo \(HaloVersion.string)\n")
     default: throw HaloError("unknown subcommand '\(sub)' (see 'halo --help')")
     }
-} catch let error as HaloError {
-    StandardStreams.writeError("\(error)\n")
-    exit(1)
 } catch {
-    StandardStreams.writeError("halo: error: \(oneLine("\(error)"))\n")
+    StandardStreams.writeError(HaloError(wrapping: error).line(tool: "halo") + "\n")
     exit(1)
 }

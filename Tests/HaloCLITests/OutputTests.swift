@@ -270,7 +270,7 @@ final class OutputTests: XCTestCase {
     func testOutputChecks() throws {
         let input = try write("in.csv", "x")
         func error(_ outputs: [String], _ inputs: [String] = []) -> String {
-            do { _ = try OutputFiles(outputs, inputs: inputs); return "no error" } catch { return "\(error)" }
+            do { _ = try OutputFiles(outputs, inputs: inputs); return "no error" } catch { return HaloError(wrapping: error).line(tool: "halo") }
         }
         XCTAssertEqual(error([path("x")], [path("missing.csv")]), "\(path("missing.csv")): error: no such file")
         XCTAssertEqual(error([path("x")], [scratch.path]), "\(scratch.path): error: is a directory, not a file")

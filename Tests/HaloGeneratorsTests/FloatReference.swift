@@ -1,4 +1,5 @@
 import Foundation
+import HaloCore
 
 /// An unsigned 512-bit integer (eight 64-bit limbs, least significant first): wide enough for the exact sum
 /// of a bf16 product (down to 2^−266) and a binary32 addend (up to 2^128) on one scale.

@@ -36,17 +36,8 @@ final class OSU018: @unchecked Sendable {
     }
 }
 
-/// A deterministic pseudo-random generator (SplitMix64) so that failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Wide random bit patterns from HaloCore's SplitMix64 (deterministic, so failures reproduce).
+extension SplitMix64 {
     /// A uniformly random bit pattern of `bits` bits (≤ 128).
     mutating func bits(_ bits: Int) -> UInt128 {
         let v = UInt128(next()) | (UInt128(next()) << 64)

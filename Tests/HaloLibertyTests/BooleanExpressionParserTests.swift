@@ -152,7 +152,7 @@ final class BooleanExpressionParserTests: XCTestCase {
                 _ = try BooleanExpression.parse(text, location: location)
                 return "no error"
             } catch {
-                return "\(error)"
+                return HaloError(wrapping: error).line(tool: "halo")
             }
         }
         let at = SourceLocation(file: "f.lib", line: 3, column: 10)

@@ -10,7 +10,7 @@ final class VerilogErrorTests: XCTestCase {
             let d = try VerilogReader.parse(text: text, path: "bad.v", top: top, isLeafCell: isLeafCell)
             XCTFail("no error; read \(d.instances.count) instances", file: file, line: line)
         } catch let e as HaloError {
-            XCTAssertEqual(e.description, expected, file: file, line: line)
+            XCTAssertEqual(e.line(tool: "halo"), expected, file: file, line: line)
         } catch {
             XCTFail("unexpected error type \(error)", file: file, line: line)
         }
@@ -305,7 +305,7 @@ final class VerilogErrorTests: XCTestCase {
 
     func testNoFile() {
         XCTAssertThrowsError(try VerilogReader.read(paths: [], top: nil)) { e in
-            XCTAssertEqual("\(e)", "halo: error: no Verilog files given")
+            XCTAssertEqual(HaloError(wrapping: e).line(tool: "halo"), "halo: error: no Verilog files given")
         }
     }
 

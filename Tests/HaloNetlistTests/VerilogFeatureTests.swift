@@ -499,7 +499,7 @@ final class VerilogFeatureTests: XCTestCase {
         endmodule
         """
         XCTAssertThrowsError(try parse(text)) { e in
-            XCTAssertEqual("\(e)", "halo: error: several candidates for the top module: top, spare (name one as top)")
+            XCTAssertEqual(HaloError(wrapping: e).line(tool: "halo"), "halo: error: several candidates for the top module: top, spare (name one as top)")
         }
         let d = try parse(text, top: "top", isLeafCell: { $0 == "INVX1" })
         XCTAssertEqual(d.instances.count, 1)

@@ -107,7 +107,7 @@ final class VerilogReferenceTests: XCTestCase {
         let paths = ["mac8", "pe8"].map { "\(VerilogReferenceTests.dir)/\($0).v" }
         guard paths.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { throw XCTSkip("absent") }
         XCTAssertThrowsError(try VerilogReader.read(paths: paths, top: nil)) { e in
-            XCTAssertEqual("\(e)", "halo: error: several candidates for the top module: mac8, pe8 (name one as top)")
+            XCTAssertEqual(HaloError(wrapping: e).line(tool: "halo"), "halo: error: several candidates for the top module: mac8, pe8 (name one as top)")
         }
         let d = try VerilogReader.read(paths: paths, top: "pe8")
         XCTAssertEqual(d.instances.count, 652)

@@ -143,10 +143,10 @@ import HaloQuantization
         let out = try HardwareAwareQuantizer.run(selector: selector, request: request)
         #expect(out.solution.levels.count == 16)
         #expect(out.solution.levels.allSatisfy { $0.delayNs <= 2 && $0.value.isFinite })
-        #expect(out.quality.sqnrDb > 15 && out.quality.sqnrDb.isFinite)
+        #expect(out.quality.sqnrDB > 15 && out.quality.sqnrDB.isFinite)
         #expect(out.baselines.map(\.baseline.name).last == "16 fastest codes")
         for b in out.baselines { #expect(b.quality.mse.isFinite, "\(b.baseline.name)") }
         let fastest = try #require(out.baselines.last)
-        #expect(fastest.quality.sqnrDb < 3)                                  // tiny values: the clamped scale cannot reach them
+        #expect(fastest.quality.sqnrDB < 3)                                  // tiny values: the clamped scale cannot reach them
     }
 }

@@ -38,7 +38,7 @@ import HaloQuantization
         let k = 3
         let brute = Self.bruteForce(selector, k: k)
         let sqnr = 6.0
-        let feasible = brute.filter { $0.quality.sqnrDb >= sqnr }
+        let feasible = brute.filter { $0.quality.sqnrDB >= sqnr }
         #expect(feasible.count >= 3 && feasible.count < brute.count)
         var chosen: [Objective: QuantizationOutcome] = [:]
         for objective in Objective.allCases {
@@ -47,7 +47,7 @@ import HaloQuantization
             request.objective = objective
             let out = try HardwareAwareQuantizer.run(selector: selector, request: request)
             chosen[objective] = out
-            #expect(out.quality.sqnrDb >= sqnr)
+            #expect(out.quality.sqnrDB >= sqnr)
             #expect(out.objective == objective)
             let cost = try #require(objective.cost(levels: out.solution.levels, quality: out.quality))
             let best = feasible.compactMap { objective.cost(levels: $0.levels, quality: $0.quality) }.min()!
@@ -82,7 +82,7 @@ import HaloQuantization
         request.objective = .energy
         request.budget = .minSQNR(14)
         let out = try HardwareAwareQuantizer.run(selector: selector, request: request)
-        #expect(out.quality.sqnrDb >= 14)
+        #expect(out.quality.sqnrDB >= 14)
         let tensors = selector.quantize(out.assignment)
         var sum = 0.0, n = 0
         for t in tensors {
@@ -135,7 +135,7 @@ import HaloQuantization
         let delay = try HardwareAwareQuantizer.run(selector: selector, request: request)
         request.objective = .energy
         let energy = try HardwareAwareQuantizer.run(selector: selector, request: request)
-        #expect(energy.quality.sqnrDb >= 15)
+        #expect(energy.quality.sqnrDB >= 15)
         #expect(energy.quality.energyPerOpFJ! <= delay.quality.energyPerOpFJ! * 1.01)
         #expect(energy.solution.levels.map(\.code) != delay.solution.levels.map(\.code))
         #expect(energy.pareto.count >= 3)

@@ -191,7 +191,7 @@ let mac8Path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
             request.baselines = false
             let a = try HardwareAwareQuantizer.run(selector: thinSelector, request: request)
             let b = try HardwareAwareQuantizer.run(selector: fullSelector, request: request)
-            #expect(a.quality.sqnrDb >= sqnr && b.quality.sqnrDb >= sqnr)
+            #expect(a.quality.sqnrDB >= sqnr && b.quality.sqnrDB >= sqnr)
             #expect(a.budgetNs == b.budgetNs, "min-sqnr \(sqnr): thinned+bisected \(a.budgetNs!) vs full sweep \(b.budgetNs!)")
         }
     }

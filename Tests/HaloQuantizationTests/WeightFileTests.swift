@@ -38,7 +38,7 @@ func le32(_ f: Float) -> [UInt8] { withUnsafeBytes(of: f.bitPattern.littleEndian
 
 /// The error line a throwing call produces.
 func errorLine(_ body: () throws -> Void) -> String? {
-    do { try body() } catch { return "\(error)" }
+    do { try body() } catch { return HaloError(wrapping: error).line(tool: "halo") }
     return nil
 }
 

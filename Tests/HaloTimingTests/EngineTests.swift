@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import HaloTestSupport
 import HaloCore
 import HaloLiberty
 import HaloNetlist
@@ -167,7 +168,7 @@ final class EngineTests: XCTestCase {
                                            path: "m.v", top: nil)
         let sink2 = DiagnosticSink()
         _ = try TimingGraph(design: many, libraries: [], diagnostics: sink2)
-        let lines = sink2.warnings.map(\.description)
+        let lines = sink2.warnings.map { $0.line(tool: "halo") }
         XCTAssertEqual(lines.count, 21)
         XCTAssertEqual(lines.first, "m.v:2:8: warning: input pin 'B' of instance 'g0' (nand2) is not connected")
         XCTAssertEqual(lines.last, "halo: warning: 5 more unconnected input pins not reported")
@@ -221,59 +222,6 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(error("{\"codes\": [{\"code\": 0},\n  {\"cod\": 1}]}"), "t.json:2:3: error: codes[1] has no valid 'code'")
         XCTAssertEqual(error("{\"codes\": [{\"code\": 0}\n  {\"code\": 1}]}"), "t.json:2:3: error: expected ',' or ']' in the array, found '{'")
         XCTAssertEqual(error("[1]"), "t.json:1:1: error: JSON delay table needs a 'codes' array")
-    }
-}
-
-/// Shards cover a range exactly once; merging refuses overlaps, gaps and disagreeing `none` rows.
-final class ShardTests: XCTestCase {
-    func testSlicesPartitionTheRange() {
-        for n in 1...9 {
-            var covered: [Int] = []
-            for i in 0..<n { if let s = Shards.slice(0...255, index: i, count: n) { covered += Array(s) } }
-            XCTAssertEqual(covered, Array(0...255), "n = \(n)")
-        }
-        XCTAssertNil(Shards.slice(0...2, index: 0, count: 4))
-        XCTAssertEqual(Shards.parse("3/8")?.index, 3)
-        XCTAssertNil(Shards.parse("8/8"))
-        XCTAssertNil(Shards.parse("a/8"))
-    }
-
-    func testMergeChecks() throws {
-        func table(_ codes: ClosedRange<Int>, none: Double? = 5) -> DelayTable {
-            DelayTable(unconstrained: none.map { .init(code: -1, delayNs: $0) },
-                       entries: codes.map { .init(code: $0, delayNs: Double($0)) })
-        }
-        let merged = try Shards.merge([table(4...7), table(0...3)], names: ["b", "a"])
-        XCTAssertEqual(merged.entries.map(\.code), Array(0...7))
-        XCTAssertEqual(merged.unconstrained?.delayNs, 5)
-        XCTAssertThrowsError(try Shards.merge([table(0...4), table(4...7)], names: ["a", "b"])) { e in
-            XCTAssertEqual(String(describing: e), "halo: error: code 4 is in both 'a' and 'b' (overlapping shards)")
-        }
-        XCTAssertThrowsError(try Shards.merge([table(0...2), table(5...7)], names: ["a", "b"])) { e in
-            XCTAssertEqual(String(describing: e), "halo: error: codes 3-4 are missing between 'a' (codes 0-2) and 'b' (codes 5-7) (a shard is absent)")
-        }
-        XCTAssertThrowsError(try Shards.merge([table(0...3), table(4...7, none: 6)], names: ["a", "b"])) { e in
-            XCTAssertTrue(String(describing: e).contains("disagree"))
-        }
-    }
-
-    /// Sharded sweeps on several threads give the same table as one sweep on one thread.
-    func testShardsAndThreadsMatchOneThread() throws {
-        let lib = try LibraryCache.shared.library("osu018")
-        let netlist = TestPaths.repo.appendingPathComponent("Netlists/osu018/mac8.v").path
-        let graph = try makeGraph(netlist: netlist, libraries: [lib])
-        var one = CharacterizationRequest(busName: "W")
-        one.threads = 1
-        let reference = try Characterizer.characterize(graph: graph, request: one)
-        var shards: [DelayTable] = []
-        for i in 0..<3 {
-            var r = CharacterizationRequest(busName: "W", codes: Shards.slice(0...255, index: i, count: 3))
-            r.threads = 4
-            shards.append(try Characterizer.characterize(graph: graph, request: r))
-        }
-        let merged = try Shards.merge(shards, names: ["0", "1", "2"])
-        XCTAssertEqual(merged.entries, reference.entries)
-        XCTAssertEqual(merged.unconstrained, reference.unconstrained)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import HaloTestSupport
 import HaloCore
 import HaloLiberty
 import HaloNetlist
@@ -83,15 +84,4 @@ final class FunctionalTests: XCTestCase {
         let ours = try FunctionalTests.evaluateMac8(graph: graph, vectors)
         XCTAssertEqual(zip(vectors, ours).filter { FunctionalTests.expected($0) != $1 }.count, 0)
     }
-}
-
-/// Runs a program and returns its exit status.
-func runProcess(_ executable: String, _ arguments: [String]) throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import HaloTestSupport
 import HaloCore
 import HaloLiberty
 import HaloNetlist

@@ -68,8 +68,8 @@ final class ImportHaloTests: XCTestCase {
         let outcome = try HardwareAwareQuantizer.run(selector: selector, request: request)
         let grid = outcome.solution.levels.map(\.code)
         let quantized = selector.quantize(outcome.assignment)
-        print(grid, outcome.solution.maxDelayNs, outcome.quality.sqnrDb)
+        print(grid, outcome.solution.maxDelayNs, outcome.quality.sqnrDB)
         print(space.speedup(maxDelayNs: outcome.solution.maxDelayNs), quantized[0].codes.prefix(4))
-        return (outcome.solution.maxDelayNs, outcome.quality.sqnrDb, space.speedup(maxDelayNs: outcome.solution.maxDelayNs))
+        return (outcome.solution.maxDelayNs, outcome.quality.sqnrDB, space.speedup(maxDelayNs: outcome.solution.maxDelayNs))
     }
 }

@@ -63,8 +63,8 @@ public struct EnergyStimulus: Sendable, Equatable {
     }
 
     /// Reads a file of activations: integers separated by blanks, commas or newlines; `#` starts a
-    /// comment to the end of the line. Decimal (`-3`, two's complement on the bus), `0x` hexadecimal
-    /// or `0b` binary. Values are checked against the bus when the sweep starts.
+    /// comment to the end of the line. Decimal (`-3`, two's complement on the bus), `0x` hexadecimal,
+    /// `0o` octal or `0b` binary (`IntegerLiteral`). Values are checked against the bus when the sweep starts.
     public static func readActivations(path: String) throws -> [Int] {
         let text = try InputFile.readText(path).text
         var values: [Int] = []
@@ -78,14 +78,7 @@ public struct EnergyStimulus: Sendable, Equatable {
             func flush() throws {
                 defer { token = "" }
                 guard !token.isEmpty else { return }
-                var t = Substring(token.lowercased().replacingOccurrences(of: "_", with: ""))
-                var negative = false
-                if t.hasPrefix("-") { negative = true; t = t.dropFirst() } else if t.hasPrefix("+") { t = t.dropFirst() }
-                var v: Int?
-                if t.hasPrefix("0x") { v = Int(t.dropFirst(2), radix: 16) }
-                else if t.hasPrefix("0b") { v = Int(t.dropFirst(2), radix: 2) }
-                else if !t.isEmpty, t.allSatisfy(\.isNumber) { v = Int(t) }
-                guard let x = v, x < (1 << 40) else {
+                guard let (negative, x) = IntegerLiteral.parse(token), x < (1 << 40) else {
                     throw HaloError("malformed activation '\(token)' (expected an integer such as -3, 17, 0x2a)",
                                     at: SourceLocation(file: path, line: l + 1, column: tokenColumn))
                 }
@@ -219,32 +212,25 @@ public enum EnergyCharacterizer {
                                         count: count)
         let threads = max(1, min(request.threads, count, Limits.maxThreads))
         let chunk = max(1, min(64, (count + threads * 4 - 1) / (threads * 4)))
-        let chunks = (count + chunk - 1) / chunk
-        let next = AtomicCounter(), done = AtomicCounter()
+        let done = AtomicCounter()
         results.withUnsafeMutableBufferPointer { buffer in
             let out = UnsafeSendableBuffer(buffer)
-            DispatchQueue.concurrentPerform(iterations: threads) { _ in
-                let analysis = TimingAnalysis(graph: graph)
-                while true {
-                    let c = next.add(1) - 1
-                    if c >= chunks { break }
-                    let lo = c * chunk, hi = min(count, lo + chunk)
-                    for k in lo..<hi {
-                        let code = range.lowerBound + k
-                        let constants = fixed + bus.constants(code: code)
-                        analysis.run(constants: constants)
-                        let activity = glitch?.simulate(stimulus, constants: constants, analysis: analysis)
-                            ?? zeroDelay.simulate(stimulus, constants: constants)
-                        out[k] = model.energy(of: activity, analysis: analysis, constants: constants)
-                    }
-                    progress?(done.add(hi - lo), count)
+            ParallelLoop(threads: threads).forEachChunk(count: count, chunkSize: chunk, makeWorker: { TimingAnalysis(graph: graph) }) { analysis, chunk in
+                for k in chunk {
+                    let code = range.lowerBound + k
+                    let constants = fixed + bus.constants(code: code)
+                    analysis.run(constants: constants)
+                    let activity = glitch?.simulate(stimulus, constants: constants, analysis: analysis)
+                        ?? zeroDelay.simulate(stimulus, constants: constants)
+                    out[k] = model.energy(of: activity, analysis: analysis, constants: constants)
                 }
+                progress?(done.add(chunk.count), count)
             }
         }
         var unconstrained: EnergyBreakdown?
         if request.includeUnconstrained {
             var free = stimulus
-            var rng = SplitMix(seed: request.stimulus.seed &+ 0x5EED)
+            var rng = SplitMix64(seed: request.stimulus.seed &+ 0x5EED)
             free.setBus(bus.pins, values: (0..<stimulus.vectorCount).map { _ in Int(rng.next() & UInt64((1 << bus.width) - 1)) })
             let analysis = TimingAnalysis(graph: graph)
             analysis.run(constants: fixed)
@@ -303,7 +289,7 @@ public enum EnergyCharacterizer {
         let mask = (1 << width) - 1
         let lo = s.signed ? -(1 << (width - 1)) : 0
         let hi = s.signed ? (1 << (width - 1)) - 1 : mask
-        var rng = SplitMix(seed: s.seed)
+        var rng = SplitMix64(seed: s.seed)
         var values: [Int] = []
         values.reserveCapacity(count)
         switch s.activations {
@@ -341,17 +327,8 @@ public enum EnergyCharacterizer {
     }
 }
 
-/// SplitMix64, with Box–Muller normals.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Box–Muller normals from SplitMix64 (the stimulus's random streams).
+extension SplitMix64 {
     /// A standard normal value.
     mutating func gaussian() -> Double {
         let u1 = (Double(next() >> 11) + 1) / 9_007_199_254_740_992   // (0, 1]

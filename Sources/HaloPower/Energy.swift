@@ -1,5 +1,6 @@
 import HaloCore
 import HaloLiberty
+import HaloTiming
 
 /// Energy per operation of one simulation, in fJ.
 ///

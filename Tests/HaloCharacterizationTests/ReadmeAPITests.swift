@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import HaloTestSupport
 import HaloLiberty
 import HaloNetlist
 import HaloTiming

@@ -6,30 +6,35 @@ import HaloNetlist
 import HaloTiming
 import HaloCharacterization
 
-/// Paths shared by the timing tests.
-enum TestPaths {
+/// Paths shared by the timing, power and characterization tests.
+public enum TestPaths {
     /// The repository root (three levels above this file).
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    public static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-    static let reference = fixtures.appendingPathComponent("reference")
+    /// OpenSTA's tables and the other timing fixtures (`Tests/HaloTimingTests/Fixtures`).
+    public static let fixtures = repo.appendingPathComponent("Tests/HaloTimingTests/Fixtures")
+    /// OpenSTA's tables of the reference designs.
+    public static let reference = fixtures.appendingPathComponent("reference")
 
     /// The Liberty files of Debian's qflow-tech packages (installed by .ci/run).
-    static let liberty: [String: String] = [
+    public static let liberty: [String: String] = [
         "osu018": "/usr/share/qflow/tech/osu018/osu018_stdcells.lib",
         "osu035": "/usr/share/qflow/tech/osu035/osu035_stdcells.lib",
         "osu05": "/usr/share/qflow/tech/osu050/osu05_stdcells.lib",
     ]
-    static let osu018Models = "/usr/share/qflow/tech/osu018/osu018_stdcells.v"
+    /// The osu018 cells' Verilog models (for iverilog).
+    public static let osu018Models = "/usr/share/qflow/tech/osu018/osu018_stdcells.v"
 }
 
 /// Libraries are read once per test process.
-final class LibraryCache: @unchecked Sendable {
-    static let shared = LibraryCache()
+public final class LibraryCache: @unchecked Sendable {
+    /// The process's cache.
+    public static let shared = LibraryCache()
     private let lock = NSLock()
     private var libraries: [String: LibertyLibrary] = [:]
 
-    func library(_ name: String) throws -> LibertyLibrary {
+    /// The library `name` (`osu018`, `osu035`, `osu05`), read on first use.
+    public func library(_ name: String) throws -> LibertyLibrary {
         lock.lock(); defer { lock.unlock() }
         if let lib = libraries[name] { return lib }
         guard let path = TestPaths.liberty[name] else { throw HaloError("no library \(name)") }
@@ -43,25 +48,32 @@ final class LibraryCache: @unchecked Sendable {
 }
 
 /// Builds a timing graph for a netlist file and libraries.
-func makeGraph(netlist: String, libraries: [LibertyLibrary], top: String? = nil,
+public func makeGraph(netlist: String, libraries: [LibertyLibrary], top: String? = nil,
                conditions: TimingConditions = TimingConditions()) throws -> TimingGraph {
     let design = try VerilogReader.read(paths: [netlist], top: top)
     return try TimingGraph(design: design, libraries: libraries, conditions: conditions)
 }
 
 /// The outcome of comparing Halo's delays with an OpenSTA table.
-struct ParityResult {
+public struct ParityResult {
     /// Rows compared (codes plus `none`).
-    var rows: Int
+    public var rows: Int
     /// Largest |Halo − OpenSTA|, ns.
-    var worstNs: Double
+    public var worstNs: Double
     /// Where it occurs, with both values.
-    var worstAt: String
+    public var worstAt: String
+
+    /// A comparison's outcome: `rows` compared, the largest difference `worstNs` and where it is.
+    public init(rows: Int, worstNs: Double, worstAt: String) {
+        self.rows = rows
+        self.worstNs = worstNs
+        self.worstAt = worstAt
+    }
 }
 
 /// Characterizes `graph` at every code of an OpenSTA table (`code,delay_ns`, first row `none`) and
 /// compares; a row where exactly one side has no path is a test failure.
-func compareWithReference(graph: TimingGraph, bus: String, referencePath: String, label: String,
+public func compareWithReference(graph: TimingGraph, bus: String, referencePath: String, label: String,
                           file: StaticString = #filePath, line: UInt = #line) throws -> ParityResult {
     let reference = try DelayTable.read(path: referencePath)
     XCTAssertFalse(reference.entries.isEmpty, "\(label): empty reference", file: file, line: line)
@@ -96,15 +108,13 @@ func compareWithReference(graph: TimingGraph, bus: String, referencePath: String
     return ParityResult(rows: reference.entries.count + 1, worstNs: worstDiff, worstAt: worstWhere)
 }
 
-/// A deterministic pseudo-random generator (SplitMix64) so that failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Runs a program and returns its exit status.
+public func runProcess(_ executable: String, _ arguments: [String]) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
 }

@@ -1,9 +1,11 @@
 import Foundation
 import XCTest
+import HaloTestSupport
 import HaloCore
 import HaloLiberty
 import HaloNetlist
 @testable import HaloTiming
+@testable import HaloPower
 import HaloCharacterization
 
 /// Switching activity and energy per operation: toggle parity with iverilog, the glitch-aware

@@ -1,0 +1,92 @@
+import Foundation
+
+/// Work split over worker threads: the one parallel loop of the project (the code sweeps of delay
+/// and energy characterization, the quantizer's searches).
+///
+/// A loop value carries its thread count, so the count travels with the request that asked for it
+/// (`--threads`) instead of living in global state. Results never depend on the count: bodies write
+/// to disjoint places, and whatever they combine is combined in index order by the caller.
+public struct ParallelLoop: Sendable, Equatable {
+    /// Worker threads, 1 … `Limits.maxThreads`.
+    public let threads: Int
+
+    /// A loop on `threads` workers; 0 (the default) or less means one per active core. Clamped to
+    /// `Limits.maxThreads`.
+    public init(threads: Int = 0) {
+        let n = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
+        self.threads = max(1, min(Limits.maxThreads, n))
+    }
+
+    /// Runs `body` over `0 ..< count` in chunks of `chunkSize` consecutive indices (the last may be
+    /// shorter). Workers (at most `threads`, never more than there are chunks) take the chunks in
+    /// increasing order as they become free; each worker makes its own state once with `makeWorker`
+    /// and hands it to `body` with every chunk it takes, so a worker can carry what one chunk leaves
+    /// to the next (an incremental timing state, a scratch buffer).
+    public func forEachChunk<Worker>(count: Int, chunkSize: Int, makeWorker: () -> Worker,
+                                     _ body: (inout Worker, Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let size = max(1, chunkSize)
+        let chunks = count / size + (count % size == 0 ? 0 : 1)
+        let workers = min(threads, chunks)
+        func chunk(_ c: Int) -> Range<Int> { c * size ..< min(count, c * size + size) }
+        if workers == 1 {
+            var state = makeWorker()
+            for c in 0 ..< chunks { body(&state, chunk(c)) }
+            return
+        }
+        let next = AtomicCounter()
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            var state = makeWorker()
+            while true {
+                let c = next.add(1) - 1
+                if c >= chunks { break }
+                body(&state, chunk(c))
+            }
+        }
+    }
+
+    /// Runs `body(i)` for every i in `0 ..< count`, in parallel when there are several workers.
+    public func forEach(_ count: Int, _ body: (Int) -> Void) {
+        forEachChunk(count: count, chunkSize: 1, makeWorker: {}) { _, range in body(range.lowerBound) }
+    }
+
+    /// `count` items cut into contiguous ranges, about four per worker and at least
+    /// `minimumPerChunk` items each (except when there are fewer items).
+    public func chunks(_ count: Int, minimumPerChunk: Int = 1) -> [Range<Int>] {
+        guard count > 0 else { return [] }
+        let pieces = max(1, min(threads * 4, count / max(1, minimumPerChunk)))
+        let size = count / pieces + (count % pieces == 0 ? 0 : 1)
+        return stride(from: 0, to: count, by: size).map { $0 ..< min(count, $0 + size) }
+    }
+}
+
+/// A thread-safe counter.
+public final class AtomicCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    /// A counter at 0.
+    public init() {}
+
+    /// Adds `n` and returns the new value.
+    public func add(_ n: Int) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        value += n
+        return value
+    }
+}
+
+/// A buffer that the workers of a `ParallelLoop` write to at disjoint indices.
+public struct UnsafeSendableBuffer<T>: @unchecked Sendable {
+    /// The memory written to (owned by the caller, alive for the whole loop).
+    public let base: UnsafeMutableBufferPointer<T>
+
+    /// Wraps `base`.
+    public init(_ base: UnsafeMutableBufferPointer<T>) { self.base = base }
+
+    /// Element `i`.
+    public subscript(i: Int) -> T {
+        get { base[i] }
+        nonmutating set { base[i] = newValue }
+    }
+}
