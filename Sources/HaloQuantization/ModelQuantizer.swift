@@ -223,13 +223,41 @@ public struct ModelWriter {
         return dir.isEmpty ? renamed : (dir as NSString).appendingPathComponent(renamed)
     }
 
-    /// Writes the quantized folder at `output`.
-    public func write(to output: String, replace: Bool = false, progress: ((Progress) -> Void)? = nil) throws -> Result {
+    /// One of N jobs of a quantization split over machines (`--shard I/N`): job `index` (1-based) writes
+    /// the `index`-th of `count` contiguous groups of the model's shard files (and their codes files);
+    /// job 1 also copies every other file; every job writes the same `halo.json`.
+    public struct Part: Sendable, Equatable, CustomStringConvertible {
+        /// 1-based job number.
+        public var index: Int
+        /// Number of jobs.
+        public var count: Int
+
+        /// A part; `1 ≤ index ≤ count`.
+        public init(index: Int, count: Int) {
+            self.index = index
+            self.count = count
+        }
+
+        /// `I/N`.
+        public var description: String { "\(index)/\(count)" }
+
+        /// The shards (indices) of this part among `shardCount`: contiguous, sizes differing by at most one.
+        public func shards(of shardCount: Int) -> Range<Int> {
+            (index - 1) * shardCount / count ..< index * shardCount / count
+        }
+    }
+
+    /// Writes the quantized folder at `output`: the whole folder, renamed into place when complete; or,
+    /// with `part`, that part's files into `output` (created if needed; other parts write theirs), each
+    /// file renamed into place when complete. Without `replace` an existing output (for a part: a file
+    /// the part would write) is refused.
+    ///
+    /// Parts need no merge step: when every part has run, the folder is the one a single run writes,
+    /// byte for byte (the grid is given, and each tensor's scales depend on that tensor alone). Until
+    /// then shard files named by the index are missing, which every loader (and ``ModelFolder``) refuses.
+    public func write(to output: String, replace: Bool = false, part: Part? = nil, progress: ((Progress) -> Void)? = nil) throws -> Result {
         let fm = FileManager.default
         let outURL = URL(fileURLWithPath: output).standardizedFileURL
-        if fm.fileExists(atPath: outURL.path) && !replace {
-            throw HaloError("already exists (give another output folder, or --force to replace it)", file: output)
-        }
         if outURL.resolvingSymlinksInPath().path == URL(fileURLWithPath: folder.path).standardizedFileURL.resolvingSymlinksInPath().path {
             throw HaloError("is the input model folder; give another output folder", file: output)
         }
@@ -241,6 +269,31 @@ public struct ModelWriter {
         guard fm.isWritableFile(atPath: parent.path) else {
             throw HaloError("cannot write: the directory '\(parent.path)' is not writable", file: output)
         }
+        if let part {
+            guard part.count >= 1, (1 ... part.count).contains(part.index) else {
+                throw HaloError("--shard \(part): expected I/N with 1 ≤ I ≤ N")
+            }
+            guard part.count <= folder.shards.count else {
+                throw HaloError("--shard \(part): the model has \(folder.shards.count) shard file\(folder.shards.count == 1 ? "" : "s"), so at most \(folder.shards.count) parts", file: folder.path)
+            }
+            if fm.fileExists(atPath: outURL.path, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else { throw HaloError("exists and is not a folder", file: output) }
+            } else {
+                do { try fm.createDirectory(at: outURL, withIntermediateDirectories: false) } catch {
+                    if !fm.fileExists(atPath: outURL.path) { throw HaloError("cannot write: \(SafeTensorsFile.reason(error))", file: output) }
+                }
+            }
+            let sink = FileSink(directory: outURL, renameEachFile: true, replace: replace, output: output)
+            do {
+                return try writeContents(into: sink, shards: part.shards(of: folder.shards.count), copyOtherFiles: part.index == 1, progress: progress)
+            } catch {
+                sink.removeTemporaries()
+                throw error
+            }
+        }
+        if fm.fileExists(atPath: outURL.path) && !replace {
+            throw HaloError("already exists (give another output folder, or --force to replace it)", file: output)
+        }
         let temporary = parent.appendingPathComponent(".\(outURL.lastPathComponent).halo-tmp-\(ProcessInfo.processInfo.processIdentifier)")
         try? fm.removeItem(at: temporary)
         do {
@@ -249,7 +302,8 @@ public struct ModelWriter {
             throw HaloError("cannot write: \(SafeTensorsFile.reason(error))", file: output)
         }
         do {
-            let result = try writeContents(into: temporary, progress: progress)
+            let sink = FileSink(directory: temporary, renameEachFile: false, replace: true, output: output)
+            let result = try writeContents(into: sink, shards: 0 ..< folder.shards.count, copyOtherFiles: true, progress: progress)
             try commit(temporary, to: outURL, replace: replace, output: output)
             return result
         } catch {
@@ -258,44 +312,97 @@ public struct ModelWriter {
         }
     }
 
-    private func writeContents(into dir: URL, progress: ((Progress) -> Void)?) throws -> Result {
+    /// Where a run's files go: straight into a temporary folder (a whole run, renamed as a whole), or
+    /// each into its place under a temporary name, renamed when complete (a part).
+    final class FileSink {
+        let directory: URL
+        let renameEachFile: Bool
+        let replace: Bool
+        let output: String
+        private var pending: [URL] = []
+
+        init(directory: URL, renameEachFile: Bool, replace: Bool, output: String) {
+            self.directory = directory
+            self.renameEachFile = renameEachFile
+            self.replace = replace
+            self.output = output
+        }
+
+        private func temporary(_ final: URL) -> URL {
+            final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).halo-tmp-\(ProcessInfo.processInfo.processIdentifier)")
+        }
+
+        /// The path to write `relative` to (its folder created).
+        func path(for relative: String) throws -> URL {
+            let final = directory.appendingPathComponent(relative)
+            if renameEachFile && !replace && FileManager.default.fileExists(atPath: final.path) && relative != "halo.json" {
+                throw HaloError("'\(relative)' already exists (an earlier run's? --force replaces it)", file: output)
+            }
+            do { try FileManager.default.createDirectory(at: final.deletingLastPathComponent(), withIntermediateDirectories: true) } catch {
+                throw HaloError("cannot write: \(SafeTensorsFile.reason(error))", file: output)
+            }
+            guard renameEachFile else { return final }
+            let temp = temporary(final)
+            try? FileManager.default.removeItem(at: temp)
+            pending.append(temp)
+            return temp
+        }
+
+        /// Puts the file written at `path(for: relative)` in its place.
+        func commit(_ relative: String) throws {
+            guard renameEachFile else { return }
+            let final = directory.appendingPathComponent(relative)
+            let temp = temporary(final)
+            guard rename(temp.path, final.path) == 0 else {
+                throw HaloError("cannot write '\(relative)': \(String(cString: strerror(errno)))", file: output)
+            }
+            pending.removeAll { $0 == temp }
+        }
+
+        /// Removes the temporary files of an interrupted part.
+        func removeTemporaries() {
+            for p in pending { try? FileManager.default.removeItem(at: p) }
+        }
+    }
+
+    private func writeContents(into sink: FileSink, shards: Range<Int>, copyOtherFiles: Bool, progress: ((Progress) -> Void)?) throws -> Result {
         let fm = FileManager.default
-        for relative in folder.otherFiles {
+        var written: [String] = []
+        for relative in copyOtherFiles ? folder.otherFiles : [] {
             let source = URL(fileURLWithPath: folder.path).appendingPathComponent(relative).resolvingSymlinksInPath()
-            let target = dir.appendingPathComponent(relative)
-            do {
-                try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try fm.copyItem(at: source, to: target)
-            } catch {
+            let target = try sink.path(for: relative)
+            do { try fm.copyItem(at: source, to: target) } catch {
                 throw HaloError("cannot copy '\(relative)': \(SafeTensorsFile.reason(error))", file: folder.path)
             }
+            try sink.commit(relative)
+            written.append(relative)
         }
         let codesDType = space.format.bits <= 8 ? "U8" : "U16"
         let byShard = Dictionary(grouping: plan.items, by: { $0.location.shard })
-        var state = Progress(tensorsDone: 0, tensorCount: plan.items.count, quantizedWeightsDone: 0,
-                             quantizedWeightCount: plan.quantizedWeightCount)
+        let mine = plan.items.filter { shards.contains($0.location.shard) }
+        var state = Progress(tensorsDone: 0, tensorCount: mine.count, quantizedWeightsDone: 0,
+                             quantizedWeightCount: mine.reduce(0) { $0 + ($1.decision == .quantize ? $1.location.info.count : 0) })
         var results: [TensorResult] = []
         var total = Quality()
-        var codesFiles: [String] = []
-        for (s, shard) in folder.shards.enumerated() {
+        for s in shards {
+            let shard = folder.shards[s]
             let items = byShard[s] ?? []
             let file = shard.file
             let writer = try SafeTensorsStreamWriter(
-                path: dir.appendingPathComponent(shard.fileName).path,
+                path: try sink.path(for: shard.fileName).path,
                 entries: items.map { .init(name: $0.name, dtype: $0.location.info.dtype, shape: $0.location.info.shape) },
                 metadata: file.metadata)
             let quantizedHere = items.filter { $0.decision == .quantize }
+            let codesName = Self.codesFileName(forShard: shard.fileName)
             var codesWriter: SafeTensorsStreamWriter?
             if !quantizedHere.isEmpty {
-                let name = Self.codesFileName(forShard: shard.fileName)
-                codesFiles.append(name)
                 var entries: [SafeTensorsStreamWriter.Entry] = []
                 for item in quantizedHere {
-                    let blocks = try blockShape(item.location.info)
+                    let blocks = blockShape(item.location.info)
                     entries.append(.init(name: item.name + ".codes", dtype: codesDType, shape: item.location.info.shape))
                     entries.append(.init(name: item.name + ".scale", dtype: "F32", shape: [blocks.rowBlocks, blocks.colBlocks]))
                 }
-                codesWriter = try SafeTensorsStreamWriter(path: dir.appendingPathComponent(name).path, entries: entries,
+                codesWriter = try SafeTensorsStreamWriter(path: try sink.path(for: codesName).path, entries: entries,
                                                           metadata: ["format": "halo-codes", "halo_version": HaloVersion.string])
             }
             for item in items {
@@ -322,18 +429,25 @@ public struct ModelWriter {
                 progress?(state)
             }
             try writer.finish()
-            try codesWriter?.finish()
+            try sink.commit(shard.fileName)
+            written.append(shard.fileName)
+            if let codesWriter {
+                try codesWriter.finish()
+                try sink.commit(codesName)
+                written.append(codesName)
+            }
         }
-        let kept = plan.items.compactMap { item -> (name: String, reason: String)? in
+        let kept = mine.compactMap { item -> (name: String, reason: String)? in
             if case .keep(let reason) = item.decision { return (item.name, reason) }
             return nil
         }
-        let manifest = self.manifest(results: results, kept: kept, codesFiles: codesFiles)
-        guard fm.createFile(atPath: dir.appendingPathComponent("halo.json").path, contents: Data((manifest.render() + "\n").utf8)) else {
-            throw HaloError("cannot write halo.json", file: dir.path)
+        let manifestPath = try sink.path(for: "halo.json")
+        guard fm.createFile(atPath: manifestPath.path, contents: Data((manifest().render() + "\n").utf8)) else {
+            throw HaloError("cannot write halo.json", file: sink.output)
         }
-        let files = try ModelFolder.files(in: dir)
-        return Result(tensors: results, quality: total, kept: kept, files: files)
+        try sink.commit("halo.json")
+        written.append("halo.json")
+        return Result(tensors: results, quality: total, kept: kept, files: written.sorted())
     }
 
     /// One tensor quantized onto the grid: scales fitted to each block for these levels, every weight to
@@ -346,7 +460,7 @@ public struct ModelWriter {
         return selector.quantize(Assignment(solution))[0]
     }
 
-    private func blockShape(_ info: SafeTensorsFile.TensorInfo) throws -> (rowBlocks: Int, colBlocks: Int) {
+    private func blockShape(_ info: SafeTensorsFile.TensorInfo) -> (rowBlocks: Int, colBlocks: Int) {
         let (rows, cols) = ModelSampling.matrixShape(info)
         switch granularity {
         case .tensor: return (1, 1)
@@ -355,8 +469,12 @@ public struct ModelWriter {
         }
     }
 
-    private func manifest(results: [TensorResult], kept: [(name: String, reason: String)], codesFiles: [String]) -> JSONValue {
+    /// The manifest: what the plan and the grid say, nothing measured, so that every part of a split
+    /// run writes the same one.
+    private func manifest() -> JSONValue {
         let sorted = grid.sorted { $0.value < $1.value }
+        let codesFiles = folder.shards.indices.filter { s in plan.items.contains { $0.location.shard == s && $0.decision == .quantize } }
+            .map { Self.codesFileName(forShard: folder.shards[$0].fileName) }
         var fields: [(String, JSONValue)] = [("halo_version", .string(HaloVersion.string))]
         for (k, v) in manifestFields { fields.append((k, .string(v))) }
         fields += [
@@ -366,9 +484,11 @@ public struct ModelWriter {
                               ("values", .array(sorted.map { .number($0.value) })),
                               ("max_delay_ns", .number(sorted.map(\.delayNs).max() ?? 0))])),
             ("codes_files", .array(codesFiles.map { .string($0) })),
-            ("quantized", .array(results.map { .object([("name", .string($0.name)), ("shape", .array($0.shape.map { .int($0) })),
-                                                        ("sqnr_db", $0.quality.sqnrDb.isFinite ? .number($0.quality.sqnrDb) : .null)]) })),
-            ("kept", .array(kept.map { .object([("name", .string($0.name)), ("reason", .string($0.reason))]) })),
+            ("quantized", .array(plan.items.filter { $0.decision == .quantize }.map { .string($0.name) })),
+            ("kept", .array(plan.items.compactMap { item in
+                guard case .keep(let reason) = item.decision else { return nil }
+                return .object([("name", .string(item.name)), ("reason", .string(reason))])
+            })),
         ]
         return .object(fields)
     }

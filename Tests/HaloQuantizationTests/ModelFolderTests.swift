@@ -290,6 +290,44 @@ final class ModelFolderTests: XCTestCase {
         XCTAssertEqual(rows, ModelSampling.rows(for: [(10, 4), (1, 4), (1000, 1)], maxWeights: 211), "deterministic")
     }
 
+    /// `--shard I/N`: the parts, run one after the other into one folder, give the single run's folder
+    /// byte for byte, for N = 1, 2 and 3 (three shard files); more parts than shards, or a part's file
+    /// already there, are refused; `replace` re-runs a part.
+    func testPartsGiveTheSingleRunsFolder() throws {
+        let folder = try ModelFolder(path: try makeModel().path)
+        let plan = try ModelQuantizationPlan(folder: folder, selection: TensorSelection())
+        let levels = try grid(for: try ModelSampling.sample(folder: folder, plan: plan, granularity: .channel))
+        let writer = ModelWriter(folder: folder, plan: plan, grid: levels, space: space, granularity: .channel)
+        let single = scratch.appendingPathComponent("single")
+        _ = try writer.write(to: single.path)
+        let singleFiles = try ModelFolder.files(in: single)
+        for n in 1 ... 3 {
+            let split = scratch.appendingPathComponent("split\(n)")
+            var tensors = 0
+            for i in 1 ... n {
+                let r = try writer.write(to: split.path, part: .init(index: i, count: n))
+                tensors += r.tensors.count
+                if i < n { XCTAssertThrowsError(try ModelFolder(path: split.path), "an incomplete folder does not open") }
+            }
+            XCTAssertEqual(tensors, 14)
+            XCTAssertEqual(try ModelFolder.files(in: split), singleFiles, "\(n) parts")
+            for f in singleFiles {
+                XCTAssertEqual(try Data(contentsOf: split.appendingPathComponent(f)), try Data(contentsOf: single.appendingPathComponent(f)), "\(n) parts: \(f)")
+            }
+        }
+        XCTAssertEqual(ModelWriter.Part(index: 2, count: 3).shards(of: 7), 2 ..< 4)
+        XCTAssertEqual((1 ... 3).map { ModelWriter.Part(index: $0, count: 3).shards(of: 7).count }.reduce(0, +), 7)
+        func message(_ body: () throws -> Void) -> String {
+            do { try body(); return "no error" } catch { return "\(error)" }
+        }
+        let again = scratch.appendingPathComponent("split2")
+        XCTAssertEqual(message { _ = try writer.write(to: again.path, part: .init(index: 1, count: 2)) },
+                       "\(again.path): error: '1_Pooling/config.json' already exists (an earlier run's? --force replaces it)")
+        XCTAssertNoThrow(try writer.write(to: again.path, replace: true, part: .init(index: 1, count: 2)))
+        XCTAssertTrue(message { _ = try writer.write(to: again.path, part: .init(index: 1, count: 4)) }.contains("--shard 1/4: the model has 3 shard files, so at most 3 parts"))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: again.path).filter { $0.contains("halo-tmp") }, [])
+    }
+
     /// Bad folders and outputs: one located line each, and no output or temporary folder left behind.
     func testBadFoldersAndOutputs() throws {
         func message(_ body: () throws -> Void) -> String {
