@@ -328,6 +328,36 @@ final class ModelFolderTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: again.path).filter { $0.contains("halo-tmp") }, [])
     }
 
+    /// A grid is read back from a model's halo.json or a report, and every bad grid is one located line.
+    func testGridFile() throws {
+        let folder = try ModelFolder(path: try makeModel().path)
+        let plan = try ModelQuantizationPlan(folder: folder, selection: TensorSelection())
+        let levels = try grid(for: try ModelSampling.sample(folder: folder, plan: plan, granularity: .channel))
+        let out = scratch.appendingPathComponent("gridout")
+        _ = try ModelWriter(folder: folder, plan: plan, grid: levels, space: space, granularity: .channel).write(to: out.path)
+        XCTAssertEqual(try GridFile.read(path: out.appendingPathComponent("halo.json").path, space: space), levels.sorted { $0.value < $1.value })
+        let path = scratch.appendingPathComponent("grid.json").path
+        func check(_ text: String, _ expected: String, space s: CodeSpace? = nil) throws {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            do {
+                let g = try GridFile.read(path: path, space: s ?? space)
+                XCTAssertEqual(expected, "ok \(g.map(\.code))", text)
+            } catch { XCTAssertEqual("\(error)", expected, text) }
+        }
+        try check("{\"format\": \"int4\", \"grid\": {\"codes\": [15, 0, 1]}}", "ok [15, 0, 1]")
+        try check("{\"format\": \"int8\", \"grid\": {\"codes\": [1]}}", "\(path):1:12: error: the grid is of format int8, but it is applied as int4")
+        try check("{\"grid\": {\"codes\": [1, 1]}}", "\(path):1:24: error: grid code 1 is listed twice")
+        try check("{\"grid\": {\"codes\": [16]}}", "\(path):1:21: error: grid code must be an integer from 0 to 15, found 16.0")
+        try check("{\"grid\": {\"codes\": [\"3\"]}}", "\(path):1:21: error: grid code must be an integer from 0 to 15, found a string")
+        try check("{\"grid\": {\"codes\": []}}", "\(path):1:10: error: 'grid.codes' is empty")
+        try check("{\"levels\": 3}", "\(path):1:1: error: no 'grid' (a report of halo select or halo quantize, or a model's halo.json)")
+        try check("[1]", "\(path):1:1: error: a grid file is a JSON object with 'grid': {'codes': [...]}, found an array")
+        let partial = CodeSpace(format: .int(bits: 4), levels: space.levels.filter { $0.code != 3 }, referenceDelayNs: 3)
+        try check("{\"grid\": {\"codes\": [3]}}", "\(path):1:21: error: grid code 3 is not in the delay table", space: partial)
+        let fp16 = CodeSpace(format: .fp16, levels: [CodeLevel(code: 0, value: 0, delayNs: 1)], referenceDelayNs: 1)
+        try check("{\"grid\": {\"codes\": [31744]}}", "\(path):1:21: error: grid code 31744 is not a value of fp16 (NaN or infinite)", space: fp16)
+    }
+
     /// Bad folders and outputs: one located line each, and no output or temporary folder left behind.
     func testBadFoldersAndOutputs() throws {
         func message(_ body: () throws -> Void) -> String {
