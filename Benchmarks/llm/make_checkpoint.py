@@ -23,6 +23,7 @@ import numpy as np
 
 SHAPES = {
     "tinyllama-1.1b": dict(hidden=2048, intermediate=5632, layers=22, heads=32, kv_heads=4, vocab=32000),
+    "mid": dict(hidden=2048, intermediate=5632, layers=2, heads=32, kv_heads=4, vocab=1000),
     "small": dict(hidden=256, intermediate=704, layers=2, heads=4, kv_heads=1, vocab=1000),
 }
 SHARD_BYTES = 1 << 30
