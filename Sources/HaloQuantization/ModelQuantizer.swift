@@ -107,6 +107,7 @@ public enum ModelSampling {
                 if !rows.contains(peak) { rows.append(peak); rows.sort() }
             }
             out.append(try file.read(location.info, rows: rows).checked(file: file.path))
+            file.releasePages(of: location.info)
         }
         return out
     }
@@ -148,8 +149,9 @@ public enum ModelSampling {
 /// quantized and kept tensors, the codes files).
 ///
 /// **Streaming.** The input is memory-mapped; tensors are quantized one at a time (the scales fitted to
-/// each block for the given grid, every weight to its nearest level) and written as they are done, so
-/// memory holds one tensor (about 22 bytes a weight while it is quantized) whatever the model's size.
+/// each block for the given grid, every weight to its nearest level) and written as they are done, and
+/// each tensor's mapped pages are released when it is written, so memory holds one tensor (about 30
+/// bytes a weight while it is quantized) whatever the model's size.
 ///
 /// **All or nothing.** Everything is written into a temporary folder beside the output
 /// (`.NAME.halo-tmp-PID`), which is renamed to the output only when complete; on an error it is removed.
@@ -425,6 +427,7 @@ public struct ModelWriter {
                 } else {
                     try file.withBytes(of: info) { try writer.append($0) }
                 }
+                file.releasePages(of: info)
                 state.tensorsDone += 1
                 progress?(state)
             }

@@ -205,6 +205,22 @@ public struct SafeTensorsFile: @unchecked Sendable {
         }
     }
 
+    /// Drops the memory-mapped pages of a tensor from this process (`madvise(MADV_DONTNEED)`): a
+    /// streaming reader calls it when done with a tensor, so that the resident size of a pass over a
+    /// model stays that of one tensor rather than growing to the file's size. The data stays readable
+    /// (the pages are read again from the file if touched).
+    public func releasePages(of info: TensorInfo) {
+        data.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let begin = Int(bitPattern: base) + dataStart + info.dataOffsets.lowerBound
+            let end = Int(bitPattern: base) + dataStart + info.dataOffsets.upperBound
+            let first = (begin + page - 1) / page * page, last = end / page * page
+            guard last > first, let start = UnsafeMutableRawPointer(bitPattern: first) else { return }
+            _ = madvise(start, last - first, Int32(MADV_DONTNEED))
+        }
+    }
+
     private func checkReadable(_ info: TensorInfo) throws {
         guard info.isReadable else {
             throw HaloError("tensor '\(info.name)' has dtype \(info.dtype); supported: \(Self.readableDTypes.joined(separator: ", "))", file: path)
