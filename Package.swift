@@ -6,7 +6,7 @@ import PackageDescription
 let package = Package(
     name: "Halo",
     products: [
-        .library(name: "Halo", targets: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization",
+        .library(name: "Halo", targets: ["Halo", "HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization",
                                          "HaloQuantization", "HaloGenerators", "HaloPlot"]),
         .executable(name: "halo", targets: ["halo"]),
     ],
@@ -19,8 +19,13 @@ let package = Package(
         .target(name: "HaloQuantization", dependencies: ["HaloCore"]),
         .target(name: "HaloGenerators", dependencies: ["HaloCore"]),
         .target(name: "HaloPlot", dependencies: ["HaloCore"]),
+        // `import Halo`: every library layer re-exported (Sources/Halo/Halo.swift).
+        .target(name: "Halo", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization",
+                                             "HaloQuantization", "HaloGenerators", "HaloPlot"]),
+        // The command-line grammar of `halo` (option tables, parsing, help, the README's reference).
+        .target(name: "HaloCommandLine", dependencies: ["HaloCore"]),
         .executableTarget(name: "halo", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization",
-                                                       "HaloQuantization", "HaloGenerators", "HaloPlot"]),
+                                                       "HaloQuantization", "HaloGenerators", "HaloPlot", "HaloCommandLine"]),
         .testTarget(name: "HaloCoreTests", dependencies: ["HaloCore"]),
         .testTarget(name: "HaloLibertyTests", dependencies: ["HaloCore", "HaloLiberty"]),
         .testTarget(name: "HaloNetlistTests", dependencies: ["HaloCore", "HaloNetlist"]),
@@ -32,5 +37,8 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "HaloPlotTests", dependencies: ["HaloCore", "HaloPlot"]),
         .testTarget(name: "HaloCLITests", dependencies: ["HaloCore", "halo"]),
+        .testTarget(name: "HaloCommandLineTests", dependencies: ["HaloCore", "HaloCommandLine"]),
+        // Uses only `import Halo`, as a user's package would.
+        .testTarget(name: "HaloUmbrellaTests", dependencies: ["Halo"]),
     ]
 )

@@ -217,8 +217,31 @@ public struct ParetoPlot: Sendable {
 
     private var allPoints: [ParetoReport.Point] { report.pareto + report.baselines + (report.grid.map { [$0] } ?? []) }
 
+    /// A rectangle of the picture in pixels (y downwards): a label's text or a marker.
+    public struct Box: Sendable, Equatable {
+        /// What it is: a label's text, or `marker: NAME` for a marker.
+        public var text: String
+        public var minX: Double, minY: Double, maxX: Double, maxY: Double
+
+        /// Whether the two rectangles share an area (touching edges do not count).
+        public func overlaps(_ o: Box) -> Bool {
+            min(maxX, o.maxX) - max(minX, o.minX) > 0 && min(maxY, o.maxY) - max(minY, o.minY) > 0
+        }
+    }
+
+    /// Where the labels (the guides', the baselines' and the grid's) and the labelled markers are drawn:
+    /// labels are placed so that they overlap neither each other nor a marker, and markers that would
+    /// cover each other are set side by side.
+    public func layout() -> (labels: [Box], markers: [Box]) {
+        let r = draw()
+        return (r.labels, r.markers)
+    }
+
     /// The SVG document.
-    public func svg() -> String {
+    public func svg() -> String { draw().doc.render() }
+
+    private func draw() -> (doc: SVGDocument, labels: [Box], markers: [Box]) {
+        var placedLabels: [Box] = [], placedMarkers: [Box] = []
         var doc = SVGDocument(width: width, height: height, title: title)
         doc.text(24, 34, title, size: 19, fill: "#111111", weight: "bold")
         var facts = ["\(report.pareto.count) point\(report.pareto.count == 1 ? "" : "s") on the front"]
@@ -287,19 +310,19 @@ public struct ParetoPlot: Sendable {
 
         doc.legend(items, x: area.left, y: 84, maxWidth: legendWidth)
 
-        // Vertical guides: the reference delay (what speed-ups are against) and the budget.
+        // Vertical guides: the reference delay (what speed-ups are against) and the budget. Their labels
+        // are placed after the markers, with the other labels, so that none covers another.
+        var guideLabels: [(text: String, x: Double, color: String, bold: Bool)] = []
         func guide(_ x: Double, _ text: String, color: String, dash: String, bold: Bool) {
             let px = xScale.pixel(x)
             guard px >= area.left, px <= area.right else { return }
             doc.line(px, area.top, px, area.bottom, stroke: color, width: 1.6, dash: dash)
-            let right = px > area.left + area.width * 0.75
-            doc.text(right ? px - 6 : px + 6, area.top + 14, text, size: 12, anchor: right ? .end : .start, fill: color,
-                     weight: bold ? "bold" : nil, outline: true)
+            guideLabels.append((text, px, color, bold))
         }
+        if let b = budgetNs { guide(b, "budget \(formatDelayNs(b)) ns", color: PlotPalette.reference, dash: "7 4", bold: true) }
         if let r = referenceDelayNs {
             guide(r, "reference \(formatDelayNs(r)) ns", color: "#777777", dash: "2 3", bold: false)
         }
-        if let b = budgetNs { guide(b, "budget \(formatDelayNs(b)) ns", color: PlotPalette.reference, dash: "7 4", bold: true) }
 
         // The front: a staircase (an error is reachable from its delay budget onwards) with points.
         let front = report.pareto.sorted { (px($0), $0.mse) < (px($1), $1.mse) }
@@ -324,7 +347,7 @@ public struct ParetoPlot: Sendable {
             let w = SVGDocument.textWidth(label, size: size), h = size + 2
             // Beside the marker (right, then left), at rising vertical offsets; far ones get a leader line.
             var candidates: [(Double, Double, SVGDocument.Anchor, Double)] = []
-            for dy in [0.0, -15, 15, -30, 30, -45, 45, -60, 60] {
+            for dy in [0.0, -15, 15, -30, 30, -45, 45, -60, 60, -75, 75, -90, 90, -105, 105, -120, 120] {
                 candidates.append((x + 11, y + 4 + dy, .start, abs(dy)))
                 candidates.append((x - 11, y + 4 + dy, .end, abs(dy)))
             }
@@ -352,6 +375,30 @@ public struct ParetoPlot: Sendable {
                          stroke: "#888888", width: 0.8)
             }
             doc.text(chosen.0, chosen.1, label, size: size, anchor: chosen.2, fill: "#222222", outline: true)
+            placedLabels.append(Box(text: label, minX: left, minY: chosen.1 - h + 3, maxX: left + w, maxY: chosen.1 + 3))
+        }
+        // A guide's label: at the top beside its line (right of it, or left near the right edge), lower
+        // rows when that place is taken.
+        func placeGuide(_ label: String, x: Double, color: String, bold: Bool) {
+            let size = 12.0
+            let w = SVGDocument.textWidth(label, size: size) * (bold ? 1.08 : 1), h = size + 2
+            let preferRight = x <= area.left + area.width * 0.75
+            var chosen: (Double, Double, SVGDocument.Anchor)?
+            search: for row in 0 ..< 12 {
+                let y = area.top + 14 + Double(row) * 16
+                for right in preferRight ? [true, false] : [false, true] {
+                    let left = right ? x + 6 : x - 6 - w
+                    let box = (left, y - h + 3, left + w, y + 3)
+                    guard box.0 >= area.left + 2, box.2 <= area.right - 2 else { continue }
+                    let free = taken.allSatisfy { t in !(min(box.2, t.2) - max(box.0, t.0) > 0 && min(box.3, t.3) - max(box.1, t.1) > 0) }
+                    if free { chosen = (right ? x + 6 : x - 6, y, right ? .start : .end); break search }
+                }
+            }
+            let c = chosen ?? (preferRight ? x + 6 : x - 6, area.top + 14, preferRight ? .start : .end)
+            let left = c.2 == .start ? c.0 : c.0 - w
+            taken.append((left, c.1 - h + 3, left + w, c.1 + 3))
+            placedLabels.append(Box(text: label, minX: left, minY: c.1 - h + 3, maxX: left + w, maxY: c.1 + 3))
+            doc.text(c.0, c.1, label, size: size, anchor: c.2, fill: color, weight: bold ? "bold" : nil, outline: true)
         }
         // The front's line segments count as taken too (as thin boxes), so labels avoid crossing them.
         if front.count >= 2 {
@@ -363,12 +410,26 @@ public struct ParetoPlot: Sendable {
             }
         }
         // Markers first (so that labels never hide under another marker), then labels.
+        // Baselines that would cover each other (equal or nearly equal delay and error, e.g. INT4 in the
+        // high bits and the K fastest codes) are set side by side, centred on their common point.
+        var centres = report.baselines.map { (xScale.pixel(px($0)), yScale.pixel($0.mse)) }
+        var grouped = Set<Int>()
+        for k in centres.indices where !grouped.contains(k) {
+            let group = centres.indices.filter { j in !grouped.contains(j) && abs(centres[j].0 - centres[k].0) < 12 && abs(centres[j].1 - centres[k].1) < 12 }
+            guard group.count > 1 else { continue }
+            let (cx, cy) = centres[k]
+            for (i, j) in group.enumerated() {
+                centres[j] = (cx + (Double(i) - Double(group.count - 1) / 2) * 14, cy)
+                grouped.insert(j)
+            }
+        }
         var labels: [(String, Double, Double)] = []
         for (k, b) in report.baselines.enumerated() {
             let style = Self.style(k)
-            let x = xScale.pixel(px(b)), y = yScale.pixel(b.mse)
+            let (x, y) = centres[k]
             doc.marker(style.shape, x, y, size: 12, fill: style.color, stroke: "#ffffff", strokeWidth: 1.2)
             taken.append((x - 7, y - 7, x + 7, y + 7))
+            placedMarkers.append(Box(text: "marker: \(b.name)", minX: x - 6, minY: y - 6, maxX: x + 6, maxY: y + 6))
             labels.append((Self.label(b), x, y))
         }
         if let g = report.grid {
@@ -376,11 +437,13 @@ public struct ParetoPlot: Sendable {
             let x = xScale.pixel(px(g)), y = yScale.pixel(g.mse)
             doc.marker(.star, x, y, size: 17, fill: Self.selectedColor, stroke: "#5a3d00", strokeWidth: 1)
             taken.append((x - 10, y - 10, x + 10, y + 10))
+            placedMarkers.append(Box(text: "marker: \(g.name)", minX: x - 8.5, minY: y - 8.5, maxX: x + 8.5, maxY: y + 8.5))
             labels.insert((Self.label(g, withLevels: true), x, y), at: 0)
         }
         for p in front { let x = xScale.pixel(px(p)), y = yScale.pixel(p.mse); taken.append((x - 4, y - 4, x + 4, y + 4)) }
+        for g in guideLabels { placeGuide(g.text, x: g.x, color: g.color, bold: g.bold) }
         for (text, x, y) in labels { place(text, x: x, y: y) }
-        return doc.render()
+        return (doc, placedLabels, placedMarkers)
     }
 
     static func label(_ p: ParetoReport.Point, withLevels: Bool = false) -> String {

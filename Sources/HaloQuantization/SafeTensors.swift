@@ -246,6 +246,11 @@ public struct SafeTensorsFile: @unchecked Sendable {
         }
     }
 
+    /// The bytes of one tensor as stored (any dtype), to copy it unchanged.
+    public func rawBytes(_ info: TensorInfo) -> Data {
+        data.subdata(in: dataStart + info.dataOffsets.lowerBound ..< dataStart + info.dataOffsets.upperBound)
+    }
+
     /// Reads one tensor by exact name.
     public func read(named name: String) throws -> WeightTensor {
         guard let info = info(named: name) else { throw HaloError("no tensor named '\(name)'", file: path) }
@@ -293,6 +298,8 @@ public enum SafeTensorsWriter {
         case u8([UInt8])
         /// 16-bit unsigned integers (dtype `U16`), for codes of formats wider than 8 bits.
         case u16([UInt16])
+        /// Bytes of any dtype, copied as they are (a tensor of the input passed through).
+        case raw(dtype: String, bytes: Data)
 
         /// The safetensors dtype string.
         public var dtype: String {
@@ -300,6 +307,7 @@ public enum SafeTensorsWriter {
             case .f32: return "F32"
             case .u8: return "U8"
             case .u16: return "U16"
+            case .raw(let dtype, _): return dtype
             }
         }
 
@@ -308,6 +316,7 @@ public enum SafeTensorsWriter {
             case .f32(let v): return 4 * v.count
             case .u8(let v): return v.count
             case .u16(let v): return 2 * v.count
+            case .raw(_, let bytes): return bytes.count
             }
         }
 
@@ -316,6 +325,7 @@ public enum SafeTensorsWriter {
             case .f32(let v): return v.count
             case .u8(let v): return v.count
             case .u16(let v): return v.count
+            case .raw(let dtype, let bytes): return bytes.count / max(1, SafeTensorsFile.dtypeSizes[dtype] ?? 1)
             }
         }
     }
@@ -357,6 +367,8 @@ public enum SafeTensorsWriter {
             case .u16(let v):
                 let le = v.map { $0.littleEndian }
                 le.withUnsafeBytes { out.append(contentsOf: $0) }
+            case .raw(_, let bytes):
+                out.append(bytes)
             }
         }
         return out

@@ -1,62 +1,14 @@
 import Foundation
 import HaloCore
 import HaloGenerators
+import HaloCommandLine
 
 // `halo generate mac …`: structural Verilog of a MAC variant (HaloGenerators).
 
-let generateHelp = """
-OVERVIEW: Generate a gate-level MAC netlist, Y = P + A*W (or a multiplier, Y = A*W).
-
-USAGE: halo generate mac --multiplier KIND --width N [--adder KIND] [--signed|--unsigned]
-                         [--acc-width M] [--format int|e4m3|fp16|bf16] [--registered] [--no-accumulate]
-                         [--top NAME] [-o FILE]
-
-The netlist is structural Verilog of Yosys internal cells ($_AND_, $_XOR_, $_MUX_, ..., flip-flops
-$_DFF_P_ and $_DFFE_PP_): 'halo characterize' times it with the embedded generic library, and Yosys
-maps it to a Liberty library (synth; dfflibmap -liberty LIB; abc -liberty LIB).
-
-OPTIONS:
-  --multiplier KIND    array         carry-save array, unsigned (the signed array is baugh-wooley)
-                       wallace       Wallace tree (AND or Baugh-Wooley partial products)
-                       dadda         Dadda tree (AND or Baugh-Wooley partial products)
-                       booth4        radix-4 Booth partial products, Wallace tree
-                       baugh-wooley  Baugh-Wooley signed carry-save array, signed only
-  --adder KIND         Carry-propagate adder after the reduction (default ripple):
-                       ripple, kogge-stone, brent-kung, sklansky.
-  --width N            Bits of A and W: 2 ... 32 (--format e4m3: 8, fp16 and bf16: 16, the defaults there).
-  --signed, --unsigned Two's complement or unsigned A, W, P, Y (default --signed; array: --unsigned,
-                       the only one it supports). Not for e4m3/fp16/bf16, whose values carry a sign bit.
-  --acc-width M        Bits of P and Y (default 2N+4, or 2N with --no-accumulate; e4m3: 41, or 37).
-                       Y = (P + A*W) mod 2^M. fp16, bf16: 32 only (binary32).
-  --format F           int (default); e4m3: FP8 E4M3 operands (bias 7, subnormals, S.1111.111 read as
-                       +-480) with P and Y two's complement fixed point with 18 fraction bits
-                       (LSB 2^-18): every product is exact in 37 bits; fp16, bf16: IEEE binary16 or
-                       bfloat16 operands with P and Y IEEE binary32, Y = fp32(P + A*W) fused (exact
-                       product, one rounding to nearest even, subnormals, +-Inf and NaN as IEEE 754
-                       fusedMultiplyAdd; NaN results are 0x7FC00000). The significand product uses
-                       --multiplier (not baugh-wooley); --adder builds the alignment, addition,
-                       normalization and rounding adders.
-  --registered         Add registers clocked by the rising edge of clk: wreg <= W when load_w,
-                       areg <= A, preg <= P, Y <= MAC(areg, wreg, preg). Characterize with --bus wreg.
-  --no-accumulate      A plain multiplier, Y = A*W (no P port).
-  --top NAME           Module name (default from the options, e.g. mac_booth4_koggestone_s8,
-                       mul_array_ripple_u4, mac_dadda_sklansky_e4m3_reg, mac_dadda_koggestone_bf16).
-  -o, --output FILE    Write the netlist to FILE (default: standard output).
-  -h, --help           Show this help.
-
-PORTS: A (activation), W (weight), P (partial sum in), Y (out); registered: also clk, load_w.
-
-EXAMPLE:
-  halo generate mac --multiplier booth4 --adder kogge-stone --width 8 -o mac.v
-  halo characterize mac.v --bus W
-"""
-
 func generateCommand(_ argv: [String]) throws {
-    let args = try Arguments(argv, valueOptions: ["--multiplier", "--adder", "--width", "--acc-width", "--format",
-                                                  "--top", "-o", "--output"],
-                             flagOptions: ["--help", "-h", "--signed", "--unsigned", "--registered", "--no-accumulate"],
-                             command: "generate")
-    if args.flag("--help") || args.flag("-h") || args.positionals.isEmpty { try printHelp(generateHelp); return }
+    let args = try parseArguments(argv, Grammars.generate)
+    if args.positionals.isEmpty && !args.flag("--help") { try printHelp(HelpText.command(Grammars.generate)); return }
+    if try helpRequested(args, Grammars.generate) { return }
     guard args.positionals.count == 1 else {
         throw HaloError("'halo generate' takes one kind of netlist, not '\(args.positionals.joined(separator: " "))' (see 'halo generate --help')")
     }
@@ -64,11 +16,12 @@ func generateCommand(_ argv: [String]) throws {
         throw HaloError("unknown netlist kind '\(args.positionals[0])' for 'halo generate' (expected mac)")
     }
     let spec = try macSpec(args)
+    if try args.integer("--threads", in: 1 ... Limits.maxThreads) != nil {} // accepted, checked; generation runs on one
     let output = args.value("-o", "--output")
     let outputs = try RunOutputs([output], inputs: [])
     let generated = try MACGenerator.generate(spec)
     try outputs.commit(generated.verilog, to: output)
-    if let output {
+    if let output, !args.flag("--quiet") {
         StandardStreams.writeError("halo: wrote \(output): module \(generated.module), \(generated.cellCount) cells\n")
     }
 }

@@ -1,114 +1,15 @@
 import Foundation
 import HaloCore
 import HaloQuantization
+import HaloCommandLine
 
 // `halo select` and `halo quantize`: hardware-aware quantization grids from a delay table.
 
-let selectHelp = """
-OVERVIEW: Choose a quantization grid of fast codes from a delay table.
-
-USAGE: halo select TABLE.csv --format int8 --levels 16 [--weights FILE [--tensor NAME]...]
-                   [--importance FILE] [--max-delay T | --min-speedup S | --max-mse E | --min-sqnr D]
-                   [--objective delay|energy|edp] [--granularity tensor|channel|group:G] [--pareto]
-                   [-o grid.json]
-
-The grid is the K codes (of those within the budget) and the scales that minimize the squared error
-of the weights, every weight going to its nearest level. The level choice is exact (dynamic
-programming over the sorted allowed values); the scales are searched (log grid + golden section).
-With an error budget (--max-mse, --min-sqnr) the grid is instead the one of least delay, energy per
-operation or energy-delay product (--objective) that meets it.
-
-OPTIONS:
-  --format F           How the table's codes (the bus bits) encode values: intN (two's complement,
-                       int8 code 255 = -1), uintN, e4m3, e5m2 (OCP FP8), e2m1 (OCP FP4),
-                       fp16 (IEEE binary16), bf16 (bfloat16): codes are the bit patterns; NaN and
-                       infinite codes are never levels.
-  --levels K|all       Levels of the grid (default 16); 'all' keeps every allowed value.
-  --weights FILE       .safetensors (F32/F16/BF16), .npy (f4/f2/f8, C order) or text/CSV numbers
-                       (repeatable). Without it: synthetic weights (see --distribution).
-  --tensor NAME        Tensor to use, exact name or glob ('encoder.*.weight'; repeatable).
-                       Default: every F32/F16/BF16 tensor of rank >= 2.
-  --importance FILE    Per-weight importance (e.g. mean squared activations): for each tensor NAME
-                       a tensor NAME of the same shape, or of in_features values broadcast over the
-                       rows; a file with one tensor applies to every weight tensor.
-  --distribution D     Synthetic weights without --weights: gaussian (default) or laplace.
-  --samples N          Synthetic sample count (default 65536).
-  --seed N             Synthetic seed (default 1).
-  --max-delay T        Allow codes with delay <= T (units ps, ns; bare numbers are ns).
-  --min-speedup S      Allow codes with delay <= reference / S. The reference delay is the table's
-                       'none' row (the MAC without case analysis), or its slowest code when that
-                       row has no path.
-  --max-mse E          The fastest grid (over the table's distinct delays) with MSE <= E.
-  --min-sqnr D         The fastest grid with SQNR >= D dB.
-  --objective O        What an error budget minimizes, and the front's axis (default delay):
-                       delay   the grid's slowest code (the clock period);
-                       energy  energy per MAC operation: the mean energy_fj of the codes the weights
-                               are quantized to (a table from 'halo characterize --energy');
-                       edp     energy per operation x the grid's delay (fJ·ns).
-                       With a table that has energy the report gives every grid's energy per op and
-                       its ratio to the format's all-codes grid (uniform INT8 for int8).
-  --granularity G      One scale per tensor, per output channel (row; default) or per group of G
-                       consecutive weights of a row (group:128).
-  --pareto             Also sweep the candidates: the front of max delay (or energy, or EDP) vs error.
-  --threads N          Worker threads (default: all cores).
-  -o, --output FILE    Write the JSON report to FILE and a summary to standard output
-                       (default: the JSON on standard output).
-  -h, --help           Show this help.
-"""
-
-let quantizeHelp = """
-OVERVIEW: Quantize weights onto the grid of fast codes chosen from a delay table.
-
-USAGE: halo quantize --table TABLE.csv --format int8 --weights FILE --levels 16 [--tensor NAME]...
-                     [--max-delay T | --min-speedup S | --max-mse E | --min-sqnr D] [--objective O]
-                     [--granularity tensor|channel|group:G] [--importance FILE]
-                     [--tile RxC --dvfs-levels L [--dvfs-budgets T1,T2,...] [--dvfs-goal speed|energy]
-                      [--dvfs-slack X] [--vf-table FILE]] -o OUT.safetensors --report REPORT.json
-
-OUT.safetensors holds, for every quantized tensor NAME:
-  NAME          F32, same shape: scale * value(code), ready to load in place of the original
-  NAME.codes    U8 (U16 for formats wider than 8 bits), same shape: the bus codes
-  NAME.scale    F32 [rowBlocks, colBlocks]: weight (r, c) of the matrix view [shape[0], rest]
-                uses scale[r / blockRows, c / blockCols] ([1,1] per tensor, [rows,1] per channel)
-  NAME.level    U8 [tileRows, tileCols], with a DVFS plan: each tile's level
-REPORT.json holds format, levels, grid {codes, values, max_delay_ns, mse, sqnr_db, speedup},
-baselines (all codes, INT4 in the low and in the high bits or, for fp16/bf16, the codes of E4M3,
-E5M2 and E2M1 values, the K fastest codes), tensors, the
-Pareto front of max delay (energy, EDP with --objective) vs error, and the DVFS plan when asked;
-with a table that has energy, energy_fj per operation and its ratio to the all-codes grid.
-
-OPTIONS (see 'halo select --help' for --format, --levels, --tensor, --importance, the budgets,
---objective and --granularity):
-  --table FILE         Delay table (CSV or JSON from 'halo characterize').
-  --weights FILE       .safetensors, .npy or text weights.
-  --tile RxC           DVFS tile of each weight matrix (e.g. 128x128).
-  --dvfs-levels L      Frequency levels (default 3). Budgets default to: the slowest code (or
-                       --max-delay), the fastest budget that still allows K values, and the others
-                       evenly spaced in frequency between, snapped to delays of the table.
-  --dvfs-budgets LIST  Explicit level budgets (e.g. 4.6ns,3.7ns,3.4ns).
-  --dvfs-goal G        speed (default): nominal voltage, each tile clocked at its grid's delay;
-                       energy: the reference clock, each tile at the lowest voltage meeting it.
-  --dvfs-slack X       Allowed increase of the importance-weighted squared error over every tile
-                       at the most accurate level (default 0.1 = 10%).
-  --vf-table FILE      Voltage/frequency table: CSV lines 'voltage_v,frequency_mhz' (optional
-                       header, # comments), the frequency the full MAC reaches at that voltage; the
-                       highest voltage is where the delay table holds. Default: alpha-power law,
-                       1.8 V nominal, Vt 0.45 V, alpha 1.3, 10 mV steps.
-  --no-pareto          Skip the Pareto sweep (the report's 'pareto' is then empty).
-  --threads N          Worker threads (default: all cores).
-  -o, --output FILE    The .safetensors output (required).
-  --report FILE        The JSON report.
-  -h, --help           Show this help.
-"""
-
 private let budgetOptions: Set<String> = ["--max-delay", "--min-speedup", "--max-mse", "--min-sqnr"]
-private let commonValueOptions: Set<String> = Set(["--format", "--levels", "--weights", "--tensor", "--importance", "--granularity",
-                                                   "--threads", "--distribution", "--samples", "--seed", "--objective"]).union(budgetOptions)
 
 func selectCommand(_ argv: [String]) throws {
-    let args = try Arguments(argv, valueOptions: commonValueOptions.union(Set(["-o", "--output"])),
-                             flagOptions: ["--help", "-h", "--pareto"], command: "select")
-    if args.flag("--help") || args.flag("-h") { try printHelp(selectHelp); return }
+    let args = try parseArguments(argv, Grammars.select)
+    if try helpRequested(args, Grammars.select) { return }
     guard args.positionals.count == 1 else {
         throw HaloError(args.positionals.isEmpty ? "'halo select' needs a delay table (see 'halo select --help')"
                                                  : "'halo select' takes one delay table, got \(args.positionals.count) files")
@@ -116,7 +17,7 @@ func selectCommand(_ argv: [String]) throws {
     let tablePath = args.positionals[0]
     let output = args.value("-o", "--output")
     var setup = try QuantizeSetup(args, command: "select", tablePath: tablePath, tile: nil, outputs: [output])
-    setup.request.pareto = args.flag("--pareto")
+    setup.request.pareto = args.lastGiven(of: ["--pareto", "--no-pareto"]) == "--pareto" // default: no front
     let outcome = try HardwareAwareQuantizer.run(selector: setup.selector, request: setup.request)
     printWarnings(outcome.warnings)
     let tensors = setup.selector.quantize(outcome.assignment)
@@ -130,10 +31,8 @@ func selectCommand(_ argv: [String]) throws {
 }
 
 func quantizeCommand(_ argv: [String]) throws {
-    let args = try Arguments(argv, valueOptions: commonValueOptions.union(Set(["--table", "-o", "--output", "--report", "--tile", "--dvfs-levels",
-                                                                               "--dvfs-budgets", "--dvfs-goal", "--dvfs-slack", "--vf-table"])),
-                             flagOptions: ["--help", "-h", "--no-pareto"], command: "quantize")
-    if args.flag("--help") || args.flag("-h") { try printHelp(quantizeHelp); return }
+    let args = try parseArguments(argv, Grammars.quantize)
+    if try helpRequested(args, Grammars.quantize) { return }
     guard args.positionals.isEmpty else {
         throw HaloError("unexpected argument '\(args.positionals[0])' for 'halo quantize' (the table goes after --table)")
     }
@@ -186,7 +85,7 @@ func quantizeCommand(_ argv: [String]) throws {
     var setup = try QuantizeSetup(args, command: "quantize", tablePath: tablePath, tile: tile, outputs: [output, reportPath],
                                   extraInputs: vfTable.map { [$0] } ?? [])
     if let vfTable { dvfs?.voltage = try VoltageModel.read(path: vfTable) }
-    setup.request.pareto = !args.flag("--no-pareto")
+    setup.request.pareto = args.lastGiven(of: ["--pareto", "--no-pareto"]) != "--no-pareto" // default: the front
     setup.request.dvfs = dvfs
     let outcome = try HardwareAwareQuantizer.run(selector: setup.selector, request: setup.request)
     printWarnings(outcome.warnings)
@@ -204,6 +103,7 @@ func quantizeCommand(_ argv: [String]) throws {
             entries.append(.init(name: q.name + ".level", shape: [info.tileRows, info.tileCols], payload: .u8(levels)))
         }
     }
+    entries += try passedThrough(weightFiles: args.values("--weights"), besides: entries.map(\.name), quantized: tensors.map(\.name))
     var metadata = ["format": "pt", "halo_version": HaloVersion.string, "halo_format": space.format.description,
                     "halo_granularity": setup.selector.problem.granularity.description, "halo_table": tablePath,
                     "halo_grid_codes": outcome.solution.levels.map { String($0.code) }.joined(separator: ",")]
@@ -222,6 +122,27 @@ func quantizeCommand(_ argv: [String]) throws {
     try setup.outputs.files.commit(contents, standardOutput: Data((summary(outcome, setup: setup, tensors: tensors) + wrote).utf8))
 }
 
+/// Every tensor of the `.safetensors` weight files that was not quantized (biases, norms, integer
+/// tensors, tensors not chosen by --tensor), as it is: same name, dtype, shape and bytes, so that the
+/// output can be loaded in place of the original.
+/// - Throws: when such a tensor's name is taken by one of Halo's own (`NAME.codes`, …) or by a tensor
+///   of another weight file.
+private func passedThrough(weightFiles: [String], besides written: [String], quantized: [String]) throws -> [SafeTensorsWriter.Entry] {
+    let done = Set(quantized)
+    var taken = Set(written)
+    var entries: [SafeTensorsWriter.Entry] = []
+    for path in weightFiles where path.lowercased().hasSuffix(".safetensors") {
+        let file = try SafeTensorsFile(path: path)
+        for info in file.tensors where !done.contains(info.name) {
+            guard taken.insert(info.name).inserted else {
+                throw HaloError("tensor '\(info.name)' is not quantized, but its name is taken in the output (by Halo's own tensors or another weight file); it cannot be copied", file: path)
+            }
+            entries.append(.init(name: info.name, shape: info.shape, payload: .raw(dtype: info.dtype, bytes: file.rawBytes(info))))
+        }
+    }
+    return entries
+}
+
 /// What both commands read: the table, the format, the weights, the request.
 private struct QuantizeSetup {
     var selector: GridSelector
@@ -235,11 +156,11 @@ private struct QuantizeSetup {
     init(_ args: Arguments, command: String, tablePath: String, tile: TileShape?, outputs outputPaths: [String?],
          extraInputs: [String] = []) throws {
         if let n = try args.integer("--threads", in: 1 ... Limits.maxThreads) { HardwareAwareQuantizer.threads = n }
-        guard let formatText = args.value("--format") else {
-            throw HaloError("'halo \(command)' needs --format (\(NumberFormat.acceptedNames))")
+        guard let formatText = args.value("--number-format") else {
+            throw HaloError("'halo \(command)' needs --number-format (\(NumberFormat.acceptedNames))")
         }
         guard let format = NumberFormat.parse(formatText) else {
-            throw HaloError("unknown --format '\(formatText)' (expected \(NumberFormat.acceptedNames))")
+            throw HaloError("unknown \(args.spelling("--number-format")) '\(formatText)' (expected \(NumberFormat.acceptedNames))")
         }
         var objective = Objective.delay
         if let o = args.value("--objective") {
@@ -306,6 +227,10 @@ private struct QuantizeSetup {
             if let s = args.value("--seed") {
                 guard let n = UInt64(s) else { throw HaloError("malformed --seed '\(s)' (expected a non-negative integer)") }
                 seed = n
+            }
+            if args.value("--distribution") == nil && args.value("--samples") == nil && args.value("--seed") == nil {
+                // Asked for nothing synthetic: say that the grid is not fitted to a model's weights.
+                printWarnings(["no --weights given: the grid is fitted to \(samples) synthetic Gaussian weights (seed \(seed)), not to a model's (give --weights FILE, or --distribution to choose synthetic weights)"])
             }
             tensors = [SyntheticWeights.generate(dist, count: samples, seed: seed)]
             weightNames = ["synthetic \(dist.rawValue), \(samples) values, seed \(seed)"]

@@ -4,87 +4,9 @@ import HaloLiberty
 import HaloNetlist
 import HaloTiming
 import HaloCharacterization
+import HaloCommandLine
 
 // `halo`: a thin shell over the library. Every error is one line on stderr and a non-zero exit.
-
-let topHelp = """
-OVERVIEW: Halo — gate-level timing of MAC hardware under case analysis, per weight code.
-
-USAGE: halo <subcommand> [options]
-
-SUBCOMMANDS:
-  characterize   Delay of every code held on a bus (CSV or JSON delay table)
-  report         Worst-path report in the manner of OpenSTA's report_checks
-  merge          Join shard tables (from --shard i/n) into one, refusing overlaps and gaps
-  generate       Generate a MAC variant netlist (array/Wallace/Dadda/Booth/Baugh-Wooley, int or e4m3)
-  select         Choose a quantization grid of fast codes from a delay table
-  quantize       Quantize weights (.safetensors/.npy/CSV) onto that grid, with baselines and DVFS plan
-  plot           Draw a delay table (delay per code, histogram) or a delay-vs-error report as SVG
-
-Run 'halo <subcommand> --help' for the options of each.
-"""
-
-let characterizeHelp = """
-OVERVIEW: Time a netlist for every code held on a bus, as OpenSTA's set_case_analysis would.
-
-USAGE: halo characterize NETLIST.v... [--liberty LIB]... [--top MODULE] --bus NAME
-                         [--codes A-B] [--set TARGET=VALUE]... [--output-load 10fF]
-                         [--input-slew 0ps] [--clock PORT] [--propagated-clock] [--black-box] [--threads N]
-                         [--format csv|json] [-o FILE] [--quiet]
-                         [--energy [--vectors N] [--activations FILE] [--seed S]
-                                   [--stimulus uniform|gaussian[:SIGMA]] [--activation-bus NAME]
-                                   [--other-inputs zero|random] [--glitch] [--vdd V]]
-
-OPTIONS:
-  --liberty LIB        Liberty library (repeatable). Without one, gate primitives and Yosys
-                       internal cells are timed with Halo's embedded generic library.
-  --top MODULE         Top module (default: the module no other module instantiates).
-  --bus NAME           Bus whose codes are swept: a port bus (W) or an internal net bus (wreg).
-  --codes A-B          Range of codes (default: all 0 … 2^n−1). A and B take 37, 0x25, -3.
-  --set TARGET=VALUE   Hold another constant: a bus and code (P=0) or a bit (load_w=1).
-  --output-load C      Load on every output port (default 10fF; units fF, pF).
-  --input-slew T       Transition at every input port (default 0ps; units ps, ns).
-  --clock PORT         Clock port of a registered design (found by itself when unambiguous).
-  --propagated-clock   Clock edges travel through the clock tree's cells (launch and capture
-                       latency and slew), as OpenSTA's set_propagated_clock; default: ideal clock.
-  --black-box          Time around instances of unknown cells as OpenSTA's black boxes (their pins
-                       neither drive nor load) instead of an error. Unknown cells with no
-                       connections (tap, filler cells) are always skipped with one warning.
-  --threads N          Worker threads (default: all cores).
-  --shard I/N          Time only the I-th (0-based) of N equal slices of the codes, for array jobs;
-                       join the shard files with 'halo merge'.
-  --format csv|json    Output format (default csv, or by the -o file's extension).
-  -o, --output FILE    Write the table to FILE (default: standard output).
-  --quiet              No progress line.
-  -h, --help           Show this help.
-
-ENERGY (adds columns energy_fj,toggles: energy per operation in fJ, net transitions per operation):
-  --energy             Simulate each code with the same input stream (weight bus held) and count
-                       toggles; energy = ½·C·V² per net transition + Liberty internal_power.
-  --vectors N          Vectors per code (default 1000; with --activations, the file's length).
-  --activations FILE   Activation values from FILE instead of random: integers (-3, 17, 0x2a)
-                       separated by blanks, commas or newlines, '#' comments; repeated if shorter.
-  --stimulus KIND      Random activations: uniform (default) or gaussian[:SIGMA] (SIGMA in integer
-                       steps, default a quarter of the signed range: 32 for 8 bits).
-  --seed S             Seed of the random streams (default 1).
-  --activation-bus B   Bus the activations drive (default: the other input bus of the weight's width).
-  --other-inputs M     Other free inputs (e.g. the partial sum P): zero (default) or random.
-  --glitch             Event-driven simulation with per-arc delays: glitches count (combinational).
-  --vdd V              Supply voltage for ½·C·V² (default: the library's nom_voltage).
-"""
-
-let reportHelp = """
-OVERVIEW: Report the worst paths of a netlist, optionally under case analysis.
-
-USAGE: halo report NETLIST.v... [--liberty LIB]... [--top MODULE] [--set BUS=CODE]...
-                   [--paths N] [--output-load 10fF] [--input-slew 0ps] [--clock PORT]
-                   [--propagated-clock] [--black-box]
-
-OPTIONS:
-  --set TARGET=VALUE   Case analysis: a bus and code (W=37, W=-3, W=0x25) or a bit (W[3]=1).
-  --paths N            Report the worst path of each of the N worst endpoints (default 1).
-  (see 'halo characterize --help' for the others)
-"""
 
 struct Loaded {
     let graph: TimingGraph
@@ -104,8 +26,15 @@ func load(_ args: Arguments, command: String, diagnostics: DiagnosticSink) throw
     let isLeaf: (String) -> Bool = { name in
         libraries.contains { $0.cell(named: name) != nil } || GenericLibrary.cell(named: name, inputCount: 2) != nil
     }
-    let design = try VerilogReader.read(paths: netlists, top: args.value("--top"), isLeafCell: isLeaf,
+    let design: FlatDesign
+    do {
+        design = try VerilogReader.read(paths: netlists, top: args.value("--top"), isLeafCell: isLeaf,
                                         blackBoxUnknownCells: args.flag("--black-box"), diagnostics: diagnostics)
+    } catch var error as HaloError where libPaths.isEmpty && error.message.hasPrefix("unknown cell or module") {
+        // A mapped netlist timed without its library: say so, not only which cell is unknown.
+        error.message += " (no --liberty given; the embedded generic library has only gate primitives and Yosys internal cells)"
+        throw error
+    }
     var conditions = TimingConditions()
     if let text = args.value("--output-load") {
         guard let v = Quantity.capacitanceFF(text), v >= 0 else {
@@ -123,6 +52,15 @@ func load(_ args: Arguments, command: String, diagnostics: DiagnosticSink) throw
     conditions.propagatedClock = args.flag("--propagated-clock")
     let graph = try TimingGraph(design: design, libraries: libraries, conditions: conditions, diagnostics: diagnostics)
     return Loaded(graph: graph, libraries: libPaths, netlists: netlists)
+}
+
+/// Refuses a `--set` on a bit of the swept bus: it would hold that bit in the `none` row too (the
+/// reference every speed-up is measured against), and be overridden in every code's row.
+func refuseSweptBits(_ specs: [String], graph: TimingGraph, bus: CaseBus) throws {
+    let swept = Set(bus.pins)
+    for spec in specs where try caseConstants([spec], graph: graph).contains(where: { swept.contains($0.pin) }) {
+        throw HaloError("--set '\(spec)' holds bits of the swept bus '\(bus.name)' (--bus); it would change the 'none' reference row (choose codes with --codes, or time one code with 'halo report --set')")
+    }
 }
 
 /// Parses `--set TARGET=VALUE` into constants: a bus and a code, or a single bit.
@@ -153,12 +91,8 @@ func caseConstants(_ specs: [String], graph: TimingGraph) throws -> [CaseConstan
 func characterize(_ argv: [String]) throws {
     let energyValueOptions: Set<String> = ["--vectors", "--activations", "--seed", "--stimulus", "--activation-bus",
                                            "--other-inputs", "--vdd"]
-    let args = try Arguments(argv, valueOptions: Set(["--liberty", "-l", "--top", "--bus", "--codes", "--set", "--output-load",
-                                                      "--input-slew", "--clock", "--threads", "--shard", "--format", "-o", "--output"])
-                                                 .union(energyValueOptions),
-                             flagOptions: ["--help", "-h", "--quiet", "-q", "--energy", "--glitch", "--propagated-clock", "--black-box"],
-                             command: "characterize")
-    if args.flag("--help") || args.flag("-h") { try printHelp(characterizeHelp); return }
+    let args = try parseArguments(argv, Grammars.characterize)
+    if try helpRequested(args, Grammars.characterize) { return }
     let diagnostics = DiagnosticSink()
     defer { printWarnings(diagnostics) }
     guard let busName = args.value("--bus") else { throw HaloError("'halo characterize' needs --bus NAME (e.g. --bus W)") }
@@ -169,6 +103,7 @@ func characterize(_ argv: [String]) throws {
     var request = CharacterizationRequest(busName: busName)
     request.fixedConstants = try caseConstants(args.values("--set"), graph: graph)
     let bus = try sweptBus(named: busName, in: graph)
+    try refuseSweptBits(args.values("--set"), graph: graph, bus: bus)
     if let text = args.value("--codes") {
         request.codes = try codeRange(text, of: bus)
     }
@@ -183,8 +118,7 @@ func characterize(_ argv: [String]) throws {
         request.codes = slice
     }
     if let n = try args.integer("--threads", in: 1 ... Limits.maxThreads) { request.threads = n }
-    let format = args.value("--format") ?? (output?.hasSuffix(".json") == true ? "json" : "csv")
-    guard format == "csv" || format == "json" else { throw HaloError("unknown --format '\(format)' (expected csv or json)") }
+    let format = try tableFormat(args, output: output)
     let showProgress = !(args.flag("--quiet") || args.flag("-q")) && isatty(2) != 0
     let start = Date()
     let progress: (@Sendable (Int, Int) -> Void)? = showProgress ? progressPrinter(start: start) : nil
@@ -262,6 +196,30 @@ func characterize(_ argv: [String]) throws {
     try outputs.commit(format == "json" ? table.json() : table.csv(), to: output)
 }
 
+/// `halo help [SUBCOMMAND | --markdown]`: the top-level help, a subcommand's help, or the README's
+/// command reference.
+func helpCommand(_ argv: [String]) throws {
+    guard let what = argv.first else { return try printHelp(HelpText.top()) }
+    guard argv.count == 1 else { throw HaloError("'halo help' takes one subcommand, not '\(argv.joined(separator: " "))'") }
+    if what == "--markdown" { return try StandardStreams.writeOutput(HelpText.markdown()) }
+    guard let grammar = Grammars.named(what) else {
+        let near = Suggestions.nearest(what, among: Grammars.all.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+        throw HaloError("unknown subcommand '\(what)'\(near) (see 'halo --help')")
+    }
+    try printHelp(HelpText.command(grammar))
+}
+
+/// The file format of a table output: `--json`, `--format csv|json`, or the `-o` file's extension.
+func tableFormat(_ args: Arguments, output: String?) throws -> String {
+    if args.flag("--json") {
+        if let f = args.value("--format"), f != "json" { throw HaloError("--json and --format \(f) exclude each other") }
+        return "json"
+    }
+    let format = args.value("--format") ?? (output?.hasSuffix(".json") == true ? "json" : "csv")
+    guard format == "csv" || format == "json" else { throw HaloError("unknown --format '\(format)' (expected csv or json)") }
+    return format
+}
+
 /// A progress line on stderr: codes done, rate, time left.
 func progressPrinter(start: Date) -> @Sendable (Int, Int) -> Void {
     return { done, total in
@@ -287,8 +245,9 @@ func sweptBus(named name: String, in graph: TimingGraph) throws -> CaseBus {
 
 /// Parses `--codes A-B` for `bus`: malformed text and codes outside the bus are told apart.
 func codeRange(_ text: String, of bus: CaseBus) throws -> ClosedRange<Int> {
-    let parts = splitRange(text)
+    var parts = splitRange(text)
     let malformed = HaloError("malformed --codes '\(text)' (expected A-B with A ≤ B, e.g. 0-255 or 0x00-0x7f)")
+    if parts.count == 1, CaseBus.parseCode(text, width: 62) != nil { parts = [text, text] } // one code: `--codes 5`
     guard parts.count == 2 else { throw malformed }
     var codes: [Int] = []
     for part in parts {
@@ -314,40 +273,29 @@ func splitRange(_ text: String) -> [String] {
 }
 
 func report(_ argv: [String]) throws {
-    let args = try Arguments(argv, valueOptions: ["--liberty", "-l", "--top", "--set", "--paths", "--output-load",
-                                                  "--input-slew", "--clock"],
-                             flagOptions: ["--help", "-h", "--propagated-clock", "--black-box"], command: "report")
-    if args.flag("--help") || args.flag("-h") { try printHelp(reportHelp); return }
+    let args = try parseArguments(argv, Grammars.report)
+    if try helpRequested(args, Grammars.report) { return }
     let diagnostics = DiagnosticSink()
     defer { printWarnings(diagnostics) }
-    let outputs = try RunOutputs([], inputs: args.positionals + args.values("--liberty", "-l"))
+    let output = args.value("--output")
+    if try args.integer("--threads", in: 1 ... Limits.maxThreads) != nil {} // accepted, checked; one analysis runs on one
+    let outputs = try RunOutputs([output], inputs: args.positionals + args.values("--liberty", "-l"))
     let loaded = try load(args, command: "report", diagnostics: diagnostics)
     let graph = loaded.graph
     let constants = try caseConstants(args.values("--set"), graph: graph)
     let paths = try args.integer("--paths", in: 1 ... 1_000_000) ?? 1
     let analysis = TimingAnalysis(graph: graph)
     analysis.run(constants: constants)
-    try outputs.commit([:], standardOutput: PathReport.render(analysis: analysis, paths: paths, constants: constants))
+    try outputs.commit(PathReport.render(analysis: analysis, paths: paths, constants: constants), to: output)
 }
 
-let mergeHelp = """
-OVERVIEW: Join delay tables written by 'halo characterize --shard I/N' into one table.
-
-USAGE: halo merge SHARD.csv|SHARD.json... [--format csv|json] [-o FILE]
-
-Refuses a code present in two shards, missing codes between the shards (naming the shards around
-them), and 'none' rows that disagree. JSON shards record their run: every shard's bus, bus width,
-netlist, top module, output load, input slew, libraries, clock and energy stimulus must equal the
-first shard's, and every code of the bus must be present. CSV and JSON shards are not mixed.
-"""
-
 func merge(_ argv: [String]) throws {
-    let args = try Arguments(argv, valueOptions: ["--format", "-o", "--output"], flagOptions: ["--help", "-h"], command: "merge")
-    if args.flag("--help") || args.flag("-h") { try printHelp(mergeHelp); return }
+    let args = try parseArguments(argv, Grammars.merge)
+    if try helpRequested(args, Grammars.merge) { return }
     guard !args.positionals.isEmpty else { throw HaloError("'halo merge' needs shard files (see 'halo merge --help')") }
     let output = args.value("-o", "--output")
-    let format = args.value("--format") ?? (output?.hasSuffix(".json") == true ? "json" : "csv")
-    guard format == "csv" || format == "json" else { throw HaloError("unknown --format '\(format)' (expected csv or json)") }
+    let format = try tableFormat(args, output: output)
+    if try args.integer("--threads", in: 1 ... Limits.maxThreads) != nil {} // accepted, checked; merging runs on one
     let outputs = try RunOutputs([output], inputs: args.positionals)
     let tables = try args.positionals.map { try DelayTable.read(path: $0) }
     let merged = try Shards.merge(tables, names: args.positionals)
@@ -356,7 +304,7 @@ func merge(_ argv: [String]) throws {
 
 let argv = Array(CommandLine.arguments.dropFirst())
 do {
-    guard let sub = argv.first else { try printHelp(topHelp); exit(0) }
+    guard let sub = argv.first else { try printHelp(HelpText.top()); exit(0) }
     switch sub {
     case "characterize": try characterize(Array(argv.dropFirst()))
     case "report": try report(Array(argv.dropFirst()))
@@ -365,7 +313,8 @@ do {
     case "select": try selectCommand(Array(argv.dropFirst()))
     case "quantize": try quantizeCommand(Array(argv.dropFirst()))
     case "plot": try plotCommand(Array(argv.dropFirst()))
-    case "--help", "-h", "help": try printHelp(topHelp)
+    case "--help", "-h": try printHelp(HelpText.top())
+    case "help": try helpCommand(Array(argv.dropFirst()))
     case "--version": try StandardStreams.writeOutput("halo \(HaloVersion.string)\n")
     default: throw HaloError("unknown subcommand '\(sub)' (see 'halo --help')")
     }

@@ -120,7 +120,7 @@ final class OutputTests: XCTestCase {
     /// exists) touched; the same when the report cannot be written at the end (`/dev/full`).
     func testQuantizeWritesBothOutputsOrNeither() throws {
         let out = try write("out.safetensors", "old weights")
-        let base = ["quantize", "--table", bad("_ok.csv"), "--format", "int2", "--levels", "2", "--weights", bad("_w.npy"), "-o", out]
+        let base = ["quantize", "--table", bad("_ok.csv"), "--number-format", "int2", "--levels", "2", "--weights", bad("_w.npy"), "-o", out]
         var r = try halo(base + ["--report", path("nosuchdir/r.json")])
         XCTAssertEqual(r.stderr, ["\(path("nosuchdir/r.json")): error: cannot write: no such directory '\(path("nosuchdir"))'"])
         XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "old weights")
@@ -230,7 +230,7 @@ final class OutputTests: XCTestCase {
         XCTAssertEqual(r.status, 1)
         XCTAssertEqual(r.stderr, ["\(path("hard.csv")): error: is the same file as the input '\(table)'; refusing to overwrite it"])
         XCTAssertLessThan(Date().timeIntervalSince(start), 5)
-        r = try halo(["quantize", "--table", table, "--format", "int2", "--levels", "2", "--weights", bad("_w.npy"),
+        r = try halo(["quantize", "--table", table, "--number-format", "int2", "--levels", "2", "--weights", bad("_w.npy"),
                       "-o", path("same"), "--report", path("./same")])
         XCTAssertEqual(r.stderr, ["\(path("./same")): error: is the same file as the output '\(path("same"))'; give each output its own file"])
     }

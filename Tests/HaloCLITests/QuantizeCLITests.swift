@@ -259,8 +259,10 @@ final class QuantizeCLITests: XCTestCase {
                           "--no-pareto", "-o", out, "--report", report])
         XCTAssertEqual(r.status, 0, r.stderr)
         let (stored, _) = try Self.readSafetensors(out)
+        // The tensors not quantized (a bias, an I64 tensor) are copied unchanged (issue 13).
         XCTAssertEqual(Set(stored.keys), ["layer.0.weight", "layer.0.weight.codes", "layer.0.weight.scale",
-                                          "layer.1.weight", "layer.1.weight.codes", "layer.1.weight.scale"])
+                                          "layer.1.weight", "layer.1.weight.codes", "layer.1.weight.scale",
+                                          "layer.0.bias", "position_ids"])
         let rep = try Self.json(report)
         let grid = rep["grid"] as! [String: Any]
         let gridCodes = Set(grid["codes"] as! [Int])
