@@ -225,16 +225,17 @@ public struct ModelWriter {
         return dir.isEmpty ? renamed : (dir as NSString).appendingPathComponent(renamed)
     }
 
-    /// One of N jobs of a quantization split over machines (`--shard I/N`): job `index` (1-based) writes
-    /// the `index`-th of `count` contiguous groups of the model's shard files (and their codes files);
-    /// job 1 also copies every other file; every job writes the same `halo.json`.
+    /// One of N jobs of a quantization split over machines (`--shard I/N`, numbered from 0 as
+    /// `halo characterize --shard` and batch array jobs are): job `index` writes the `index`-th of `count`
+    /// contiguous groups of the model's shard files (and their codes files); job 0 also copies every other
+    /// file; every job writes the same `halo.json`.
     public struct Part: Sendable, Equatable, CustomStringConvertible {
-        /// 1-based job number.
+        /// Job number, from 0.
         public var index: Int
         /// Number of jobs.
         public var count: Int
 
-        /// A part; `1 ≤ index ≤ count`.
+        /// A part; `0 ≤ index < count`.
         public init(index: Int, count: Int) {
             self.index = index
             self.count = count
@@ -245,7 +246,7 @@ public struct ModelWriter {
 
         /// The shards (indices) of this part among `shardCount`: contiguous, sizes differing by at most one.
         public func shards(of shardCount: Int) -> Range<Int> {
-            (index - 1) * shardCount / count ..< index * shardCount / count
+            index * shardCount / count ..< (index + 1) * shardCount / count
         }
     }
 
@@ -272,8 +273,8 @@ public struct ModelWriter {
             throw HaloError("cannot write: the directory '\(parent.path)' is not writable", file: output)
         }
         if let part {
-            guard part.count >= 1, (1 ... part.count).contains(part.index) else {
-                throw HaloError("--shard \(part): expected I/N with 1 ≤ I ≤ N")
+            guard part.count >= 1, (0 ..< part.count).contains(part.index) else {
+                throw HaloError("--shard \(part): expected I/N with 0 ≤ I < N")
             }
             guard part.count <= folder.shards.count else {
                 throw HaloError("--shard \(part): the model has \(folder.shards.count) shard file\(folder.shards.count == 1 ? "" : "s"), so at most \(folder.shards.count) parts", file: folder.path)
@@ -287,7 +288,7 @@ public struct ModelWriter {
             }
             let sink = FileSink(directory: outURL, renameEachFile: true, replace: replace, output: output)
             do {
-                return try writeContents(into: sink, shards: part.shards(of: folder.shards.count), copyOtherFiles: part.index == 1, progress: progress)
+                return try writeContents(into: sink, shards: part.shards(of: folder.shards.count), copyOtherFiles: part.index == 0, progress: progress)
             } catch {
                 sink.removeTemporaries()
                 throw error

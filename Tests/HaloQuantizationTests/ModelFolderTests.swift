@@ -304,10 +304,10 @@ final class ModelFolderTests: XCTestCase {
         for n in 1 ... 3 {
             let split = scratch.appendingPathComponent("split\(n)")
             var tensors = 0
-            for i in 1 ... n {
+            for i in 0 ..< n {
                 let r = try writer.write(to: split.path, part: .init(index: i, count: n))
                 tensors += r.tensors.count
-                if i < n { XCTAssertThrowsError(try ModelFolder(path: split.path), "an incomplete folder does not open") }
+                if i < n - 1 { XCTAssertThrowsError(try ModelFolder(path: split.path), "an incomplete folder does not open") }
             }
             XCTAssertEqual(tensors, 14)
             XCTAssertEqual(try ModelFolder.files(in: split), singleFiles, "\(n) parts")
@@ -315,16 +315,16 @@ final class ModelFolderTests: XCTestCase {
                 XCTAssertEqual(try Data(contentsOf: split.appendingPathComponent(f)), try Data(contentsOf: single.appendingPathComponent(f)), "\(n) parts: \(f)")
             }
         }
-        XCTAssertEqual(ModelWriter.Part(index: 2, count: 3).shards(of: 7), 2 ..< 4)
-        XCTAssertEqual((1 ... 3).map { ModelWriter.Part(index: $0, count: 3).shards(of: 7).count }.reduce(0, +), 7)
+        XCTAssertEqual(ModelWriter.Part(index: 1, count: 3).shards(of: 7), 2 ..< 4)
+        XCTAssertEqual((0 ..< 3).map { ModelWriter.Part(index: $0, count: 3).shards(of: 7).count }.reduce(0, +), 7)
         func message(_ body: () throws -> Void) -> String {
             do { try body(); return "no error" } catch { return "\(error)" }
         }
         let again = scratch.appendingPathComponent("split2")
-        XCTAssertEqual(message { _ = try writer.write(to: again.path, part: .init(index: 1, count: 2)) },
+        XCTAssertEqual(message { _ = try writer.write(to: again.path, part: .init(index: 0, count: 2)) },
                        "\(again.path): error: '1_Pooling/config.json' already exists (an earlier run's? --force replaces it)")
-        XCTAssertNoThrow(try writer.write(to: again.path, replace: true, part: .init(index: 1, count: 2)))
-        XCTAssertTrue(message { _ = try writer.write(to: again.path, part: .init(index: 1, count: 4)) }.contains("--shard 1/4: the model has 3 shard files, so at most 3 parts"))
+        XCTAssertNoThrow(try writer.write(to: again.path, replace: true, part: .init(index: 0, count: 2)))
+        XCTAssertTrue(message { _ = try writer.write(to: again.path, part: .init(index: 0, count: 4)) }.contains("--shard 0/4: the model has 3 shard files, so at most 3 parts"))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: again.path).filter { $0.contains("halo-tmp") }, [])
     }
 
