@@ -56,6 +56,13 @@ public enum Shared {
         a tensor NAME of the same shape, or of in_features values broadcast over the
         rows; a file with one tensor applies to every weight tensor.
         """)
+    public static let skip = OptionSpec("--skip", "NAME", default: "none", repeatable: true, help: """
+        Tensor to keep as it is, exact name or glob (repeatable); wins over --tensor.
+        """)
+    public static let sample = OptionSpec("--sample", "N", unit: "weights", default: "16777216", help: """
+        With a model folder: the grid is chosen on at most N of its weights (whole
+        rows drawn uniformly from every selected tensor; all of them when they fit).
+        """)
     public static let budgets: [OptionSpec] = [
         OptionSpec("--max-delay", "T", unit: "ns (ps, ns)", exclusive: "budget",
                    help: "Allow codes with delay <= T (units ps, ns; bare numbers are ns)."),
@@ -267,9 +274,11 @@ public enum Grammars {
             selectNumberFormat, Shared.levels,
             OptionSpec("--weights", "FILE", default: "synthetic Gaussian weights (with a warning)", repeatable: true, help: """
                 .safetensors (F32/F16/BF16), .npy (f4/f2/f8, C order) or text/CSV numbers
-                (repeatable). Without it: synthetic weights (see --distribution), with a warning.
+                (repeatable), or a Hugging Face model folder (alone; its linear-layer
+                weights, sampled: see --sample). Without it: synthetic weights (see
+                --distribution), with a warning.
                 """),
-            Shared.tensor, Shared.importance,
+            Shared.tensor, Shared.skip, Shared.sample, Shared.importance,
             OptionSpec("--distribution", "D", default: "gaussian", help: "Synthetic weights without --weights: gaussian (default) or laplace."),
             OptionSpec("--samples", "N", default: "65536", help: "Synthetic sample count (default 65536)."),
             OptionSpec("--seed", "N", default: "1", help: "Synthetic seed (default 1)."),
@@ -298,6 +307,14 @@ public enum Grammars {
               NAME.level    U8 [tileRows, tileCols], with a DVFS plan: each tile's level
             and every other tensor of the weight files (biases, norms, tensors not selected by --tensor)
             unchanged: same name, dtype, shape and bytes.
+            With a model folder as --weights (a Hugging Face folder: model.safetensors.index.json and
+            its shards, or *.safetensors), -o is a folder that loads exactly as the original: the same
+            shards, tensor names, dtypes and shapes, every other file copied; quantized tensors hold
+            scale * value(code) in their own dtype (BF16 stays BF16), every other tensor its bytes.
+            Codes and scales go to halo-codes-*.safetensors beside them, listed in halo.json. By
+            default the 2-D linear-layer weights are quantized (not embeddings, norms, biases or
+            lm_head); the grid is chosen on a sample (--sample) and applied tensor by tensor, in
+            bounded memory; the front is swept only with --pareto.
             REPORT.json holds format, levels, grid {codes, values, max_delay_ns, mse, sqnr_db, speedup},
             baselines (all codes, INT4 in the low and in the high bits or, for fp16/bf16, the codes of E4M3,
             E5M2 and E2M1 values, the K fastest codes), tensors, the
@@ -307,8 +324,22 @@ public enum Grammars {
         options: [
             OptionSpec("--table", "FILE", required: true, help: "Delay table (CSV or JSON from 'halo characterize')."),
             Shared.numberFormat(required: true, help: "How the table's codes encode values (see 'halo select --help')."),
-            OptionSpec("--weights", "FILE", repeatable: true, required: true, help: ".safetensors, .npy or text weights (repeatable)."),
-            Shared.levels, Shared.tensor, Shared.importance,
+            OptionSpec("--weights", "FILE", repeatable: true, required: true, help: """
+                .safetensors, .npy or text weights (repeatable), or a Hugging Face model
+                folder (alone): then -o is a folder that loads as the original does.
+                """),
+            Shared.levels, Shared.tensor, Shared.skip, Shared.importance,
+            OptionSpec("--grid", "FILE", default: "chosen from the weights", help: """
+                Apply the grid of FILE (a report of 'halo select -o', or a quantized
+                model's halo.json) instead of choosing one; scales are still fitted.
+                """),
+            Shared.sample,
+            OptionSpec("--shard", "I/N", default: "the whole model", help: """
+                With a model folder: write only the I-th of N groups of its shard files
+                (I from 0; give --grid so that every job applies the same grid). The N
+                jobs write into the same -o folder; no merge step is needed.
+                """),
+            OptionSpec.flag("--force", help: "Replace an existing output folder (model folders)."),
         ] + Shared.budgets + [
             Shared.objective, Shared.granularity,
             OptionSpec("--tile", "RxC", default: "no DVFS plan", help: "DVFS tile of each weight matrix (e.g. 128x128)."),
@@ -334,7 +365,7 @@ public enum Grammars {
                 """),
         ] + Shared.pareto(default: true) + [
             Shared.threads(),
-            Shared.output("The .safetensors output (required).", required: true),
+            Shared.output("The .safetensors output, or the output folder for a model folder (required).", required: true),
             OptionSpec("--report", "FILE", default: "none", help: "The JSON report."),
             Shared.quiet,
         ])

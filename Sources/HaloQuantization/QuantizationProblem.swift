@@ -214,7 +214,7 @@ public struct QuantizationProblem: @unchecked Sendable {
                     let parallel = ParallelLoop(threads: threads)
                     let jobs = parallel.chunks(blockCount, minimumPerChunk: 64)
                     parallel.forEach(jobs.count) { job in
-                        var keys: [UInt64] = []
+                        var keys: [UInt32] = [], flats: [Int32] = [], scratchKeys: [UInt32] = [], scratchFlats: [Int32] = []
                         for b in jobs[job] {
                             let t = Int(bTensor[b])
                             let info = infos[t]
@@ -224,17 +224,20 @@ public struct QuantizationProblem: @unchecked Sendable {
                             let h = min(info.blockRows, info.rows - r0), wd = min(info.blockCols, info.cols - c0)
                             let values = input[t].values
                             keys.removeAll(keepingCapacity: true)
+                            flats.removeAll(keepingCapacity: true)
                             for r in r0 ..< r0 + h {
                                 for c in c0 ..< c0 + wd {
                                     let flat = r * info.cols + c
-                                    keys.append(UInt64(Self.orderedBits(values[flat])) << 32 | UInt64(UInt32(flat)))
+                                    keys.append(Self.orderedBits(values[flat]))
+                                    flats.append(Int32(flat))
                                 }
                             }
-                            keys.sort()
+                            // Stable: ordered by (value, flat index), as the weights were visited in index order.
+                            RadixSort.sort(&keys, &flats, scratchKeys: &scratchKeys, scratchValues: &scratchFlats)
                             let s = start[b]
                             let imp = importance?[t].values
-                            for (k, key) in keys.enumerated() {
-                                let flat = Int(UInt32(truncatingIfNeeded: key))
+                            for (k, flat32) in flats.enumerated() {
+                                let flat = Int(flat32)
                                 xBase[s + k] = values[flat]
                                 oBase[s + k] = Int32(flat)
                                 if let imp { wBase[s + k] = imp.count == values.count ? imp[flat] : imp[flat % info.cols] }

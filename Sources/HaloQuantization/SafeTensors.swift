@@ -170,32 +170,80 @@ public struct SafeTensorsFile: @unchecked Sendable {
 
     /// Reads one tensor as `Float`. Unsupported dtypes are an error naming the supported ones.
     public func read(_ info: TensorInfo) throws -> WeightTensor {
-        guard info.isReadable else {
-            throw HaloError("tensor '\(info.name)' has dtype \(info.dtype); supported: \(Self.readableDTypes.joined(separator: ", "))", file: path)
+        try checkReadable(info)
+        var values = [Float](repeating: 0, count: info.count)
+        values.withUnsafeMutableBufferPointer { out in
+            withBytes(of: info) { Self.decode($0, dtype: info.dtype, from: 0, count: info.count, into: out.baseAddress!) }
         }
-        let count = info.count
-        var values = [Float](repeating: 0, count: count)
-        let start = dataStart + info.dataOffsets.lowerBound
-        data.withUnsafeBytes { raw in
-            values.withUnsafeMutableBufferPointer { out in
-                switch info.dtype {
-                case "F32":
-                    for i in 0 ..< count {
-                        out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self)))
+        return WeightTensor(name: info.name, shape: info.shape, values: values)
+    }
+
+    /// Reads some rows of a tensor's matrix view `[shape[0], rest]` as `Float`: a tensor of shape
+    /// `[rows.count, rest]` holding them in the order given (each index in `0 ..< shape[0]`).
+    public func read(_ info: TensorInfo, rows: [Int]) throws -> WeightTensor {
+        try checkReadable(info)
+        let cols = info.shape.count < 2 ? 1 : info.count / max(1, info.shape[0])
+        let height = info.shape.first ?? 1
+        var values = [Float](repeating: 0, count: rows.count * cols)
+        try values.withUnsafeMutableBufferPointer { out in
+            try withBytes(of: info) { raw in
+                for (i, r) in rows.enumerated() {
+                    guard r >= 0 && r < height else {
+                        throw HaloError("tensor '\(info.name)': row \(r) outside 0..<\(height)", at: SourceLocation(file: path))
                     }
-                case "F16":
-                    for i in 0 ..< count {
-                        out[i] = HalfFloat.float(fromBits: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: start + 2 * i, as: UInt16.self)))
-                    }
-                default: // BF16
-                    for i in 0 ..< count {
-                        let b = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: start + 2 * i, as: UInt16.self))
-                        out[i] = Float(bitPattern: UInt32(b) << 16)
-                    }
+                    Self.decode(raw, dtype: info.dtype, from: r * cols, count: cols, into: out.baseAddress! + i * cols)
                 }
             }
         }
-        return WeightTensor(name: info.name, shape: info.shape, values: values)
+        return WeightTensor(name: info.name, shape: [rows.count, cols], values: values)
+    }
+
+    /// The raw little-endian bytes of one tensor, without a copy (valid inside `body` only).
+    public func withBytes<R>(of info: TensorInfo, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try data.withUnsafeBytes { raw in
+            try body(UnsafeRawBufferPointer(rebasing: raw[(dataStart + info.dataOffsets.lowerBound) ..< (dataStart + info.dataOffsets.upperBound)]))
+        }
+    }
+
+    /// Drops the memory-mapped pages of a tensor from this process (`madvise(MADV_DONTNEED)`): a
+    /// streaming reader calls it when done with a tensor, so that the resident size of a pass over a
+    /// model stays that of one tensor rather than growing to the file's size. The data stays readable
+    /// (the pages are read again from the file if touched).
+    public func releasePages(of info: TensorInfo) {
+        data.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let begin = Int(bitPattern: base) + dataStart + info.dataOffsets.lowerBound
+            let end = Int(bitPattern: base) + dataStart + info.dataOffsets.upperBound
+            let first = (begin + page - 1) / page * page, last = end / page * page
+            guard last > first, let start = UnsafeMutableRawPointer(bitPattern: first) else { return }
+            _ = madvise(start, last - first, Int32(MADV_DONTNEED))
+        }
+    }
+
+    private func checkReadable(_ info: TensorInfo) throws {
+        guard info.isReadable else {
+            throw HaloError("tensor '\(info.name)' has dtype \(info.dtype); supported: \(Self.readableDTypes.joined(separator: ", "))", file: path)
+        }
+    }
+
+    /// Decodes `count` elements of a readable dtype, from element `first` of `raw`, into `out`.
+    static func decode(_ raw: UnsafeRawBufferPointer, dtype: String, from first: Int, count: Int, into out: UnsafeMutablePointer<Float>) {
+        switch dtype {
+        case "F32":
+            for i in 0 ..< count {
+                out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * (first + i), as: UInt32.self)))
+            }
+        case "F16":
+            for i in 0 ..< count {
+                out[i] = HalfFloat.float(fromBits: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * (first + i), as: UInt16.self)))
+            }
+        default: // BF16
+            for i in 0 ..< count {
+                let b = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * (first + i), as: UInt16.self))
+                out[i] = Float(bitPattern: UInt32(b) << 16)
+            }
+        }
     }
 
     /// The bytes of one tensor as stored (any dtype), to copy it unchanged.
@@ -302,28 +350,11 @@ public enum SafeTensorsWriter {
     /// The bytes of a file holding `entries` in order (data contiguous, header padded with spaces so
     /// the data starts at a multiple of 8) and `metadata` as `__metadata__`.
     public static func encode(_ entries: [Entry], metadata: [String: String] = [:]) -> Data {
-        var header = "{"
-        var first = true
-        if !metadata.isEmpty {
-            header += "\"__metadata__\":{"
-            header += metadata.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)):\(JSONText.string($0.value))" }.joined(separator: ",")
-            header += "}"
-            first = false
-        }
-        var offset = 0
         for e in entries {
             precondition(e.shape.reduce(1, *) == e.payload.count, "shape \(e.shape) of '\(e.name)' does not hold \(e.payload.count) elements")
-            if !first { header += "," }
-            first = false
-            let end = offset + e.payload.byteCount
-            header += "\(JSONText.string(e.name)):{\"dtype\":\"\(e.payload.dtype)\",\"shape\":[\(e.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}"
-            offset = end
         }
-        header += "}"
-        var headerBytes = Array(header.utf8)
-        while (8 + headerBytes.count) % 8 != 0 { headerBytes.append(0x20) }
-        var out = Data(capacity: 8 + headerBytes.count + offset)
-        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { out.append(contentsOf: $0) }
+        let (headerBytes, dataBytes) = header(entries.map { ($0.name, $0.payload.dtype, $0.shape, $0.payload.byteCount) }, metadata: metadata)
+        var out = Data(capacity: headerBytes.count + dataBytes)
         out.append(contentsOf: headerBytes)
         for e in entries {
             switch e.payload {
@@ -341,6 +372,37 @@ public enum SafeTensorsWriter {
             }
         }
         return out
+    }
+
+    /// The bytes before the data of a file holding tensors of these names, dtypes, shapes and byte counts
+    /// in order: the 8-byte little-endian length and the JSON header, padded with spaces so that the
+    /// data starts at a multiple of 8; and the data buffer's size.
+    static func header(_ items: [(name: String, dtype: String, shape: [Int], bytes: Int)],
+                       metadata: [String: String]) -> (bytes: [UInt8], dataBytes: Int) {
+        var header = "{"
+        var first = true
+        if !metadata.isEmpty {
+            header += "\"__metadata__\":{"
+            header += metadata.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)):\(JSONText.string($0.value))" }.joined(separator: ",")
+            header += "}"
+            first = false
+        }
+        var offset = 0
+        for e in items {
+            if !first { header += "," }
+            first = false
+            let end = offset + e.bytes
+            header += "\(JSONText.string(e.name)):{\"dtype\":\"\(e.dtype)\",\"shape\":[\(e.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}"
+            offset = end
+        }
+        header += "}"
+        var headerBytes = Array(header.utf8)
+        while (8 + headerBytes.count) % 8 != 0 { headerBytes.append(0x20) }
+        var out = [UInt8]()
+        out.reserveCapacity(8 + headerBytes.count)
+        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: headerBytes)
+        return (out, offset)
     }
 
     /// Writes a file: all or nothing, a symbolic link followed, a device written through (HaloCore's `OutputFiles`).

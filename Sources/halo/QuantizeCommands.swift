@@ -2,6 +2,7 @@ import Foundation
 import HaloCore
 import HaloQuantization
 import HaloCommandLine
+import HaloCharacterization
 
 // `halo select` and `halo quantize`: hardware-aware quantization grids from a delay table.
 
@@ -82,6 +83,20 @@ func quantizeCommand(_ argv: [String]) throws {
         throw HaloError("\(stray) needs --tile RxC (the DVFS tile)")
     }
     let vfTable = args.value("--vf-table")
+    let weights = args.values("--weights")
+    if weights.count == 1, ModelFolder.isFolder(weights[0]) {
+        if tile != nil { throw HaloError("--tile (a DVFS plan) is not made for a model folder yet; give the weight files") }
+        if args.value("--grid") != nil, let stray = (["--levels", "--objective"] + budgetOptions.sorted()).first(where: { args.value($0) != nil }) {
+            throw HaloError("\(stray) chooses a grid; --grid applies a chosen one (give one or the other)")
+        }
+        let setup = try QuantizeSetup(args, command: "quantize", tablePath: tablePath, tile: nil, outputs: [reportPath],
+                                      extraInputs: args.values("--grid"))
+        try quantizeModel(args, setup: setup, tablePath: tablePath, output: output, reportPath: reportPath)
+        return
+    }
+    for option in ["--grid", "--shard", "--force"] where args.value(option) != nil || args.flag(option) {
+        throw HaloError("\(option) is for a model folder given as --weights")
+    }
     var setup = try QuantizeSetup(args, command: "quantize", tablePath: tablePath, tile: tile, outputs: [output, reportPath],
                                   extraInputs: vfTable.map { [$0] } ?? [])
     if let vfTable { dvfs?.voltage = try VoltageModel.read(path: vfTable) }
@@ -122,6 +137,81 @@ func quantizeCommand(_ argv: [String]) throws {
     try setup.outputs.files.commit(contents, standardOutput: Data((summary(outcome, setup: setup, tensors: tensors) + wrote).utf8))
 }
 
+/// `halo quantize --weights FOLDER -o OUT`: the grid chosen on the folder's sample (or read with
+/// `--grid`), then applied to every selected tensor, streaming, into a folder that loads as the original.
+private func quantizeModel(_ args: Arguments, setup: QuantizeSetup, tablePath: String, output: String, reportPath: String?) throws {
+    guard let (folder, plan) = setup.model else { return }
+    let space = setup.selector.space
+    var part: ModelWriter.Part?
+    if let text = args.value("--shard") {
+        guard let (i, n) = Shards.parse(text) else { throw HaloError("malformed --shard '\(text)' (expected I/N with 0 ≤ I < N, e.g. 0/8)") }
+        part = ModelWriter.Part(index: i, count: n)
+    }
+    if let part, part.count > folder.shards.count {
+        throw HaloError("--shard \(part): the model has \(folder.shards.count) shard file\(folder.shards.count == 1 ? "" : "s"), so at most \(folder.shards.count) parts", file: folder.path)
+    }
+    var outcome: QuantizationOutcome?
+    let grid: [CodeLevel]
+    if let gridPath = args.value("--grid") {
+        grid = try GridFile.read(path: gridPath, space: space)
+    } else {
+        if part != nil {
+            printWarnings(["--shard without --grid: each job chooses the grid on the same sample (the same grid, by the same computation); 'halo select -o grid.json' once and --grid in every job saves that work"])
+        }
+        var request = setup.request
+        request.pareto = args.lastGiven(of: ["--pareto", "--no-pareto"]) == "--pareto" // a model: no front unless asked
+        let o = try HardwareAwareQuantizer.run(selector: setup.selector, request: request)
+        printWarnings(o.warnings)
+        outcome = o
+        grid = o.solution.levels
+    }
+    var writer = ModelWriter(folder: folder, plan: plan, grid: grid, space: space, granularity: setup.granularity)
+    writer.threads = setup.selector.options.threads
+    writer.manifestFields = [("table", tablePath)] + (args.value("--grid").map { [("grid_file", $0)] } ?? [])
+    let quiet = args.flag("--quiet")
+    let start = Date()
+    let progress: ((ModelWriter.Progress) -> Void)? = !quiet && isatty(2) != 0 ? { p in
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = Double(p.quantizedWeightsDone) / max(elapsed, 1e-9)
+        let left = Double(p.quantizedWeightCount - p.quantizedWeightsDone) / max(rate, 1e-9)
+        StandardStreams.writeError(String(format: "\r%d/%d tensors  %.3f/%.3f B weights  %.1f M weights/s  %.0fs left ", p.tensorsDone, p.tensorCount,
+                                          Double(p.quantizedWeightsDone) / 1e9, Double(p.quantizedWeightCount) / 1e9, rate / 1e6, left))
+    } : nil
+    let result = try writer.write(to: output, replace: args.flag("--force"), part: part, progress: progress)
+    if progress != nil { StandardStreams.writeError("\n") }
+    let sampled = setup.selector.problem.elementCount
+    var text = outcome.map { summary($0, setup: setup, tensors: []) + "\n" } ?? "grid of \(grid.count) levels from \(args.value("--grid") ?? "")\n"
+    text += "quantized \(result.tensors.count) tensors (\(result.quality.count) weights; grid chosen on \(sampled)), kept \(result.kept.count)"
+    text += result.quality.count > 0 ? String(format: "; SQNR %.2f dB over the quantized weights\n", result.quality.sqnrDB) : "\n"
+    text += "wrote \(output)\(part.map { " (part \($0) of the shard files)" } ?? "")\n"
+    var contents: [String: String] = [:]
+    if let reportPath {
+        var fields: [(String, JSONValue)] = []
+        if let outcome, case .object(let f) = QuantizationReport.json(outcome: outcome, selector: setup.selector, request: setup.request,
+                                                                      context: setup.context, tensors: []) {
+            fields = f
+        }
+        fields.append(("model", modelReport(folder: folder, output: output, part: part, sampled: sampled, result: result)))
+        contents[reportPath] = JSONValue.object(fields).render() + "\n"
+    }
+    try setup.outputs.commit(contents, standardOutput: text)
+}
+
+/// The `model` member of a model folder's report: what was quantized (with each tensor's error) and kept.
+private func modelReport(folder: ModelFolder, output: String, part: ModelWriter.Part?, sampled: Int, result: ModelWriter.Result) -> JSONValue {
+    func db(_ q: Quality) -> JSONValue { q.sqnrDB.isFinite ? .number(q.sqnrDB) : .null }
+    return .object([
+        ("folder", .string(folder.path)), ("output", .string(output)), ("part", part.map { .string($0.description) } ?? .null),
+        ("sampled_weights", .int(sampled)), ("quantized_weights", .int(result.quality.count)),
+        ("mse", .number(result.quality.mse)), ("sqnr_db", db(result.quality)),
+        ("quantized", .array(result.tensors.map { t in
+            .object([("name", .string(t.name)), ("shape", .array(t.shape.map { .int($0) })), ("mse", .number(t.quality.mse)), ("sqnr_db", db(t.quality))])
+        })),
+        ("kept", .array(result.kept.map { .object([("name", .string($0.name)), ("reason", .string($0.reason))]) })),
+        ("files", .array(result.files.map { .string($0) })),
+    ])
+}
+
 /// Every tensor of the `.safetensors` weight files that was not quantized (biases, norms, integer
 /// tensors, tensors not chosen by --tensor), as it is: same name, dtype, shape and bytes, so that the
 /// output can be loaded in place of the original.
@@ -150,6 +240,10 @@ private struct QuantizeSetup {
     var context: QuantizationReport.Context
     /// The run's output files, checked against its inputs before any of them was read.
     var outputs: RunOutputs
+    /// With a model folder as `--weights`: the folder and what is quantized (the selector holds a sample).
+    var model: (folder: ModelFolder, plan: ModelQuantizationPlan)?
+    /// The granularity of the scales.
+    var granularity: Granularity
 
     /// Parses the options, checks `outputs` against every input (the table, weights, importance and
     /// `extraInputs`), then reads the inputs.
@@ -176,6 +270,7 @@ private struct QuantizeSetup {
             }
             granularity = parsed
         }
+        self.granularity = granularity
         let budgetsGiven = budgetOptions.filter { args.value($0) != nil }.sorted()
         guard budgetsGiven.count <= 1 else {
             throw HaloError("use only one of --max-delay, --min-speedup, --max-mse, --min-sqnr (got \(budgetsGiven.joined(separator: " and ")))")
@@ -200,7 +295,9 @@ private struct QuantizeSetup {
             budget = .minSQNR(v)
         }
         let weightFiles = args.values("--weights")
-        outputs = try RunOutputs(outputPaths, inputs: [tablePath] + weightFiles + args.values("--importance") + extraInputs)
+        // A model folder is checked by ModelFolder and ModelWriter (which refuses to write into it).
+        outputs = try RunOutputs(outputPaths, inputs: [tablePath] + weightFiles.filter { !ModelFolder.isFolder($0) }
+                                 + args.values("--importance") + extraInputs)
         let table = try DelayTable.read(path: tablePath)
         let space = try CodeSpace(table: table, format: format, tablePath: tablePath, objective: objective)
         if objective.needsEnergy {
@@ -238,12 +335,31 @@ private struct QuantizeSetup {
             for option in ["--distribution", "--samples", "--seed"] where args.value(option) != nil {
                 throw HaloError("\(option) is for synthetic weights; it cannot be combined with --weights")
             }
-            var seen = Set<String>()
-            for f in files {
-                for t in try WeightFiles.read(path: f, patterns: patterns) {
-                    guard seen.insert(t.name).inserted else { throw HaloError("two weight tensors are named '\(t.name)'") }
-                    tensors.append(t)
+            let skip = args.values("--skip")
+            if files.count == 1, ModelFolder.isFolder(files[0]) {
+                if args.value("--importance") != nil {
+                    throw HaloError("--importance is not read with a model folder yet (give the weight files, or leave it out)")
                 }
+                let folder = try ModelFolder(path: files[0])
+                let plan = try ModelQuantizationPlan(folder: folder, selection: TensorSelection(include: patterns, skip: skip))
+                printWarnings(plan.warnings)
+                let maxWeights = try args.integer("--sample", in: 1 ... Int(Int32.max)) ?? ModelSampling.defaultMaxWeights
+                tensors = try ModelSampling.sample(folder: folder, plan: plan, maxWeights: maxWeights, granularity: granularity)
+                model = (folder, plan)
+            } else {
+                if let f = files.first(where: ModelFolder.isFolder) {
+                    throw HaloError("is a model folder: give it alone as --weights", file: f)
+                }
+                if args.value("--sample") != nil { throw HaloError("--sample is for a model folder given as --weights") }
+                var seen = Set<String>()
+                for f in files {
+                    for t in try WeightFiles.read(path: f, patterns: patterns)
+                    where !skip.contains(where: { NamePattern.matches(t.name, pattern: $0) }) {
+                        guard seen.insert(t.name).inserted else { throw HaloError("two weight tensors are named '\(t.name)'") }
+                        tensors.append(t)
+                    }
+                }
+                guard !tensors.isEmpty else { throw HaloError("--skip left no weight tensor to quantize") }
             }
             weightNames = files
         }
