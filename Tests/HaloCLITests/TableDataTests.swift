@@ -8,7 +8,8 @@ import XCTest
 /// hand rather than against earlier output.
 final class TableDataTests: XCTestCase {
     func error(_ body: () throws -> Void) -> String {
-        do { try body(); return "no error" } catch { return "\(error)" }
+        // The line the CLI prints (`halo: error: …` when the error has no location).
+        do { try body(); return "no error" } catch { return (error as? HaloError)?.line(tool: "halo") ?? "\(error)" }
     }
 
     func csv(_ text: String) throws -> DelayTable { try DelayTable.parseCSV(text, path: "t.csv") }

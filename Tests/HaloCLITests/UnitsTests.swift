@@ -22,6 +22,7 @@ import HaloCore
     @Test func locatedErrorFormat() {
         let e = HaloError("unknown cell 'FOO'", at: SourceLocation(file: "a.v", line: 3, column: 5))
         #expect(e.description == "a.v:3:5: error: unknown cell 'FOO'")
-        #expect(HaloError("no bus").description == "halo: error: no bus")
+        #expect(HaloError("no bus").description == "error: no bus")
+        #expect(HaloError("no bus").line(tool: "halo") == "halo: error: no bus")
     }
 }

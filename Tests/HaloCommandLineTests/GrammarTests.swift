@@ -42,7 +42,7 @@ final class GrammarTests: XCTestCase {
                 for option in other.options {
                     for spelling in option.spellings where !own.contains(spelling) {
                         XCTAssertThrowsError(try ParsedArguments(words(option, spelling: spelling), grammar: grammar)) { error in
-                            let line = "\(error)"
+                            let line = (error as? HaloError)?.line(tool: "halo") ?? "\(error)"
                             XCTAssertTrue(line.hasPrefix("halo: error: unknown option '\(spelling)' for 'halo \(grammar.name)'"), line)
                             XCTAssertTrue(line.hasSuffix("(see 'halo \(grammar.name) --help')"), line)
                             XCTAssertFalse(line.contains("\n"))
@@ -91,13 +91,13 @@ final class GrammarTests: XCTestCase {
             ("characterize", ["--frobnicate"], "halo: error: unknown option '--frobnicate' for 'halo characterize' (see 'halo characterize --help')"),
         ]
         for (command, argv, expected) in cases {
-            XCTAssertThrowsError(try ParsedArguments(argv, grammar: Grammars.named(command)!)) { XCTAssertEqual("\($0)", expected) }
+            XCTAssertThrowsError(try ParsedArguments(argv, grammar: Grammars.named(command)!)) { XCTAssertEqual(($0 as? HaloError)?.line(tool: "halo"), expected) }
         }
         XCTAssertThrowsError(try ParsedArguments(["--bus"], grammar: Grammars.characterize)) {
-            XCTAssertEqual("\($0)", "halo: error: option '--bus' of 'halo characterize' needs a value")
+            XCTAssertEqual(($0 as? HaloError)?.line(tool: "halo"), "halo: error: option '--bus' of 'halo characterize' needs a value")
         }
         XCTAssertThrowsError(try ParsedArguments(["--quiet=1"], grammar: Grammars.select)) {
-            XCTAssertEqual("\($0)", "halo: error: option '--quiet' of 'halo select' takes no value")
+            XCTAssertEqual(($0 as? HaloError)?.line(tool: "halo"), "halo: error: option '--quiet' of 'halo select' takes no value")
         }
         XCTAssertEqual(Suggestions.distance(Array("kitten"), Array("sitting")), 3)
     }

@@ -27,7 +27,7 @@ final class ImportHaloTests: XCTestCase {
         XCTAssertEqual(space.levels.count, 4)
         let svg = DelayPlot(table: table, format: .code, name: "mac").svg()
         XCTAssertTrue(svg.hasPrefix("<?xml") || svg.hasPrefix("<svg"))
-        XCTAssertEqual(HaloError("x").description, "halo: error: x")                       // HaloCore
+        XCTAssertEqual(HaloError("x").line(tool: "halo"), "halo: error: x")                 // HaloCore
     }
 
     /// The code of the README block that starts with `import Halo` under "## Use Halo from Swift" (the
