@@ -14,41 +14,43 @@ public enum RadixSort {
         guard n > 1 else { return }
         if scratchKeys.count < n { scratchKeys = [UInt32](repeating: 0, count: n) }
         if scratchValues.count < n { scratchValues = [Int32](repeating: 0, count: n) }
-        var counts = [Int](repeating: 0, count: 256)
-        var inScratch = false
-        for shift in stride(from: 0, to: 32, by: 8) {
-            let moved: Bool = keys.withUnsafeMutableBufferPointer { k in
-                values.withUnsafeMutableBufferPointer { v in
-                    scratchKeys.withUnsafeMutableBufferPointer { sk in
-                        scratchValues.withUnsafeMutableBufferPointer { sv in
-                            counts.withUnsafeMutableBufferPointer { c in
-                                let (srcK, srcV, dstK, dstV) = inScratch ? (sk.baseAddress!, sv.baseAddress!, k.baseAddress!, v.baseAddress!)
-                                                                         : (k.baseAddress!, v.baseAddress!, sk.baseAddress!, sv.baseAddress!)
-                                for i in 0 ..< 256 { c[i] = 0 }
-                                for i in 0 ..< n { c[Int((srcK[i] >> UInt32(shift)) & 0xFF)] += 1 }
-                                if c[Int((srcK[0] >> UInt32(shift)) & 0xFF)] == n { return false }
-                                var sum = 0
-                                for i in 0 ..< 256 { let t = c[i]; c[i] = sum; sum += t }
-                                for i in 0 ..< n {
-                                    let key = srcK[i]
-                                    let b = Int((key >> UInt32(shift)) & 0xFF)
-                                    let at = c[b]
-                                    dstK[at] = key
-                                    dstV[at] = srcV[i]
-                                    c[b] = at + 1
-                                }
-                                return true
-                            }
-                        }
+        keys.withUnsafeMutableBufferPointer { k in
+            values.withUnsafeMutableBufferPointer { v in
+                scratchKeys.withUnsafeMutableBufferPointer { sk in
+                    scratchValues.withUnsafeMutableBufferPointer { sv in
+                        sort(n, keys: k.baseAddress!, values: v.baseAddress!, scratchKeys: sk.baseAddress!, scratchValues: sv.baseAddress!)
                     }
                 }
             }
-            if moved { inScratch.toggle() }
         }
-        if inScratch {
-            for i in 0 ..< n {
-                keys[i] = scratchKeys[i]
-                values[i] = scratchValues[i]
+    }
+
+    /// The same on raw buffers of `n` elements (the result in `keys` and `values`).
+    public static func sort(_ n: Int, keys: UnsafeMutablePointer<UInt32>, values: UnsafeMutablePointer<Int32>,
+                            scratchKeys: UnsafeMutablePointer<UInt32>, scratchValues: UnsafeMutablePointer<Int32>) {
+        guard n > 1 else { return }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 256) { c in
+            var (srcK, srcV, dstK, dstV) = (keys, values, scratchKeys, scratchValues)
+            for shift in stride(from: UInt32(0), to: 32, by: 8) {
+                c.initialize(repeating: 0)
+                for i in 0 ..< n { c[Int((srcK[i] >> shift) & 0xFF)] &+= 1 }
+                if c[Int((srcK[0] >> shift) & 0xFF)] == n { continue }   // every key has this byte
+                var sum = 0
+                for i in 0 ..< 256 { let t = c[i]; c[i] = sum; sum &+= t }
+                for i in 0 ..< n {
+                    let key = srcK[i]
+                    let b = Int((key >> shift) & 0xFF)
+                    let at = c[b]
+                    dstK[at] = key
+                    dstV[at] = srcV[i]
+                    c[b] = at &+ 1
+                }
+                swap(&srcK, &dstK)
+                swap(&srcV, &dstV)
+            }
+            if srcK != keys {
+                keys.update(from: srcK, count: n)
+                values.update(from: srcV, count: n)
             }
         }
     }

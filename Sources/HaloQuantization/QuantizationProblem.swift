@@ -213,34 +213,48 @@ public struct QuantizationProblem: @unchecked Sendable {
                     let xBase = xp.baseAddress!, wBase = wp.baseAddress!, oBase = op.baseAddress!
                     let parallel = ParallelLoop(threads: threads)
                     let jobs = parallel.chunks(blockCount, minimumPerChunk: 64)
+                    let largestBlock = infos.map { $0.blockRows * $0.blockCols }.max() ?? 0
                     parallel.forEach(jobs.count) { job in
-                        var keys: [UInt32] = [], flats: [Int32] = [], scratchKeys: [UInt32] = [], scratchFlats: [Int32] = []
-                        for b in jobs[job] {
-                            let t = Int(bTensor[b])
-                            let info = infos[t]
-                            let local = b - info.firstBlock
-                            let i = local / info.colBlocks, j = local % info.colBlocks
-                            let r0 = i * info.blockRows, c0 = j * info.blockCols
-                            let h = min(info.blockRows, info.rows - r0), wd = min(info.blockCols, info.cols - c0)
-                            let values = input[t].values
-                            keys.removeAll(keepingCapacity: true)
-                            flats.removeAll(keepingCapacity: true)
-                            for r in r0 ..< r0 + h {
-                                for c in c0 ..< c0 + wd {
-                                    let flat = r * info.cols + c
-                                    keys.append(Self.orderedBits(values[flat]))
-                                    flats.append(Int32(flat))
+                        // One block's sort keys (ordered value bits) and flat indices, and the sort's scratch.
+                        var work = [UInt32](repeating: 0, count: 2 * largestBlock)
+                        var indices = [Int32](repeating: 0, count: 2 * largestBlock)
+                        work.withUnsafeMutableBufferPointer { wk in
+                            indices.withUnsafeMutableBufferPointer { ix in
+                                let keys = wk.baseAddress!, scratchKeys = keys + largestBlock
+                                let flats = ix.baseAddress!, scratchFlats = flats + largestBlock
+                                for b in jobs[job] {
+                                    let t = Int(bTensor[b])
+                                    let info = infos[t]
+                                    let local = b - info.firstBlock
+                                    let i = local / info.colBlocks, j = local % info.colBlocks
+                                    let r0 = i * info.blockRows, c0 = j * info.blockCols
+                                    let h = min(info.blockRows, info.rows - r0), wd = min(info.blockCols, info.cols - c0)
+                                    let s = start[b]
+                                    input[t].values.withUnsafeBufferPointer { values in
+                                        var n = 0
+                                        for r in r0 ..< r0 + h {
+                                            for c in c0 ..< c0 + wd {
+                                                let flat = r * info.cols + c
+                                                keys[n] = Self.orderedBits(values[flat])
+                                                flats[n] = Int32(flat)
+                                                n += 1
+                                            }
+                                        }
+                                        // Stable: ordered by (value, flat index), as the weights were visited in index order.
+                                        RadixSort.sort(n, keys: keys, values: flats, scratchKeys: scratchKeys, scratchValues: scratchFlats)
+                                        for k in 0 ..< n {
+                                            let flat = Int(flats[k])
+                                            xBase[s + k] = values[flat]
+                                            oBase[s + k] = flats[k]
+                                        }
+                                        if let imp = importance?[t].values {
+                                            for k in 0 ..< n {
+                                                let flat = Int(flats[k])
+                                                wBase[s + k] = imp.count == values.count ? imp[flat] : imp[flat % info.cols]
+                                            }
+                                        }
+                                    }
                                 }
-                            }
-                            // Stable: ordered by (value, flat index), as the weights were visited in index order.
-                            RadixSort.sort(&keys, &flats, scratchKeys: &scratchKeys, scratchValues: &scratchFlats)
-                            let s = start[b]
-                            let imp = importance?[t].values
-                            for (k, flat32) in flats.enumerated() {
-                                let flat = Int(flat32)
-                                xBase[s + k] = values[flat]
-                                oBase[s + k] = Int32(flat)
-                                if let imp { wBase[s + k] = imp.count == values.count ? imp[flat] : imp[flat % info.cols] }
                             }
                         }
                     }
