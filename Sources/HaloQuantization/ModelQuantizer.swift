@@ -246,6 +246,17 @@ public struct ModelWriter {
         /// `I/N`.
         public var description: String { "\(index)/\(count)" }
 
+        /// Checks that the part is one of at most as many parts as `folder` has shard files.
+        public func check(against folder: ModelFolder) throws {
+            guard count >= 1, (0 ..< count).contains(index) else {
+                throw HaloError("--shard \(self): expected I/N with 0 ≤ I < N")
+            }
+            let n = folder.shards.count
+            guard count <= n else {
+                throw HaloError("--shard \(self): the model has \(n) shard file\(n == 1 ? "" : "s"), so at most \(n) parts", file: folder.path)
+            }
+        }
+
         /// The shards (indices) of this part among `shardCount`: contiguous, sizes differing by at most one.
         public func shards(of shardCount: Int) -> Range<Int> {
             index * shardCount / count ..< (index + 1) * shardCount / count
@@ -275,12 +286,7 @@ public struct ModelWriter {
             throw HaloError("cannot write: the directory '\(parent.path)' is not writable", file: output)
         }
         if let part {
-            guard part.count >= 1, (0 ..< part.count).contains(part.index) else {
-                throw HaloError("--shard \(part): expected I/N with 0 ≤ I < N")
-            }
-            guard part.count <= folder.shards.count else {
-                throw HaloError("--shard \(part): the model has \(folder.shards.count) shard file\(folder.shards.count == 1 ? "" : "s"), so at most \(folder.shards.count) parts", file: folder.path)
-            }
+            try part.check(against: folder)
             if fm.fileExists(atPath: outURL.path, isDirectory: &isDirectory) {
                 guard isDirectory.boolValue else { throw HaloError("exists and is not a folder", file: output) }
             } else {

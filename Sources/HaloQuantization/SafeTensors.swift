@@ -248,7 +248,7 @@ public struct SafeTensorsFile: @unchecked Sendable {
 
     /// The bytes of one tensor as stored (any dtype), to copy it unchanged.
     public func rawBytes(_ info: TensorInfo) -> Data {
-        data.subdata(in: dataStart + info.dataOffsets.lowerBound ..< dataStart + info.dataOffsets.upperBound)
+        withBytes(of: info) { Data($0) }
     }
 
     /// Reads one tensor by exact name.

@@ -147,9 +147,7 @@ private func quantizeModel(_ args: Arguments, setup: QuantizeSetup, tablePath: S
         guard let (i, n) = Shards.parse(text) else { throw HaloError("malformed --shard '\(text)' (expected I/N with 0 ≤ I < N, e.g. 0/8)") }
         part = ModelWriter.Part(index: i, count: n)
     }
-    if let part, part.count > folder.shards.count {
-        throw HaloError("--shard \(part): the model has \(folder.shards.count) shard file\(folder.shards.count == 1 ? "" : "s"), so at most \(folder.shards.count) parts", file: folder.path)
-    }
+    try part?.check(against: folder)
     var outcome: QuantizationOutcome?
     let grid: [CodeLevel]
     if let gridPath = args.value("--grid") {
