@@ -90,3 +90,98 @@ public struct UnsafeSendableBuffer<T>: @unchecked Sendable {
         nonmutating set { base[i] = newValue }
     }
 }
+
+extension ParallelLoop {
+    /// Runs `produce(i)` for every i in `0 ..< count` on the workers, and hands each result to
+    /// `consume(i, result)` on the calling thread **in index order**, as soon as it and all before it
+    /// are ready: a pipeline whose stages overlap (tensors quantized two at a time while the previous
+    /// one is written).
+    ///
+    /// At most `window` items (≥ 1) are in production or waiting or being consumed, which bounds the memory the
+    /// results hold. A `produce` or `consume` that throws stops the pipeline: no new item is started,
+    /// the items in flight finish and are discarded, and the first error (in index order) is thrown
+    /// after every worker has stopped. With one thread everything runs on the calling thread, one item
+    /// at a time.
+    public func orderedPipeline<Item>(count: Int, window: Int, produce: @escaping @Sendable (Int) throws -> Item,
+                                      consume: (Int, Item) throws -> Void) throws {
+        guard count > 0 else { return }
+        if threads == 1 || count == 1 {
+            for i in 0 ..< count { try consume(i, try produce(i)) }
+            return
+        }
+        let state = PipelineState<Item>()
+        let slots = DispatchSemaphore(value: max(1, window))
+        let group = DispatchGroup()
+        let workers = DispatchQueue(label: "halo.pipeline", attributes: .concurrent)
+        let feeder = DispatchQueue(label: "halo.pipeline.feeder")
+        let threads = self.threads
+        group.enter()
+        feeder.async {
+            // At most `threads` items run at once, and at most `window` wait to be consumed.
+            let running = DispatchSemaphore(value: threads)
+            for i in 0 ..< count {
+                slots.wait()
+                running.wait()
+                if state.isStopped { running.signal(); break }
+                group.enter()
+                workers.async {
+                    let result = Result { try produce(i) }
+                    running.signal()
+                    state.put(i, result)
+                    group.leave()
+                }
+            }
+            group.leave()
+        }
+        var failure: Error?
+        for i in 0 ..< count {
+            let result = state.take(i)
+            do {
+                try consume(i, try result.get())
+            } catch {
+                failure = error
+                break
+            }
+            slots.signal()
+        }
+        if failure != nil {
+            state.stop()
+            // Free the feeder if it waits for a slot.
+            for _ in 0 ..< count { slots.signal() }
+        }
+        group.wait()
+        if let failure { throw failure }
+    }
+}
+
+/// The results of an ``ParallelLoop/orderedPipeline(count:window:produce:consume:)`` waiting their turn.
+private final class PipelineState<Item>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var results: [Int: Result<Item, Error>] = [:]
+    private var stopped = false
+
+    var isStopped: Bool {
+        condition.lock(); defer { condition.unlock() }
+        return stopped
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        results.removeAll()
+        condition.unlock()
+    }
+
+    func put(_ i: Int, _ result: Result<Item, Error>) {
+        condition.lock()
+        if !stopped { results[i] = result }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func take(_ i: Int) -> Result<Item, Error> {
+        condition.lock(); defer { condition.unlock() }
+        while results[i] == nil { condition.wait() }
+        return results.removeValue(forKey: i)!
+    }
+}

@@ -29,12 +29,21 @@ public enum RadixSort {
     public static func sort(_ n: Int, keys: UnsafeMutablePointer<UInt32>, values: UnsafeMutablePointer<Int32>,
                             scratchKeys: UnsafeMutablePointer<UInt32>, scratchValues: UnsafeMutablePointer<Int32>) {
         guard n > 1 else { return }
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 256) { c in
+        // The four byte histograms in one read of the keys; a byte every key shares needs no pass.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 4 * 256) { counts in
+            counts.initialize(repeating: 0)
+            for i in 0 ..< n {
+                let key = keys[i]
+                counts[Int(key & 0xFF)] &+= 1
+                counts[256 + Int((key >> 8) & 0xFF)] &+= 1
+                counts[512 + Int((key >> 16) & 0xFF)] &+= 1
+                counts[768 + Int(key >> 24)] &+= 1
+            }
             var (srcK, srcV, dstK, dstV) = (keys, values, scratchKeys, scratchValues)
-            for shift in stride(from: UInt32(0), to: 32, by: 8) {
-                c.initialize(repeating: 0)
-                for i in 0 ..< n { c[Int((srcK[i] >> shift) & 0xFF)] &+= 1 }
-                if c[Int((srcK[0] >> shift) & 0xFF)] == n { continue }   // every key has this byte
+            for pass in 0 ..< 4 {
+                let shift = UInt32(8 * pass)
+                let c = counts.baseAddress! + 256 * pass
+                if c[Int((keys[0] >> shift) & 0xFF)] == n { continue }   // every key has this byte
                 var sum = 0
                 for i in 0 ..< 256 { let t = c[i]; c[i] = sum; sum &+= t }
                 for i in 0 ..< n {

@@ -539,40 +539,61 @@ public final class GridSelector: @unchecked Sendable {
     /// (ties to the larger level), optionally writing codes and values at the weights' positions.
     private func quantizeBlock(_ b: Int, assignment: Assignment, codes: UnsafeMutablePointer<UInt16>?,
                                dequantized: UnsafeMutablePointer<Float>?) -> Quality {
-        let grid = assignment.grids[assignment.blockGrid[b]]
-        let s = Double(Float(assignment.scales[b]))
         let start = problem.blockStart[b], end = problem.blockStart[b + 1]
-        var q = Quality()
-        q.count = end - start
-        let k = grid.count
-        var usage = [Int](repeating: 0, count: k)
-        var levelValues = [Float](repeating: 0, count: k)
-        var bounds = [Double](repeating: .infinity, count: k)
-        for i in 0 ..< k {
-            levelValues[i] = Float(s * grid[i].value)
-            if i + 1 < k { bounds[i] = s * 0.5 * (grid[i].value + grid[i + 1].value) }
-        }
-        problem.x.withUnsafeBufferPointer { xs in
+        return problem.x.withUnsafeBufferPointer { xs in
             problem.w.withUnsafeBufferPointer { ws in
                 problem.origin.withUnsafeBufferPointer { os in
-                    var level = 0
-                    for e in start ..< end {
-                        let x = Double(xs[e])
-                        while level + 1 < k && x >= bounds[level] { level += 1 }
-                        let y = levelValues[level]
-                        let d = x - Double(y)
-                        q.squaredError += d * d
-                        q.squaredSignal += x * x
-                        q.weightedSquaredError += Double(ws[e]) * d * d
-                        usage[level] += 1
-                        if let codes { codes[Int(os[e])] = UInt16(grid[level].code) }
-                        if let dequantized { dequantized[Int(os[e])] = y }
-                    }
+                    Self.quantizeSorted(count: end - start, x: xs.baseAddress! + start, importance: ws.baseAddress! + start,
+                                        origin: os.baseAddress! + start, grid: assignment.grids[assignment.blockGrid[b]],
+                                        scale: assignment.scales[b], codes: codes, dequantized: dequantized)
                 }
             }
         }
-        for i in 0 ..< k where usage[i] > 0 {
-            if let energy = grid[i].energyFJ { q.energySumFJ += Double(usage[i]) * energy } else { q.energyKnown = false }
+    }
+
+    /// The quantization of one block whose `count` weights `x` are sorted ascending: each weight to the
+    /// nearest level of `grid` (ascending) at the F32 rounding of `scale` (ties to the larger level),
+    /// optionally writing codes and values at `codes[origin[i]]` and `dequantized[origin[i]]`.
+    /// `importance` nil counts every weight 1. The one place weights become codes.
+    static func quantizeSorted(count n: Int, x xs: UnsafePointer<Float>, importance ws: UnsafePointer<Float>?,
+                               origin os: UnsafePointer<Int32>, grid: [CodeLevel], scale: Double,
+                               codes: UnsafeMutablePointer<UInt16>?, dequantized: UnsafeMutablePointer<Float>?) -> Quality {
+        let s = Double(Float(scale))
+        var q = Quality()
+        q.count = n
+        let k = grid.count
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: k) { usage in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: k) { levelValues in
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { bounds in
+                    withUnsafeTemporaryAllocation(of: UInt16.self, capacity: k) { levelCodes in
+                        usage.initialize(repeating: 0)
+                        for i in 0 ..< k {
+                            levelCodes[i] = UInt16(grid[i].code)
+                            levelValues[i] = Float(s * grid[i].value)
+                            bounds[i] = i + 1 < k ? s * 0.5 * (grid[i].value + grid[i + 1].value) : .infinity
+                        }
+                        @inline(__always) func send(importance: (Int) -> Double) {
+                            var level = 0
+                            for e in 0 ..< n {
+                                let x = Double(xs[e])
+                                while level + 1 < k && x >= bounds[level] { level += 1 }
+                                let y = levelValues[level]
+                                let d = x - Double(y)
+                                q.squaredError += d * d
+                                q.squaredSignal += x * x
+                                q.weightedSquaredError += importance(e) * d * d
+                                usage[level] += 1
+                                if let codes { codes[Int(os[e])] = levelCodes[level] }
+                                if let dequantized { dequantized[Int(os[e])] = y }
+                            }
+                        }
+                        if let ws { send { Double(ws[$0]) } } else { send { _ in 1 } }
+                        for i in 0 ..< k where usage[i] > 0 {
+                            if let energy = grid[i].energyFJ { q.energySumFJ += Double(usage[i]) * energy } else { q.energyKnown = false }
+                        }
+                    }
+                }
+            }
         }
         return q
     }
@@ -757,14 +778,21 @@ struct BlockSearch {
         log2n = l
     }
 
+    /// The first index in `from ..< n` whose value is not below `key` (`n` if none): the scale search
+    /// spends most of its time here. (A branch-free step measured slower: its compare, conversion and
+    /// mask form a dependency chain longer than the mispredictions it saves.)
     @inline(__always)
-    private func lowerBound(_ key: Double, from: Int) -> Int {
-        var lo = from, hi = n
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if Double(x[mid]) < key { lo = mid + 1 } else { hi = mid }
+    private func lowerBound(_ key: Double, from: Int, to end: Int? = nil) -> Int {
+        let end = end ?? n
+        var base = from, length = end - from
+        if length <= 0 || key <= Double(x[from]) { return from }
+        if key > Double(x[end - 1]) { return end }
+        while length > 1 {
+            let half = length &>> 1
+            if Double(x[base &+ half &- 1]) < key { base &+= half }
+            length &-= half
         }
-        return lo
+        return Double(x[base]) < key ? base + 1 : base
     }
 
     @inline(__always)
@@ -796,6 +824,45 @@ struct BlockSearch {
             start = end
         }
         return total
+    }
+
+    /// ``cost(levels:usage:scale:)`` without usage terms, or, once the error is known to reach `limit`,
+    /// some value ≥ `limit` without finishing.
+    ///
+    /// A screen for the scan of many scales, where only a cost below the best so far matters: the
+    /// segments are priced from the extreme levels inwards (clipping dominates at small scales), each
+    /// bound's position searched only between positions already known, and every partial sum is a
+    /// lower bound of the whole (no segment is negative). A cost below `limit` is the exact value
+    /// `cost` returns, summed in the same order, so screening never changes a search's outcome.
+    func cost(levels l: UnsafeBufferPointer<Double>, scale s: Double, below limit: Double) -> Double {
+        let k = l.count
+        if k < 3 || k * log2n > n + k { return cost(levels: l, usage: nil, scale: s) }
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: k + 1) { position in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { segments in
+                // position[i]: first weight at or above the bound between levels i − 1 and i.
+                position[0] = 0
+                position[k] = n
+                var left = 0, right = k - 1   // next segments to price from either end
+                var partial = 0.0
+                while left <= right {
+                    if left == right {
+                        segments[left] = segment(position[left], position[left + 1], s * l[left])
+                        break
+                    }
+                    position[left + 1] = lowerBound(s * 0.5 * (l[left] + l[left + 1]), from: position[left], to: position[right + 1])
+                    segments[left] = segment(position[left], position[left + 1], s * l[left])
+                    position[right] = lowerBound(s * 0.5 * (l[right - 1] + l[right]), from: position[left + 1], to: position[right + 1])
+                    segments[right] = segment(position[right], position[right + 1], s * l[right])
+                    partial += segments[left] + segments[right]
+                    if partial >= limit { return partial }
+                    left += 1
+                    right -= 1
+                }
+                var total = 0.0
+                for i in 0 ..< k { total += segments[i] }
+                return total
+            }
+        }
     }
 
     /// The least-squares scale for the assignment made at scale `s`: Σωxl / Σωl².
@@ -842,7 +909,7 @@ struct BlockSearch {
             let g = gridS.count
             var bestI = -1
             for i in 0 ..< g {
-                let c = f(gridS[i])
+                let c = u == nil ? cost(levels: l, scale: gridS[i], below: bestC) : f(gridS[i])
                 if c < bestC { bestC = c; bestS = gridS[i]; bestI = i }
             }
             let a: Double, b: Double

@@ -395,14 +395,33 @@ public struct ModelWriter {
                              quantizedWeightCount: mine.reduce(0) { $0 + ($1.decision == .quantize ? $1.location.info.count : 0) })
         var results: [TensorResult] = []
         var total = Quality()
-        for s in shards {
+        // Tensors are quantized `workers` at a time, one thread each (a tensor's own steps are short and
+        // partly serial: decoding, checking, writing), and written in the shard's order as they are done;
+        // a shard with fewer tensors than workers is quantized one tensor at a time over every thread.
+        let loop = ParallelLoop(threads: threads)
+        let order = shards.flatMap { byShard[$0] ?? [] }
+        let perTensorThreads = loop.threads > 1 && order.filter({ $0.decision == .quantize }).count >= 2 * loop.threads ? 1 : threads
+        var open: (shard: Int, writer: SafeTensorsStreamWriter, codes: SafeTensorsStreamWriter?, codesName: String)?
+        func finishShard() throws {
+            guard let o = open else { return }
+            let shard = folder.shards[o.shard]
+            try o.writer.finish()
+            try sink.commit(shard.fileName)
+            written.append(shard.fileName)
+            if let codes = o.codes {
+                try codes.finish()
+                try sink.commit(o.codesName)
+                written.append(o.codesName)
+            }
+            open = nil
+        }
+        func openShard(_ s: Int) throws {
             let shard = folder.shards[s]
             let items = byShard[s] ?? []
-            let file = shard.file
             let writer = try SafeTensorsStreamWriter(
                 path: try sink.path(for: shard.fileName).path,
                 entries: items.map { .init(name: $0.name, dtype: $0.location.info.dtype, shape: $0.location.info.shape) },
-                metadata: file.metadata)
+                metadata: shard.file.metadata)
             let quantizedHere = items.filter { $0.decision == .quantize }
             let codesName = Self.codesFileName(forShard: shard.fileName)
             var codesWriter: SafeTensorsStreamWriter?
@@ -416,39 +435,49 @@ public struct ModelWriter {
                 codesWriter = try SafeTensorsStreamWriter(path: try sink.path(for: codesName).path, entries: entries,
                                                           metadata: ["format": "halo-codes", "halo_version": HaloVersion.string])
             }
-            for item in items {
-                let info = item.location.info
-                if item.decision == .quantize, let codesWriter {
-                    let q = try quantize(file, info)
-                    try q.dequantized.withUnsafeBufferPointer { try writer.append(floats: $0) }
-                    if codesDType == "U8" {
-                        let bytes = q.codes.map { UInt8(truncatingIfNeeded: $0) }
-                        try bytes.withUnsafeBytes { try codesWriter.append($0) }
-                    } else {
-                        let le = q.codes.map { $0.littleEndian }
-                        try le.withUnsafeBytes { try codesWriter.append($0) }
-                    }
-                    let le = q.scales.map { $0.bitPattern.littleEndian }
-                    try le.withUnsafeBytes { try codesWriter.append($0) }
-                    results.append(TensorResult(name: info.name, shape: info.shape, quality: q.quality))
-                    total.add(q.quality)
-                    state.quantizedWeightsDone += info.count
-                } else {
-                    try file.withBytes(of: info) { try writer.append($0) }
-                }
-                file.releasePages(of: info)
-                state.tensorsDone += 1
-                progress?(state)
-            }
-            try writer.finish()
-            try sink.commit(shard.fileName)
-            written.append(shard.fileName)
-            if let codesWriter {
-                try codesWriter.finish()
-                try sink.commit(codesName)
-                written.append(codesName)
-            }
+            open = (s, writer, codesWriter, codesName)
         }
+        // Shards without tensors first (nothing to wait for).
+        for s in shards where (byShard[s] ?? []).isEmpty {
+            try openShard(s)
+            try finishShard()
+        }
+        let writer = self
+        try loop.orderedPipeline(count: order.count, window: loop.threads + 1, produce: { i -> QuantizedTensor? in
+            let item = order[i]
+            guard item.decision == .quantize else { return nil }
+            return try writer.quantize(writer.folder.shards[item.location.shard].file, item.location.info, threads: perTensorThreads)
+        }, consume: { i, quantized in
+            let item = order[i]
+            let info = item.location.info
+            let file = folder.shards[item.location.shard].file
+            if open?.shard != item.location.shard {
+                try finishShard()
+                try openShard(item.location.shard)
+            }
+            guard let o = open else { return }
+            if let q = quantized, let codesWriter = o.codes {
+                try q.dequantized.withUnsafeBufferPointer { try o.writer.append(floats: $0) }
+                if codesDType == "U8" {
+                    let bytes = q.codes.map { UInt8(truncatingIfNeeded: $0) }
+                    try bytes.withUnsafeBytes { try codesWriter.append($0) }
+                } else {
+                    let le = q.codes.map { $0.littleEndian }
+                    try le.withUnsafeBytes { try codesWriter.append($0) }
+                }
+                let le = q.scales.map { $0.bitPattern.littleEndian }
+                try le.withUnsafeBytes { try codesWriter.append($0) }
+                results.append(TensorResult(name: info.name, shape: info.shape, quality: q.quality))
+                total.add(q.quality)
+                state.quantizedWeightsDone += info.count
+            } else {
+                try file.withBytes(of: info) { try o.writer.append($0) }
+            }
+            file.releasePages(of: info)
+            state.tensorsDone += 1
+            progress?(state)
+        })
+        try finishShard()
         let kept = mine.compactMap { item -> (name: String, reason: String)? in
             if case .keep(let reason) = item.decision { return (item.name, reason) }
             return nil
@@ -464,11 +493,14 @@ public struct ModelWriter {
 
     /// One tensor quantized onto the grid: scales fitted to each block for these levels, every weight to
     /// its nearest level.
-    private func quantize(_ file: SafeTensorsFile, _ info: SafeTensorsFile.TensorInfo) throws -> QuantizedTensor {
-        let tensor = try file.read(info).checked(file: file.path)
-        let problem = try QuantizationProblem(tensors: [tensor], granularity: granularity, threads: threads)
+    private func quantize(_ file: SafeTensorsFile, _ info: SafeTensorsFile.TensorInfo, threads: Int) throws -> QuantizedTensor {
         var options = SelectorOptions()
         options.threads = threads
+        if let rows = FixedGridQuantizer(levels: grid, granularity: granularity, options: options) {
+            return try file.withBytes(of: info) { try rows.quantize(info, bytes: $0, file: file.path) }
+        }
+        let tensor = try file.read(info).checked(file: file.path)
+        let problem = try QuantizationProblem(tensors: [tensor], granularity: granularity, threads: threads)
         let selector = GridSelector(problem: problem, space: space, options: options)
         let solution = selector.fit(levels: grid)
         return selector.quantize(Assignment(solution))[0]
