@@ -7,18 +7,7 @@ import HaloCore
 final class CornerCLITests: XCTestCase {
     static let osu018 = EnergyCLITests.osu018, mac8 = EnergyCLITests.mac8
 
-    func halo(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: EnergyCLITests.haloPath)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    func halo(_ arguments: [String]) throws -> EnergyCLITests.Outcome { try EnergyCLITests.run(arguments) }
 
     func assertError(_ arguments: [String], _ expected: String, line: UInt = #line) throws {
         let r = try halo(arguments)

@@ -25,7 +25,10 @@ final class EnergyCLITests: XCTestCase {
 
     struct Outcome { var status: Int32; var stdout: String; var stderr: String }
 
-    func halo(_ arguments: [String]) throws -> Outcome {
+    func halo(_ arguments: [String]) throws -> Outcome { try EnergyCLITests.run(arguments) }
+
+    /// Runs `halo` with `arguments` (for the other CLI test classes too).
+    static func run(_ arguments: [String]) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: EnergyCLITests.haloPath)
         process.arguments = arguments

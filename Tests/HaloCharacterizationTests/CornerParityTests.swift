@@ -37,14 +37,6 @@ final class CornerParityTests: XCTestCase {
         ]),
     ]
 
-    static var pdkFolder: URL? {
-        let path = ProcessInfo.processInfo.environment["HALO_PDK_DIR"]
-            ?? TestPaths.repo.deletingLastPathComponent().appendingPathComponent("shared/pdk").path
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? URL(fileURLWithPath: path) : nil
-    }
-
     /// OpenSTA's table of a fixture id: code (−1 for none) → delay.
     static func openSTA(_ id: String) throws -> [Int: Double?] {
         let table = try DelayTable.read(path: TestPaths.fixtures.appendingPathComponent("pdk/\(id)/mac8.csv").path)
@@ -54,7 +46,7 @@ final class CornerParityTests: XCTestCase {
     }
 
     func testEveryCornerColumnMatchesOpenSTA() throws {
-        guard let pdk = CornerParityTests.pdkFolder else {
+        guard let pdk = TestPaths.pdkFolder else {
             let message = "multi-corner parity skipped (no libraries at ../shared/pdk; set HALO_PDK_DIR): "
                 + CornerParityTests.configurations.map(\.name).joined(separator: ", ")
             print(message)
