@@ -109,7 +109,18 @@ public enum Grammars {
         overview: "Time a netlist for every code held on a bus, as OpenSTA's set_case_analysis would.",
         positionals: "NETLIST.v...",
         options: [
-            Shared.liberty, Shared.top,
+            Shared.liberty,
+            OptionSpec("--corner", "V=LIB[,LIB]", unit: "V", repeatable: true, help: """
+                Characterize at a supply voltage with that voltage's libraries (repeatable,
+                instead of --liberty; e.g. --corner 1.80V=tt_1v80.lib --corner 5.00V=tt_5v00.lib).
+                The netlist is read once; the output is one CSV of corner tables: a column
+                delay_ns@V per voltage (and energy_fj@V, toggles@V, input_energy_fj@V).
+                """),
+            OptionSpec("--vf-output", "FILE", default: "none", help: """
+                With --corner: also write the voltage/frequency table of the corners (the
+                full MAC's clock at each voltage), the file 'halo quantize --vf-table' reads.
+                """),
+            Shared.top,
             OptionSpec("--bus", "NAME", required: true,
                        help: "Bus whose codes are swept: a port bus (W) or an internal net bus (wreg)."),
             OptionSpec("--codes", "A-B", default: "all: 0 … 2^n−1",
@@ -150,6 +161,11 @@ public enum Grammars {
                             help: "Event-driven simulation with per-arc delays: glitches count (combinational)."),
             OptionSpec("--vdd", "V", unit: "V", default: "the library's nom_voltage", section: energySection,
                        help: "Supply voltage for ½·C·V² (default: the library's nom_voltage)."),
+            OptionSpec("--input-net-energy", "M", default: "separate", section: energySection, help: """
+                Nets driven by the input ports (and clock): separate (default, as OpenSTA's
+                report_power: not in energy_fj, their ½·C·V² in a column input_energy_fj)
+                or include (in energy_fj).
+                """),
         ])
 
     public static let report = CommandGrammar(
@@ -322,7 +338,10 @@ public enum Grammars {
             with a table that has energy, energy_fj per operation and its ratio to the all-codes grid.
             """,
         options: [
-            OptionSpec("--table", "FILE", required: true, help: "Delay table (CSV or JSON from 'halo characterize')."),
+            OptionSpec("--table", "FILE", default: "the nominal corner of --corners", help: """
+                Delay table (CSV or JSON from 'halo characterize'); required unless --corners
+                gives it (its highest voltage).
+                """),
             Shared.numberFormat(required: true, help: "How the table's codes encode values (see 'halo select --help')."),
             OptionSpec("--weights", "FILE", repeatable: true, required: true, help: """
                 .safetensors, .npy or text weights (repeatable), or a Hugging Face model
@@ -362,6 +381,12 @@ public enum Grammars {
                 header, # comments), the frequency the full MAC reaches at that voltage; the
                 highest voltage is where the delay table holds. Default: alpha-power law,
                 1.8 V nominal, Vt 0.45 V, alpha 1.3, 10 mV steps.
+                """),
+            OptionSpec("--corners", "FILE", default: "none", help: """
+                Corner tables ('halo characterize --corner'): with --dvfs-goal energy each
+                level runs at the lowest characterized voltage at which every code of its
+                grid, at that voltage's own delay, meets the reference clock (no
+                interpolation between corners). Instead of --vf-table.
                 """),
         ] + Shared.pareto(default: true) + [
             Shared.threads(),

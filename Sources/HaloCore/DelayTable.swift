@@ -12,10 +12,14 @@ import Foundation
 /// case analysis. An empty `delay_ns` means no path exists under that code (every endpoint constant).
 /// Readers accept any extra columns after `delay_ns`.
 ///
-/// With energy (`halo characterize --energy`) two more columns follow, by name:
-/// `code,delay_ns,startpoint,endpoint,energy_fj,toggles` — switching plus internal energy per operation
-/// in fJ and net transitions per operation (see `Stimulus` for how they were measured). They are written
-/// only when some row has them, and read back whenever the header names them.
+/// With energy (`halo characterize --energy`) more columns follow, by name:
+/// `code,delay_ns,startpoint,endpoint,energy_fj,toggles[,input_energy_fj]` — switching plus internal energy
+/// per operation in fJ, net transitions per operation (see `Stimulus` for how they were measured) and,
+/// when the energy of the nets driven by the design's input ports is kept apart (the default,
+/// `--input-net-energy separate`, as OpenSTA's `report_power` does), that term: then `energy_fj` does not
+/// include it. A table without `input_energy_fj` charges those nets in `energy_fj` (`include`, and every
+/// table written before the option existed). They are written only when some row has them, and read back
+/// whenever the header names them.
 public struct DelayTable: Sendable, Equatable {
     /// One row: a code and its worst path.
     public struct Entry: Sendable, Equatable {
@@ -31,16 +35,20 @@ public struct DelayTable: Sendable, Equatable {
         public var energyFJ: Double?
         /// Net transitions per operation, nil when not measured.
         public var toggles: Double?
+        /// ½·C·V² of the transitions of the nets driven by the design's input ports, fJ per operation,
+        /// when it is reported apart from (and not included in) `energyFJ`; nil otherwise.
+        public var inputEnergyFJ: Double?
 
-        /// A row; `energyFJ` (fJ) and `toggles` default to not measured.
+        /// A row; `energyFJ`, `inputEnergyFJ` (fJ) and `toggles` default to not measured.
         public init(code: Int, delayNs: Double?, startpoint: String = "", endpoint: String = "",
-                    energyFJ: Double? = nil, toggles: Double? = nil) {
+                    energyFJ: Double? = nil, toggles: Double? = nil, inputEnergyFJ: Double? = nil) {
             self.code = code
             self.delayNs = delayNs
             self.startpoint = startpoint
             self.endpoint = endpoint
             self.energyFJ = energyFJ
             self.toggles = toggles
+            self.inputEnergyFJ = inputEnergyFJ
         }
     }
 
@@ -66,11 +74,15 @@ public struct DelayTable: Sendable, Equatable {
         public var supplyVoltageV: Double
         /// Sum of the instances' `cell_leakage_power`, nW (not part of `energy_fj`).
         public var leakageNW: Double?
+        /// How the nets driven by the design's input ports are counted: `separate` (not in `energy_fj`;
+        /// their ½·C·V² is `input_energy_fj`) or `include` (in `energy_fj`). A JSON table without the
+        /// key was written before the option existed, and includes them.
+        public var inputNetEnergy: String
 
         /// A stimulus record; the defaults are zero-delay simulation with the other inputs held at 0.
         public init(kind: String, activationBus: String, sigma: Double? = nil, file: String? = nil, vectors: Int,
                     seed: Int? = nil, otherInputs: String = "zero", simulation: String = "zero-delay",
-                    supplyVoltageV: Double, leakageNW: Double? = nil) {
+                    supplyVoltageV: Double, leakageNW: Double? = nil, inputNetEnergy: String = "separate") {
             self.kind = kind
             self.activationBus = activationBus
             self.sigma = sigma
@@ -81,6 +93,7 @@ public struct DelayTable: Sendable, Equatable {
             self.simulation = simulation
             self.supplyVoltageV = supplyVoltageV
             self.leakageNW = leakageNW
+            self.inputNetEnergy = inputNetEnergy
         }
     }
 
@@ -139,6 +152,11 @@ public struct DelayTable: Sendable, Equatable {
             || entries.contains { $0.energyFJ != nil || $0.toggles != nil }
     }
 
+    /// True when some row reports the input-port nets' energy apart (`input_energy_fj`).
+    public var hasInputEnergy: Bool {
+        unconstrained?.inputEnergyFJ != nil || entries.contains { $0.inputEnergyFJ != nil }
+    }
+
     /// The energy of a code in fJ per operation, if the table has it.
     public func energyFJ(ofCode code: Int) -> Double? {
         if let i = entries.firstIndex(where: { $0.code == code }) { return entries[i].energyFJ }
@@ -147,8 +165,9 @@ public struct DelayTable: Sendable, Equatable {
 
     /// The CSV text.
     public func csv() -> String {
-        let energy = hasEnergy
-        var out = energy ? "code,delay_ns,startpoint,endpoint,energy_fj,toggles\n" : "code,delay_ns,startpoint,endpoint\n"
+        let energy = hasEnergy, input = hasInputEnergy
+        var out = energy ? "code,delay_ns,startpoint,endpoint,energy_fj,toggles" : "code,delay_ns,startpoint,endpoint"
+        out += input ? ",input_energy_fj\n" : "\n"
         func row(_ code: String, _ e: Entry) {
             let d = e.delayNs.map { String(format: "%.6f", $0) } ?? ""
             out += "\(code),\(d),\(csvField(e.startpoint)),\(csvField(e.endpoint))"
@@ -156,6 +175,7 @@ public struct DelayTable: Sendable, Equatable {
                 out += "," + (e.energyFJ.map { String(format: "%.4f", $0) } ?? "")
                 out += "," + (e.toggles.map { String(format: "%.4f", $0) } ?? "")
             }
+            if input { out += "," + (e.inputEnergyFJ.map { String(format: "%.4f", $0) } ?? "") }
             out += "\n"
         }
         if let u = unconstrained { row("none", u) }
@@ -180,6 +200,7 @@ public struct DelayTable: Sendable, Equatable {
             var o = ""
             if let x = e.energyFJ { o += ", \"energy_fj\": \(String(format: "%.4f", x))" }
             if let x = e.toggles { o += ", \"toggles\": \(String(format: "%.4f", x))" }
+            if let x = e.inputEnergyFJ { o += ", \"input_energy_fj\": \(String(format: "%.4f", x))" }
             return o
         }
         let m = metadata
@@ -199,7 +220,7 @@ public struct DelayTable: Sendable, Equatable {
             out += "\"sigma\": \(optional(st.sigma)), \"file\": \(st.file.map(esc) ?? "null"), \"vectors\": \(st.vectors), "
             out += "\"seed\": \(st.seed.map { String($0) } ?? "null"), \"other_inputs\": \(esc(st.otherInputs)), "
             out += "\"simulation\": \(esc(st.simulation)), \"supply_voltage_v\": \(optional(st.supplyVoltageV)), "
-            out += "\"leakage_nw\": \(optional(st.leakageNW))},\n"
+            out += "\"leakage_nw\": \(optional(st.leakageNW)), \"input_net_energy\": \(esc(st.inputNetEnergy))},\n"
         }
         out += "  \"none\": " + (unconstrained.map { "{\"delay_ns\": \(num($0.delayNs)), \"startpoint\": \(esc($0.startpoint)), \"endpoint\": \(esc($0.endpoint))\(energyFields($0))}" } ?? "null") + ",\n"
         out += "  \"codes\": [\n"

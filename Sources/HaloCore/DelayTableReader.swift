@@ -21,13 +21,61 @@ extension DelayTable {
     /// - Throws: `HaloError` located at the field (`t.csv:7:3: error: negative delay '-1.5' …`).
     public static func parseCSV(_ text: String, path: String) throws -> DelayTable {
         var unconstrained: Entry?
-        var noneLine = 0
         var entries: [Entry] = []
+        var energyColumn: Int?
+        var togglesColumn: Int?
+        var inputEnergyColumn: Int?
+        var corners: CornerTables?
+        try scanCSV(text, path: path, header: { fields, line, at in
+            if fields.count >= 2, fields[0].text.trimmingCharacters(in: .whitespaces) == "code",
+               fields[1].text.trimmingCharacters(in: .whitespaces).hasPrefix(CornerTables.delayPrefix) {
+                // A corner table (one delay column per supply voltage): its nominal (highest) voltage.
+                corners = try CornerTables.parseCSV(text, path: path)
+                return false
+            }
+            guard fields.count >= 2, fields[0].text.trimmingCharacters(in: .whitespaces) == "code",
+                  fields[1].text.trimmingCharacters(in: .whitespaces) == "delay_ns" else {
+                throw HaloError("expected a header beginning 'code,delay_ns', found '\(line)'", at: at(1))
+            }
+            for (k, f) in fields.enumerated() {
+                switch f.text.trimmingCharacters(in: .whitespaces) {
+                case "energy_fj": energyColumn = k
+                case "toggles": togglesColumn = k
+                case "input_energy_fj": inputEnergyColumn = k
+                default: break
+                }
+            }
+            return true
+        }, row: { code, fields, at in
+            guard fields.count >= 2 else {
+                throw HaloError("expected at least 2 fields (code,delay_ns), found \(fields.count)", at: at(1))
+            }
+            let entry = Entry(code: code, delayNs: try csvFigure(fields, 1, "delay", at),
+                              startpoint: fields.count > 2 ? fields[2].text : "", endpoint: fields.count > 3 ? fields[3].text : "",
+                              energyFJ: try csvFigure(fields, energyColumn, "energy", at),
+                              toggles: try csvFigure(fields, togglesColumn, "toggle count", at),
+                              inputEnergyFJ: try csvFigure(fields, inputEnergyColumn, "input-net energy", at))
+            if code < 0 { unconstrained = entry } else { entries.append(entry) }
+        })
+        if let corners { return corners.nominal.table }
+        entries.sort { $0.code < $1.code }
+        return DelayTable(unconstrained: unconstrained, entries: entries)
+    }
+
+    /// One field of a CSV line and the column (UTF-8 bytes, 1-based) it starts at.
+    typealias CSVField = (text: String, column: Int)
+
+    /// Walks the lines of a CSV table with a `code` column: blank lines and `#` comments skipped, the
+    /// first other line given to `header` with its text (which returns false to stop there), then every row given to
+    /// `row` with its code (−1 for `none`) and a locator of its columns. Checked here: exactly one
+    /// `none` row; every code a decimal integer below 2^53 (`Limits.maxBusWidth` bits), each once.
+    static func scanCSV(_ text: String, path: String,
+                        header: ([CSVField], String, (Int) -> SourceLocation) throws -> Bool,
+                        row: (Int, [CSVField], (Int) -> SourceLocation) throws -> Void) throws {
+        var noneLine = 0
         var lineNumber = 0
         var sawHeader = false
         var seen = Set<Int>()
-        var energyColumn: Int?
-        var togglesColumn: Int?
         // Split on the scalar "\n": Swift reads "\r\n" as one character, which a Character split would miss.
         for rawScalars in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
             let rawLine = String(String.UnicodeScalarView(rawScalars))
@@ -35,48 +83,20 @@ extension DelayTable {
             let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine
             if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
             let fields = splitCSV(String(line))
-            func at(_ column: Int) -> SourceLocation { SourceLocation(file: path, line: lineNumber, column: column) }
+            let number = lineNumber
+            func at(_ column: Int) -> SourceLocation { SourceLocation(file: path, line: number, column: column) }
             if !sawHeader {
-                guard fields.count >= 2, fields[0].text.trimmingCharacters(in: .whitespaces) == "code",
-                      fields[1].text.trimmingCharacters(in: .whitespaces) == "delay_ns" else {
-                    throw HaloError("expected a header beginning 'code,delay_ns', found '\(line)'", at: at(1))
-                }
                 sawHeader = true
-                for (k, f) in fields.enumerated() {
-                    switch f.text.trimmingCharacters(in: .whitespaces) {
-                    case "energy_fj": energyColumn = k
-                    case "toggles": togglesColumn = k
-                    default: break
-                    }
-                }
+                if try !header(fields, line, at) { return }
                 continue
             }
-            guard fields.count >= 2 else {
-                throw HaloError("expected at least 2 fields (code,delay_ns), found \(fields.count)", at: at(1))
-            }
-            /// A figure of the row: nil when the column is absent or the field empty.
-            func figure(_ column: Int?, _ what: String) throws -> Double? {
-                guard let column, column < fields.count else { return nil }
-                let t = fields[column].text.trimmingCharacters(in: .whitespaces)
-                if t.isEmpty { return nil }
-                guard isPlainDecimal(t), let x = Double(t) else { throw HaloError("malformed \(what) '\(t)'", at: at(fields[column].column)) }
-                if let problem = figureProblem(x, text: t, what: what, empty: "an empty field") {
-                    throw HaloError(problem, at: at(fields[column].column))
-                }
-                return x
-            }
-            let delay = try figure(1, "delay")
-            let energy = try figure(energyColumn, "energy")
-            let toggles = try figure(togglesColumn, "toggle count")
             let codeText = fields[0].text.trimmingCharacters(in: .whitespaces)
-            let start = fields.count > 2 ? fields[2].text : ""
-            let end = fields.count > 3 ? fields[3].text : ""
             if codeText == "none" {
                 guard noneLine == 0 else {
                     throw HaloError("a second 'none' row (the first is at line \(noneLine)); a table has exactly one", at: at(fields[0].column))
                 }
                 noneLine = lineNumber
-                unconstrained = Entry(code: -1, delayNs: delay, startpoint: start, endpoint: end, energyFJ: energy, toggles: toggles)
+                try row(-1, fields, at)
                 continue
             }
             guard !codeText.isEmpty, codeText.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
@@ -89,7 +109,7 @@ extension DelayTable {
             guard seen.insert(code).inserted else {
                 throw HaloError("duplicate code \(code)", at: at(fields[0].column))
             }
-            entries.append(Entry(code: code, delayNs: delay, startpoint: start, endpoint: end, energyFJ: energy, toggles: toggles))
+            try row(code, fields, at)
         }
         guard sawHeader else {
             throw HaloError("empty delay table (no 'code,delay_ns' header)", at: SourceLocation(file: path, line: max(1, lineNumber), column: 1))
@@ -97,8 +117,19 @@ extension DelayTable {
         guard noneLine > 0 else {
             throw HaloError("no 'none' row (the delay without case analysis); a table has exactly one", file: path)
         }
-        entries.sort { $0.code < $1.code }
-        return DelayTable(unconstrained: unconstrained, entries: entries)
+    }
+
+    /// A delay, energy or toggle figure of a CSV row: nil when the column is absent or the field
+    /// empty; a plain decimal ≥ 0 otherwise, or an error located at the field.
+    static func csvFigure(_ fields: [CSVField], _ column: Int?, _ what: String, _ at: (Int) -> SourceLocation) throws -> Double? {
+        guard let column, column < fields.count else { return nil }
+        let t = fields[column].text.trimmingCharacters(in: .whitespaces)
+        if t.isEmpty { return nil }
+        guard isPlainDecimal(t), let x = Double(t) else { throw HaloError("malformed \(what) '\(t)'", at: at(fields[column].column)) }
+        if let problem = figureProblem(x, text: t, what: what, empty: "an empty field") {
+            throw HaloError(problem, at: at(fields[column].column))
+        }
+        return x
     }
 
     /// What is wrong with a delay, energy or toggle figure `x` (written `text`), or nil when it is finite and ≥ 0.
@@ -124,7 +155,7 @@ extension DelayTable {
         return sawDigit
     }
 
-    private static func splitCSV(_ line: String) -> [(text: String, column: Int)] {
+    static func splitCSV(_ line: String) -> [CSVField] {
         var fields: [(String, Int)] = []
         var current = ""
         var inQuotes = false
@@ -189,7 +220,13 @@ extension DelayTable {
                                   otherInputs: try st.string("other_inputs") ?? "zero",
                                   simulation: try st.string("simulation") ?? "zero-delay",
                                   supplyVoltageV: try st.number("supply_voltage_v", atLeast: 0) ?? 0,
-                                  leakageNW: try st.number("leakage_nw", atLeast: 0))
+                                  leakageNW: try st.number("leakage_nw", atLeast: 0),
+                                  // Written before the option existed: the input-port nets were charged.
+                                  inputNetEnergy: try st.string("input_net_energy") ?? "include")
+            guard ["include", "separate"].contains(m.stimulus!.inputNetEnergy) else {
+                throw HaloError("stimulus.input_net_energy is '\(oneLine(m.stimulus!.inputNetEnergy, limit: 40))'; expected include or separate",
+                                at: node["input_net_energy"]?.location ?? node.location)
+            }
         }
         // 1. The codes: objects, each with an integer code in the bus, once. JSON numbers are doubles:
         //    integers from 2^53 on are not exact, so no code may be that large (nor a bus that wide).
@@ -220,7 +257,8 @@ extension DelayTable {
         // 3. The figures of every row.
         func entry(_ f: JSONFields, code: Int) throws -> Entry {
             Entry(code: code, delayNs: try f.figure("delay_ns", required: true), startpoint: try f.string("startpoint") ?? "",
-                  endpoint: try f.string("endpoint") ?? "", energyFJ: try f.figure("energy_fj"), toggles: try f.figure("toggles"))
+                  endpoint: try f.string("endpoint") ?? "", energyFJ: try f.figure("energy_fj"), toggles: try f.figure("toggles"),
+                  inputEnergyFJ: try f.figure("input_energy_fj"))
         }
         let none = try entry(JSONFields(noneNode, name: "none"), code: -1)
         var entries: [Entry] = []
@@ -309,7 +347,7 @@ struct JSONFields {
         guard case .number(let d) = v.value else {
             throw HaloError("\(label(key)) must be a number ≥ 0 or null (no path), found \(v.kindName)", at: v.location)
         }
-        let what = key == "delay_ns" ? "delay" : key == "energy_fj" ? "energy" : "toggle count"
+        let what = key == "delay_ns" ? "delay" : key == "energy_fj" ? "energy" : key == "input_energy_fj" ? "input-net energy" : "toggle count"
         if let problem = DelayTable.figureProblem(d, text: JSONFields.text(d), what: what, empty: "null") {
             throw HaloError("\(label(key)): \(problem)", at: v.location)
         }

@@ -6,30 +6,55 @@ import HaloTiming
 ///
 /// - switching: every net transition costs ½·C·V², C the net's load for that transition (the pin
 ///   capacitances on the net, rise or fall capacitance by the transition, plus the output-port load:
-///   `TimingGraph.loadFF(ofDriver:_:)`), V the supply voltage. Input-port nets are included (their
-///   load is the design's input capacitance).
+///   `TimingGraph.loadFF(ofDriver:_:)`), V the supply voltage. Input-port nets (nets driven by an input
+///   port, the clock's too) are included (their load is the design's input capacitance); their part is
+///   also given alone, `inputSwitchingFJ`, for the convention of ``InputNetEnergy``.
 /// - internal: Liberty `internal_power` tables (see `EnergyModel`).
 /// - per operation: totals divided by the operations (consecutive vector pairs) simulated.
 public struct EnergyBreakdown: Sendable, Equatable {
     /// Operations averaged over.
     public var operations: Int
-    /// ½·C·V² over all net transitions, fJ per operation.
+    /// ½·C·V² over all net transitions (input-port nets included), fJ per operation.
     public var switchingFJ: Double
+    /// The part of `switchingFJ` on nets driven by the design's input ports, fJ per operation.
+    public var inputSwitchingFJ: Double
     /// `internal_power` energy, fJ per operation.
     public var internalFJ: Double
     /// Net transitions per operation.
     public var togglesPerOp: Double
 
-    /// Switching plus internal energy, fJ per operation.
+    /// Switching plus internal energy, fJ per operation (input-port nets included).
     public var totalFJ: Double { switchingFJ + internalFJ }
 
+    /// The energy per operation charged to the design under `convention`, fJ: ``totalFJ`` when the
+    /// input-port nets are included, ``totalFJ`` − ``inputSwitchingFJ`` when they are kept apart.
+    public func energyFJ(_ convention: InputNetEnergy) -> Double {
+        convention == .include ? totalFJ : (switchingFJ - inputSwitchingFJ) + internalFJ
+    }
+
     /// Energy per operation from its parts (fJ) over `operations` simulated operations.
-    public init(operations: Int, switchingFJ: Double, internalFJ: Double, togglesPerOp: Double) {
+    public init(operations: Int, switchingFJ: Double, inputSwitchingFJ: Double = 0, internalFJ: Double, togglesPerOp: Double) {
         self.operations = operations
         self.switchingFJ = switchingFJ
+        self.inputSwitchingFJ = inputSwitchingFJ
         self.internalFJ = internalFJ
         self.togglesPerOp = togglesPerOp
     }
+}
+
+/// How the switching of the nets driven by the design's input ports is counted in `energy_fj`.
+///
+/// Those nets are charged by whatever drives the MAC's inputs: in an array, the neighbouring PE's
+/// registers or the operand buffers, whose own energy already counts them. OpenSTA's `report_power`
+/// charges switching to the instance pins that drive a net, so a port-driven net costs nothing there
+/// (the first cells' internal power does count). `separate` (the default) does the same and reports the
+/// term apart (`input_energy_fj`); `include` charges it in `energy_fj` (Halo's convention before the
+/// option). Either way, include = separate + input term, to the last bit of arithmetic.
+public enum InputNetEnergy: String, Sendable, CaseIterable {
+    /// Input-port nets not in `energy_fj`; their ½·C·V² reported as `input_energy_fj`.
+    case separate
+    /// Input-port nets in `energy_fj`.
+    case include
 }
 
 /// Turns net activity into energy with a design's loads and its cells' Liberty power data.
@@ -63,6 +88,8 @@ public final class EnergyModel: @unchecked Sendable {
     /// Per net: ½·C·V² of a rise and of a fall, fJ.
     let netRiseFJ: [Double]
     let netFallFJ: [Double]
+    /// The nets driven by an input port of the design.
+    let inputPortNets: [Int]
 
     /// One `internal_power` group bound to an instance.
     struct PowerArc {
@@ -106,6 +133,7 @@ public final class EnergyModel: @unchecked Sendable {
         }
         netRiseFJ = rise
         netFallFJ = fall
+        inputPortNets = (0..<netCount).filter { g.netDriver[$0] >= 0 && g.isPort(g.netDriver[$0]) }
 
         // Liberty cells of the linked models.
         var libertyCells: [LibertyCell?] = []
@@ -240,8 +268,13 @@ public final class EnergyModel: @unchecked Sendable {
             }
             internalEnergy += energy
         }
+        var inputSwitching = 0.0
+        for n in inputPortNets {
+            inputSwitching += Double(activity.rises[n]) * netRiseFJ[n] + Double(activity.falls[n]) * netFallFJ[n]
+        }
         let ops = Double(max(1, activity.operations))
-        return EnergyBreakdown(operations: activity.operations, switchingFJ: switching / ops, internalFJ: internalEnergy / ops,
+        return EnergyBreakdown(operations: activity.operations, switchingFJ: switching / ops, inputSwitchingFJ: inputSwitching / ops,
+                               internalFJ: internalEnergy / ops,
                                togglesPerOp: Double(activity.totalToggles) / ops)
     }
 }

@@ -158,6 +158,8 @@ public struct EnergyRequest: Sendable {
     public var glitchAware = false
     /// V in ½·C·V²; nil: the library's `nom_voltage`.
     public var supplyVoltageV: Double?
+    /// Whether `energy_fj` charges the nets driven by input ports (see ``InputNetEnergy``; default: apart).
+    public var inputNetEnergy: InputNetEnergy = .separate
     /// Worker threads (default: all cores).
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Also simulate with the weight bus free (the `none` row): the weight bus then carries a second,
@@ -254,24 +256,26 @@ public enum EnergyCharacterizer {
                                        vectors: stimulus.vectorCount, seed: usesRandom ? Int(truncatingIfNeeded: request.stimulus.seed) : nil,
                                        otherInputs: request.stimulus.otherInputs.rawValue,
                                        simulation: request.glitchAware ? "glitch" : "zero-delay",
-                                       supplyVoltageV: model.supplyVoltageV, leakageNW: model.leakageNW)
+                                       supplyVoltageV: model.supplyVoltageV, leakageNW: model.leakageNW,
+                                       inputNetEnergy: request.inputNetEnergy.rawValue)
         return EnergyTable(codes: Array(range), energies: results, unconstrained: unconstrained, stimulus: meta,
                            leakageNW: model.leakageNW)
     }
 
-    /// Adds `energy_fj` and `toggles` to the rows of `table` whose codes were simulated, and the
-    /// stimulus to its metadata.
+    /// Adds `energy_fj`, `toggles` and, with the input-port nets kept apart, `input_energy_fj` to the
+    /// rows of `table` whose codes were simulated, and the stimulus to its metadata. The convention is
+    /// the one the sweep was asked for (`energy.stimulus.inputNetEnergy`).
     public static func annotate(_ table: inout DelayTable, with energy: EnergyTable) {
+        let convention = InputNetEnergy(rawValue: energy.stimulus.inputNetEnergy) ?? .separate
+        func fill(_ entry: inout DelayTable.Entry, _ e: EnergyBreakdown) {
+            entry.energyFJ = e.energyFJ(convention)
+            entry.toggles = e.togglesPerOp
+            entry.inputEnergyFJ = convention == .separate ? e.inputSwitchingFJ : nil
+        }
         for i in table.entries.indices {
-            if let e = energy.energy(ofCode: table.entries[i].code) {
-                table.entries[i].energyFJ = e.totalFJ
-                table.entries[i].toggles = e.togglesPerOp
-            }
+            if let e = energy.energy(ofCode: table.entries[i].code) { fill(&table.entries[i], e) }
         }
-        if let u = energy.unconstrained, table.unconstrained != nil {
-            table.unconstrained?.energyFJ = u.totalFJ
-            table.unconstrained?.toggles = u.togglesPerOp
-        }
+        if let u = energy.unconstrained, table.unconstrained != nil { fill(&table.unconstrained!, u) }
         table.metadata.stimulus = energy.stimulus
     }
 

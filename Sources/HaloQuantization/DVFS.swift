@@ -6,12 +6,16 @@ import Foundation
 ///   `step` volts down from `nominal` (never closer than 0.1 V to `Vt`). The default
 ///   (1.8 V, Vt 0.45 V, α 1.3, 10 mV) models a 180 nm process such as osu018's.
 /// - `table`: measured operating points, read from a file by ``read(path:)``.
+/// - `corners`: each characterized voltage's own per-code delays (``CornerDelays``); levels run only at
+///   those voltages.
 public enum VoltageModel: Sendable, Equatable, CustomStringConvertible {
     /// Alpha-power law.
     case alphaPower(nominal: Double, threshold: Double, alpha: Double, step: Double)
     /// Operating points `(voltage V, frequency MHz)` of the full (unrestricted) MAC; the highest
     /// voltage is the one the delay table was characterized at.
     case table([OperatingPoint])
+    /// The per-code delay tables of characterized corners (`halo characterize --corner`).
+    case corners(CornerDelays)
 
     /// One row of a voltage/frequency table.
     public struct OperatingPoint: Sendable, Equatable {
@@ -35,7 +39,35 @@ public enum VoltageModel: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .alphaPower(let n, _, _, _): return n
         case .table(let points): return points.map(\.voltage).max() ?? 1
+        case .corners(let c): return c.nominalVoltage
         }
+    }
+
+    /// How much slower the full MAC is at `v` than at the nominal voltage (1 at nominal): the alpha-power
+    /// law's `k(v)`, a table's nominal frequency over the frequency at `v` (the lowest row at or above
+    /// `v`), or the ratio of the corners' reference delays (the corner at or above `v`).
+    public func delayScale(atVoltage v: Double) -> Double {
+        switch self {
+        case .alphaPower(let vn, let vt, let a, _):
+            return (v / pow(v - vt, a)) / (vn / pow(vn - vt, a))
+        case .table(let points):
+            let top = points.max { $0.voltage < $1.voltage }!
+            let at = points.filter { $0.voltage >= v - 1e-9 }.min { $0.voltage < $1.voltage } ?? top
+            return top.frequencyMHz / at.frequencyMHz
+        case .corners(let c):
+            let k = c.voltages.lastIndex { $0 >= v - 1e-9 } ?? 0
+            return c.referenceDelaysNs[k] / c.referenceDelaysNs[0]
+        }
+    }
+
+    /// The supply of a level whose grid must meet `clockNs`, and the grid's slowest delay there: the
+    /// lowest voltage at which it does. A model (alpha-power, table) scales the grid's nominal slowest
+    /// delay by ``delayScale(atVoltage:)``; corners look up every code of the grid at each voltage.
+    public func levelSupply(grid: [CodeLevel], clockNs: Double) -> (voltage: Double, delayNs: Double) {
+        if case .corners(let c) = self { return c.lowestVoltage(grid: grid, clockNs: clockNs) }
+        let d = grid.map(\.delayNs).max() ?? 0
+        let v = lowestVoltage(relativeDelay: d / clockNs)
+        return (v, d * delayScale(atVoltage: v))
     }
 
     /// The lowest voltage at which a path of `relativeDelay` (its nominal delay over the reference
@@ -53,6 +85,10 @@ public enum VoltageModel: Sendable, Equatable, CustomStringConvertible {
             let top = points.max { $0.voltage < $1.voltage }!
             let need = top.frequencyMHz * r
             return points.filter { $0.frequencyMHz >= need * (1 - 1e-12) }.map(\.voltage).min() ?? top.voltage
+        case .corners(let c):
+            // Without the grid, the full MAC's own scaling (the planner uses `levelSupply`).
+            let ok = c.voltages.indices.filter { c.referenceDelaysNs[$0] * r <= c.referenceDelaysNs[0] * (1 + 1e-12) }
+            return ok.map { c.voltages[$0] }.min() ?? c.nominalVoltage
         }
     }
 
@@ -60,6 +96,7 @@ public enum VoltageModel: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .alphaPower(_, let vt, _, _): return vt + 0.1
         case .table(let points): return points.map(\.voltage).min() ?? 1
+        case .corners(let c): return c.voltages.min() ?? c.nominalVoltage
         }
     }
 
@@ -70,6 +107,9 @@ public enum VoltageModel: Sendable, Equatable, CustomStringConvertible {
             return "alpha-power law: nominal \(n) V, Vt \(t) V, alpha \(a), step \(Int((s * 1000).rounded())) mV"
         case .table(let points):
             return "table: " + points.map { "\($0.voltage) V @ \($0.frequencyMHz) MHz" }.joined(separator: ", ")
+        case .corners(let c):
+            return "corners: " + c.voltages.map { "\($0) V" }.joined(separator: ", ")
+                + " (each level at a characterized voltage, with that voltage's per-code delays)"
         }
     }
 
@@ -157,6 +197,11 @@ public struct DVFSOptions: Sendable, Equatable {
 /// a level is priced with each block's best scale for that level's grid, searched near the scales the
 /// grid was selected with.)
 ///
+/// **Voltages.** With the energy goal a level's supply is the lowest voltage at which its grid meets the
+/// reference clock: by the alpha-power law or a voltage/frequency table, the grid's nominal slowest delay
+/// scaled as the full MAC's delay scales; with corner tables (`--corners`), the lowest characterized
+/// voltage at which every code of the grid, at that voltage's own delay, meets it.
+///
 /// **Accounting** (per weight, i.e. per MAC operation, against uniform INT8 at the reference delay and
 /// nominal voltage): speed-up = Σ n·T_ref / Σ n·clock; energy ratio = Σ n·V² / Σ n·V_nom² (dynamic
 /// energy C·V² per operation, C equal for every level).
@@ -173,6 +218,9 @@ public struct DVFSPlan: Sendable {
         public var clockNs: Double
         /// Supply voltage, V.
         public var voltage: Double
+        /// The grid's slowest code at `voltage`, ns: from that voltage's own table with corners, the
+        /// nominal `maxDelayNs` scaled by the voltage model otherwise (= `maxDelayNs` at nominal).
+        public var delayAtVoltageNs: Double
         /// Tiles at this level.
         public var tiles: Int
         /// Weights at this level.
@@ -242,9 +290,11 @@ public enum DVFSPlanner {
             var cost: [Double]       // per-op cost of each level
             var clock: [Double]
             var voltage: [Double]
+            var delayAtVoltage: [Double]
         }
         func price(_ grids: [[CodeLevel]], warm: [[Double]]) -> Priced {
             var errors: [[Double]] = [], scales: [[Double]] = [], cost: [Double] = [], clock: [Double] = [], voltage: [Double] = []
+            var delayAtVoltage: [Double] = []
             for (l, g) in grids.enumerated() {
                 let (e, s) = selector.blockErrors(levels: g, warm: warm[l])
                 var perTile = [Double](repeating: 0, count: tileCount)
@@ -254,13 +304,14 @@ public enum DVFSPlanner {
                 let d = g.map(\.delayNs).max() ?? 0
                 switch options.goal {
                 case .speed:
-                    clock.append(d); voltage.append(vNom); cost.append(d)
+                    clock.append(d); voltage.append(vNom); cost.append(d); delayAtVoltage.append(d)
                 case .energy:
-                    let v = options.voltage.lowestVoltage(relativeDelay: d / ref)
-                    clock.append(ref); voltage.append(v); cost.append(v * v)
+                    let (v, dv) = options.voltage.levelSupply(grid: g, clockNs: ref)
+                    clock.append(ref); voltage.append(v); cost.append(v * v); delayAtVoltage.append(dv)
                 }
             }
-            return Priced(grids: grids, errors: errors, scales: scales, cost: cost, clock: clock, voltage: voltage)
+            return Priced(grids: grids, errors: errors, scales: scales, cost: cost, clock: clock, voltage: voltage,
+                          delayAtVoltage: delayAtVoltage)
         }
 
         let solutions = budgets.map { selector.select(allowed: space.allowed(maxDelayNs: $0), levels: k) }
@@ -304,7 +355,8 @@ public enum DVFSPlanner {
         var levelsOut: [DVFSPlan.Level] = []
         for l in grids.indices {
             levelsOut.append(DVFSPlan.Level(budgetNs: budgets[l], grid: grids[l], maxDelayNs: grids[l].map(\.delayNs).max() ?? 0,
-                                            clockNs: priced.clock[l], voltage: priced.voltage[l], tiles: 0, weights: 0))
+                                            clockNs: priced.clock[l], voltage: priced.voltage[l],
+                                            delayAtVoltageNs: priced.delayAtVoltage[l], tiles: 0, weights: 0))
         }
         for t in 0 ..< tileCount {
             let l = assignment[t], n = Double(tileSize[t])

@@ -209,6 +209,7 @@ public enum QuantizationReport {
         let levels: JSONValue = .array(plan.levels.enumerated().map { (i, l) in
             .object([("level", .int(i)), ("budget_ns", .number(round6(l.budgetNs))), ("max_delay_ns", .number(round6(l.maxDelayNs))),
                      ("clock_ns", .number(round6(l.clockNs))), ("voltage_v", .number(round6(l.voltage))),
+                     ("delay_at_voltage_ns", .number(round6(l.delayAtVoltageNs))),
                      ("codes", .array(l.grid.map { .int($0.code) })), ("values", .array(l.grid.map { .number($0.value) })),
                      ("tiles", .int(l.tiles)), ("weight_fraction", .number(total > 0 ? Double(l.weights) / total : 0))])
         })

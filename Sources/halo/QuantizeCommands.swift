@@ -37,7 +37,9 @@ func quantizeCommand(_ argv: [String]) throws {
     guard args.positionals.isEmpty else {
         throw HaloError("unexpected argument '\(args.positionals[0])' for 'halo quantize' (the table goes after --table)")
     }
-    guard let tablePath = args.value("--table") else { throw HaloError("'halo quantize' needs --table TABLE.csv") }
+    let cornersPath = args.value("--corners")
+    // Corner tables read as a delay table are their nominal (highest-voltage) corner.
+    guard let tablePath = args.value("--table") ?? cornersPath else { throw HaloError("'halo quantize' needs --table TABLE.csv") }
     guard !args.values("--weights").isEmpty else { throw HaloError("'halo quantize' needs --weights FILE") }
     guard let output = args.value("-o", "--output") else { throw HaloError("'halo quantize' needs -o OUT.safetensors") }
     let reportPath = args.value("--report")
@@ -53,7 +55,7 @@ func quantizeCommand(_ argv: [String]) throws {
         tile = TileShape(rows: r, cols: c)
     }
     var dvfs: DVFSOptions?
-    let dvfsOptions = ["--dvfs-levels", "--dvfs-budgets", "--dvfs-goal", "--dvfs-slack", "--vf-table"]
+    let dvfsOptions = ["--dvfs-levels", "--dvfs-budgets", "--dvfs-goal", "--dvfs-slack", "--vf-table", "--corners"]
     if tile != nil {
         var o = DVFSOptions()
         if let n = try args.integer("--dvfs-levels", in: 1 ... 16) { o.levels = n }
@@ -83,6 +85,7 @@ func quantizeCommand(_ argv: [String]) throws {
         throw HaloError("\(stray) needs --tile RxC (the DVFS tile)")
     }
     let vfTable = args.value("--vf-table")
+    if vfTable != nil, cornersPath != nil { throw HaloError("--vf-table and --corners exclude each other (the corners give each level's delays)") }
     let weights = args.values("--weights")
     if weights.count == 1, ModelFolder.isFolder(weights[0]) {
         if tile != nil { throw HaloError("--tile (a DVFS plan) is not made for a model folder yet; give the weight files") }
@@ -98,8 +101,13 @@ func quantizeCommand(_ argv: [String]) throws {
         throw HaloError("\(option) is for a model folder given as --weights")
     }
     var setup = try QuantizeSetup(args, command: "quantize", tablePath: tablePath, tile: tile, outputs: [output, reportPath],
-                                  extraInputs: vfTable.map { [$0] } ?? [])
+                                  extraInputs: [vfTable, cornersPath].compactMap { $0 })
     if let vfTable { dvfs?.voltage = try VoltageModel.read(path: vfTable) }
+    if let cornersPath {
+        let delays = CornerDelays(try CornerTables.read(path: cornersPath))
+        try delays.check(covers: setup.selector.space, what: cornersPath)
+        dvfs?.voltage = .corners(delays)
+    }
     setup.request.pareto = args.lastGiven(of: ["--pareto", "--no-pareto"]) != "--no-pareto" // default: the front
     setup.request.dvfs = dvfs
     let outcome = try HardwareAwareQuantizer.run(selector: setup.selector, request: setup.request)
@@ -439,7 +447,8 @@ private func summary(_ outcome: QuantizationOutcome, setup: QuantizeSetup, tenso
         out += String(format: "        time-weighted speed-up %.3fx, energy %.3f of INT8, MSE %.5e, SQNR %@\n",
                       plan.speedup, plan.energyRatio, plan.quality.mse, sq(plan.quality.sqnrDB))
         for (i, l) in plan.levels.enumerated() {
-            out += String(format: "  level %d: budget %@, clock %@, %.2f V, %d tiles (%.1f%% of weights)\n", i, ns(l.budgetNs), ns(l.clockNs), l.voltage, l.tiles,
+            out += String(format: "  level %d: budget %@, clock %@, %.2f V (grid %@ there), %d tiles (%.1f%% of weights)\n", i, ns(l.budgetNs), ns(l.clockNs),
+                          l.voltage, ns(l.delayAtVoltageNs), l.tiles,
                           100 * Double(l.weights) / Double(max(1, plan.quality.count)))
         }
     }

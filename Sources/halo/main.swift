@@ -17,25 +17,37 @@ struct Loaded {
 
 /// Reads libraries and netlists and builds the timing graph, with the options common to the subcommands.
 func load(_ args: Arguments, command: String, diagnostics: DiagnosticSink) throws -> Loaded {
-    let netlists = args.positionals
-    guard !netlists.isEmpty else { throw HaloError("'halo \(command)' needs a netlist file (see 'halo \(command) --help')") }
     let libPaths = args.values("--liberty", "-l")
     var libraries: [LibertyLibrary] = []
     for path in libPaths {
         libraries.append(try LibertyReader.read(path: path, diagnostics: diagnostics))
     }
+    let design = try readDesign(args, command: command, libraries: libraries, withoutLiberty: libPaths.isEmpty, diagnostics: diagnostics)
+    let graph = try TimingGraph(design: design, libraries: libraries, conditions: try timingConditions(args), diagnostics: diagnostics)
+    return Loaded(graph: graph, libraries: libPaths, netlists: args.positionals)
+}
+
+/// Reads the netlists (the positionals), their cells linked as leaves when `libraries` (or the generic
+/// library) have them.
+func readDesign(_ args: Arguments, command: String, libraries: [LibertyLibrary], withoutLiberty: Bool,
+                diagnostics: DiagnosticSink) throws -> FlatDesign {
+    let netlists = args.positionals
+    guard !netlists.isEmpty else { throw HaloError("'halo \(command)' needs a netlist file (see 'halo \(command) --help')") }
     let isLeaf: (String) -> Bool = { name in
         libraries.contains { $0.cell(named: name) != nil } || GenericLibrary.cell(named: name, inputCount: 2) != nil
     }
-    let design: FlatDesign
     do {
-        design = try VerilogReader.read(paths: netlists, top: args.value("--top"), isLeafCell: isLeaf,
-                                        blackBoxUnknownCells: args.flag("--black-box"), diagnostics: diagnostics)
-    } catch var error as HaloError where libPaths.isEmpty && error.message.hasPrefix("unknown cell or module") {
+        return try VerilogReader.read(paths: netlists, top: args.value("--top"), isLeafCell: isLeaf,
+                                      blackBoxUnknownCells: args.flag("--black-box"), diagnostics: diagnostics)
+    } catch var error as HaloError where withoutLiberty && error.message.hasPrefix("unknown cell or module") {
         // A mapped netlist timed without its library: say so, not only which cell is unknown.
         error.message += " (no --liberty given; the embedded generic library has only gate primitives and Yosys internal cells)"
         throw error
     }
+}
+
+/// The timing conditions of `--output-load`, `--input-slew`, `--clock` and `--propagated-clock`.
+func timingConditions(_ args: Arguments) throws -> TimingConditions {
     var conditions = TimingConditions()
     if let text = args.value("--output-load") {
         guard let v = Quantity.capacitanceFF(text), v >= 0 else {
@@ -51,8 +63,7 @@ func load(_ args: Arguments, command: String, diagnostics: DiagnosticSink) throw
     }
     conditions.clockPort = args.value("--clock")
     conditions.propagatedClock = args.flag("--propagated-clock")
-    let graph = try TimingGraph(design: design, libraries: libraries, conditions: conditions, diagnostics: diagnostics)
-    return Loaded(graph: graph, libraries: libPaths, netlists: netlists)
+    return conditions
 }
 
 /// Refuses a `--set` on a bit of the swept bus: it would hold that bit in the `none` row too (the
@@ -89,18 +100,90 @@ func caseConstants(_ specs: [String], graph: TimingGraph) throws -> [CaseConstan
     return result
 }
 
+/// The energy options of `halo characterize`, besides `--energy` itself.
+let energyValueOptions: Set<String> = ["--vectors", "--activations", "--seed", "--stimulus", "--activation-bus",
+                                       "--other-inputs", "--vdd", "--input-net-energy"]
+
 func characterize(_ argv: [String]) throws {
-    let energyValueOptions: Set<String> = ["--vectors", "--activations", "--seed", "--stimulus", "--activation-bus",
-                                           "--other-inputs", "--vdd"]
     let args = try parseArguments(argv, Grammars.characterize)
     if try helpRequested(args, Grammars.characterize) { return }
     let diagnostics = DiagnosticSink()
     defer { printWarnings(diagnostics) }
     guard let busName = args.value("--bus") else { throw HaloError("'halo characterize' needs --bus NAME (e.g. --bus W)") }
+    if !args.values("--corner").isEmpty { return try characterizeCorners(args, busName: busName, diagnostics: diagnostics) }
+    if args.value("--vf-output") != nil { throw HaloError("--vf-output needs --corner (the voltages to make the table of)") }
     let output = args.value("-o", "--output")
     let outputs = try RunOutputs([output], inputs: args.positionals + args.values("--liberty", "-l") + args.values("--activations"))
     let loaded = try load(args, command: "characterize", diagnostics: diagnostics)
     let graph = loaded.graph
+    let format = try tableFormat(args, output: output)
+    let showProgress = !(args.flag("--quiet") || args.flag("-q")) && isatty(2) != 0
+    let (request, energyRequest) = try sweepRequests(args, busName: busName, graph: graph)
+    var energyLibraries: [LibertyLibrary] = []
+    if let energyRequest {
+        // Fail early. The timing graph keeps no Liberty objects: read the libraries again for their power data.
+        energyLibraries = try loaded.libraries.map { try LibertyReader.read(path: $0) }
+        _ = try EnergyModel(graph: graph, libraries: energyLibraries, supplyVoltageV: energyRequest.supplyVoltageV)
+    }
+    var table = try Characterizer.characterize(graph: graph, request: request, progress: showProgress ? progressPrinter(start: Date()) : nil)
+    if showProgress { StandardStreams.writeError("\n") }
+    if let energyRequest {
+        let energies = try EnergyCharacterizer.characterize(graph: graph, libraries: energyLibraries, request: energyRequest,
+                                                            progress: showProgress ? progressPrinter(start: Date()) : nil)
+        if showProgress {
+            let leak = energies.leakageNW.map { String(format: "%.3g nW", $0) } ?? "none stated"
+            StandardStreams.writeError("\nenergy: \(energies.stimulus.vectors) vectors a code; leakage (not in energy_fj): \(leak)\n")
+        }
+        EnergyCharacterizer.annotate(&table, with: energies)
+    }
+    table.metadata.libraries = loaded.libraries
+    table.metadata.netlist = loaded.netlists.joined(separator: " ")
+    try outputs.commit(format == "json" ? table.json() : table.csv(), to: output)
+}
+
+/// `halo characterize --corner V=LIB…`: the netlist read once, timed (and with `--energy` simulated) at
+/// every corner; one CSV of corner tables, and with `--vf-output` the voltage/frequency table.
+func characterizeCorners(_ args: Arguments, busName: String, diagnostics: DiagnosticSink) throws {
+    for (option, why) in [("--liberty", "each corner names its libraries"), ("-l", "each corner names its libraries"),
+                          ("--vdd", "each corner's voltage is its ½·C·V² supply"), ("--shard", "corner tables are not sharded"),
+                          ("--format", "corner tables are CSV")] where !args.values(option).isEmpty {
+        throw HaloError("--corner and \(option) exclude each other (\(why))")
+    }
+    if args.flag("--json") { throw HaloError("--corner and --json exclude each other (corner tables are CSV)") }
+    let specs = try args.values("--corner").map(LibraryCorner.parse)
+    let output = args.value("-o", "--output"), vfOutput = args.value("--vf-output")
+    let outputs = try RunOutputs([output, vfOutput], inputs: args.positionals + specs.flatMap(\.paths) + args.values("--activations"))
+    var corners: [LibraryCorner] = []
+    for spec in specs {
+        corners.append(LibraryCorner(voltageV: spec.voltageV, libraries: try spec.paths.map { try LibertyReader.read(path: $0, diagnostics: diagnostics) },
+                                     paths: spec.paths))
+    }
+    // One read of the netlist, its cells linked against every corner's libraries (the same cells).
+    let design = try readDesign(args, command: "characterize", libraries: corners.flatMap(\.libraries), withoutLiberty: false,
+                                diagnostics: diagnostics)
+    let showProgress = !(args.flag("--quiet") || args.flag("-q")) && isatty(2) != 0
+    var tables = try CornerCharacterizer.characterize(
+        design: design, corners: corners, conditions: try timingConditions(args),
+        requests: { graph in try sweepRequests(args, busName: busName, graph: graph) }, diagnostics: diagnostics,
+        progress: showProgress ? { corner in
+            StandardStreams.writeError("\ncorner \(CornerTables.label(corner.voltageV)):\n")
+            return progressPrinter(start: Date())
+        } : nil)
+    if showProgress { StandardStreams.writeError("\n") }
+    tables = try CornerTables(tables.corners.map { c in
+        var c = c
+        c.table.metadata.netlist = args.positionals.joined(separator: " ")
+        return c
+    })
+    var files: [String: String] = [:]
+    if let vfOutput { files[vfOutput] = tables.voltageFrequencyCSV() }
+    if let output { files[output] = tables.csv() }
+    try outputs.commit(files, standardOutput: output == nil ? tables.csv() : nil)
+}
+
+/// The delay sweep's request and, with `--energy`, the energy sweep's, for `graph` (constants name its
+/// pins). Energy options are checked here, before the (long) delay sweep.
+func sweepRequests(_ args: Arguments, busName: String, graph: TimingGraph) throws -> CornerCharacterizer.Requests {
     var request = CharacterizationRequest(busName: busName)
     request.fixedConstants = try caseConstants(args.values("--set"), graph: graph)
     let bus = try sweptBus(named: busName, in: graph)
@@ -119,82 +202,64 @@ func characterize(_ argv: [String]) throws {
         request.codes = slice
     }
     if let n = try args.integer("--threads", in: 1 ... Limits.maxThreads) { request.threads = n }
-    let format = try tableFormat(args, output: output)
-    let showProgress = !(args.flag("--quiet") || args.flag("-q")) && isatty(2) != 0
-    let start = Date()
-    let progress: (@Sendable (Int, Int) -> Void)? = showProgress ? progressPrinter(start: start) : nil
-    // Energy options are checked before the (long) delay sweep.
-    let energy = args.flag("--energy")
-    if !energy, let stray = (energyValueOptions.sorted() + ["--glitch"]).first(where: { !args.values($0).isEmpty || args.flag($0) }) {
-        throw HaloError("\(stray) needs --energy")
+    guard args.flag("--energy") else {
+        if let stray = (energyValueOptions.sorted() + ["--glitch"]).first(where: { !args.values($0).isEmpty || args.flag($0) }) {
+            throw HaloError("\(stray) needs --energy")
+        }
+        return (request, nil)
     }
     var energyRequest = EnergyRequest(busName: busName, codes: request.codes)
-    var energyLibraries: [LibertyLibrary] = []
-    if energy {
-        energyRequest.fixedConstants = request.fixedConstants
-        energyRequest.threads = request.threads
-        energyRequest.glitchAware = args.flag("--glitch")
-        var stimulus = EnergyStimulus()
-        if let n = try args.integer("--vectors", in: 2 ... EnergyStimulus.maxVectors) { stimulus.vectors = n }
-        if let t = args.value("--seed") {
-            guard let s = UInt64(t) else { throw HaloError("malformed --seed '\(t)' (expected a non-negative integer)") }
-            stimulus.seed = s
+    energyRequest.fixedConstants = request.fixedConstants
+    energyRequest.threads = request.threads
+    energyRequest.glitchAware = args.flag("--glitch")
+    if let t = args.value("--input-net-energy") {
+        guard let c = InputNetEnergy(rawValue: t) else {
+            throw HaloError("unknown --input-net-energy '\(t)' (expected separate or include)")
         }
-        if let t = args.value("--stimulus") {
-            let parts = t.split(separator: ":", maxSplits: 1).map(String.init)
-            switch parts.first ?? "" {
-            case "uniform" where parts.count == 1: stimulus.activations = .uniform
-            case "gaussian":
-                var sigma: Double?
-                if parts.count == 2 {
-                    guard let x = Double(parts[1]), x > 0, x.isFinite else {
-                        throw HaloError("malformed sigma '\(parts[1])' in --stimulus (expected e.g. gaussian:32)")
-                    }
-                    sigma = x
+        energyRequest.inputNetEnergy = c
+    }
+    var stimulus = EnergyStimulus()
+    if let n = try args.integer("--vectors", in: 2 ... EnergyStimulus.maxVectors) { stimulus.vectors = n }
+    if let t = args.value("--seed") {
+        guard let s = UInt64(t) else { throw HaloError("malformed --seed '\(t)' (expected a non-negative integer)") }
+        stimulus.seed = s
+    }
+    if let t = args.value("--stimulus") {
+        let parts = t.split(separator: ":", maxSplits: 1).map(String.init)
+        switch parts.first ?? "" {
+        case "uniform" where parts.count == 1: stimulus.activations = .uniform
+        case "gaussian":
+            var sigma: Double?
+            if parts.count == 2 {
+                guard let x = Double(parts[1]), x > 0, x.isFinite else {
+                    throw HaloError("malformed sigma '\(parts[1])' in --stimulus (expected e.g. gaussian:32)")
                 }
-                stimulus.activations = .gaussian(sigma: sigma)
-            default: throw HaloError("unknown --stimulus '\(t)' (expected uniform or gaussian[:SIGMA])")
+                sigma = x
             }
+            stimulus.activations = .gaussian(sigma: sigma)
+        default: throw HaloError("unknown --stimulus '\(t)' (expected uniform or gaussian[:SIGMA])")
         }
-        if let path = args.value("--activations") {
-            if args.value("--stimulus") != nil { throw HaloError("--activations and --stimulus exclude each other") }
-            stimulus.activations = .values(try EnergyStimulus.readActivations(path: path), source: path)
-        }
-        stimulus.activationBus = args.value("--activation-bus")
-        if let t = args.value("--other-inputs") {
-            guard let m = EnergyStimulus.OtherInputs(rawValue: t) else {
-                throw HaloError("unknown --other-inputs '\(t)' (expected zero or random)")
-            }
-            stimulus.otherInputs = m
-        }
-        if let t = args.value("--vdd") {
-            guard let v = Double(t.lowercased().replacingOccurrences(of: "v", with: "")), v > 0, v.isFinite else {
-                throw HaloError("malformed --vdd '\(t)' (expected a voltage such as 1.8)")
-            }
-            energyRequest.supplyVoltageV = v
-        }
-        energyRequest.stimulus = stimulus
-        // Fail early. The timing graph keeps no Liberty objects: read the libraries again for their power data.
-        _ = try EnergyCharacterizer.makeStimulus(graph: graph, weightBus: bus, request: energyRequest)
-        energyLibraries = try loaded.libraries.map { try LibertyReader.read(path: $0) }
-        _ = try EnergyModel(graph: graph, libraries: energyLibraries, supplyVoltageV: energyRequest.supplyVoltageV)
     }
-    var table = try Characterizer.characterize(graph: graph, request: request, progress: progress)
-    if showProgress { StandardStreams.writeError("\n") }
-    if energy {
-        let energyStart = Date()
-        let energyProgress: (@Sendable (Int, Int) -> Void)? = showProgress ? progressPrinter(start: energyStart) : nil
-        let energies = try EnergyCharacterizer.characterize(graph: graph, libraries: energyLibraries, request: energyRequest,
-                                                            progress: energyProgress)
-        if showProgress {
-            let leak = energies.leakageNW.map { String(format: "%.3g nW", $0) } ?? "none stated"
-            StandardStreams.writeError("\nenergy: \(energies.stimulus.vectors) vectors a code; leakage (not in energy_fj): \(leak)\n")
-        }
-        EnergyCharacterizer.annotate(&table, with: energies)
+    if let path = args.value("--activations") {
+        if args.value("--stimulus") != nil { throw HaloError("--activations and --stimulus exclude each other") }
+        stimulus.activations = .values(try EnergyStimulus.readActivations(path: path), source: path)
     }
-    table.metadata.libraries = loaded.libraries
-    table.metadata.netlist = loaded.netlists.joined(separator: " ")
-    try outputs.commit(format == "json" ? table.json() : table.csv(), to: output)
+    stimulus.activationBus = args.value("--activation-bus")
+    if let t = args.value("--other-inputs") {
+        guard let m = EnergyStimulus.OtherInputs(rawValue: t) else {
+            throw HaloError("unknown --other-inputs '\(t)' (expected zero or random)")
+        }
+        stimulus.otherInputs = m
+    }
+    if let t = args.value("--vdd") {
+        guard let v = Double(t.lowercased().replacingOccurrences(of: "v", with: "")), v > 0, v.isFinite else {
+            throw HaloError("malformed --vdd '\(t)' (expected a voltage such as 1.8)")
+        }
+        energyRequest.supplyVoltageV = v
+    }
+    energyRequest.stimulus = stimulus
+    _ = try EnergyCharacterizer.makeStimulus(graph: graph, weightBus: bus, request: energyRequest)
+    return (request, energyRequest)
 }
 
 /// `halo help [SUBCOMMAND | --markdown]`: the top-level help, a subcommand's help, or the README's

@@ -25,7 +25,10 @@ final class EnergyCLITests: XCTestCase {
 
     struct Outcome { var status: Int32; var stdout: String; var stderr: String }
 
-    func halo(_ arguments: [String]) throws -> Outcome {
+    func halo(_ arguments: [String]) throws -> Outcome { try EnergyCLITests.run(arguments) }
+
+    /// Runs `halo` with `arguments` (for the other CLI test classes too).
+    static func run(_ arguments: [String]) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: EnergyCLITests.haloPath)
         process.arguments = arguments
@@ -75,7 +78,7 @@ final class EnergyCLITests: XCTestCase {
                           "--codes", "0-7", "--energy", "--vectors", "300"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let table = rows(r.stdout)
-        XCTAssertEqual(table.first, ["code", "delay_ns", "startpoint", "endpoint", "energy_fj", "toggles"])
+        XCTAssertEqual(table.first, ["code", "delay_ns", "startpoint", "endpoint", "energy_fj", "toggles", "input_energy_fj"])
         XCTAssertEqual(table.count, 10)
         XCTAssertEqual(table[1][0], "none")
         let energies = table.dropFirst(2).map { Double($0[4])! }
@@ -197,7 +200,18 @@ final class EnergyCLITests: XCTestCase {
                         "halo: error: no supply voltage: the libraries state no nom_voltage; give one (e.g. --vdd 1.8)")
         let ok = try halo(["characterize", generic, "--bus", "W", "--codes", "0-1", "--energy", "--vdd", "1.0"])
         XCTAssertEqual(ok.status, 0, ok.stderr)
-        XCTAssertEqual(rows(ok.stdout).first?.last, "toggles")
+        XCTAssertEqual(rows(ok.stdout).first?.last, "input_energy_fj")
+        // The convention: include puts the input-port nets back into energy_fj, and has no separate column.
+        let included = try halo(["characterize", generic, "--bus", "W", "--codes", "0-1", "--energy", "--vdd", "1.0", "--input-net-energy", "include"])
+        XCTAssertEqual(included.status, 0, included.stderr)
+        XCTAssertEqual(rows(included.stdout).first?.last, "toggles")
+        for (s, i) in zip(rows(ok.stdout).dropFirst(), rows(included.stdout).dropFirst()) where s.count > 6 {
+            XCTAssertEqual(Double(i[4])!, Double(s[4])! + Double(s[6])!, accuracy: 2e-4, "code \(s[0])")
+        }
+        try assertError(["characterize", generic, "--bus", "W", "--energy", "--vdd", "1.0", "--input-net-energy", "half"],
+                        "halo: error: unknown --input-net-energy 'half' (expected separate or include)")
+        try assertError(["characterize", generic, "--bus", "W", "--input-net-energy", "include"],
+                        "halo: error: --input-net-energy needs --energy")
     }
 
     func testHelpMentionsEnergy() throws {

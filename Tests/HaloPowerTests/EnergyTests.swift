@@ -333,6 +333,61 @@ final class EnergyTests: XCTestCase {
         XCTAssertEqual(e.switchingFJ, switching / 4, accuracy: 1e-9)
         XCTAssertEqual(e.internalFJ, (u1 + u2) / 4, accuracy: 1e-9)
         XCTAssertEqual(e.togglesPerOp, 9.0 / 4)
+        // The input-port net a (driven by the port, 2 fF of u1's input): 3 transitions × ½·2 fF·(2 V)² over 4 operations.
+        XCTAssertEqual(e.inputSwitchingFJ, 3 * 0.5 * 2 * 4 / 4, accuracy: 1e-12)
+        XCTAssertEqual(e.energyFJ(.separate), (switching - 3 * 0.5 * 2 * 4) / 4 + (u1 + u2) / 4, accuracy: 1e-9)
+        XCTAssertEqual(e.energyFJ(.include), e.totalFJ)
+        XCTAssertEqual(e.energyFJ(.include), e.energyFJ(.separate) + e.inputSwitchingFJ, accuracy: 1e-12)
+    }
+
+    /// The input-port nets of the osu018 mac8 (A and W; P held at 0): their term, `input_energy_fj`, is
+    /// ½·C·V² × the transitions of the activation bits, counted from the stimulus itself (W is held, P
+    /// constant), C each A bit's load; and `include` = `separate` + that term, code by code, in the table.
+    func testInputNetEnergyConvention() throws {
+        let lib = try LibraryCache.shared.library("osu018")
+        let graph = try makeGraph(netlist: TestPaths.repo.appendingPathComponent("Netlists/osu018/mac8.v").path, libraries: [lib])
+        var request = EnergyRequest(busName: "W", codes: 0...7)
+        request.stimulus = EnergyStimulus(activations: .uniform, vectors: 200, seed: 3)
+        XCTAssertEqual(request.inputNetEnergy, .separate, "the default is OpenSTA's")
+        let separate = try EnergyCharacterizer.characterize(graph: graph, libraries: [lib], request: request)
+        request.inputNetEnergy = .include
+        let include = try EnergyCharacterizer.characterize(graph: graph, libraries: [lib], request: request)
+        // The activation values the sweep applied (the same generator, seed and mask as makeStimulus).
+        var rng = SplitMix64(seed: 3)
+        let values = (0..<200).map { _ in Int(rng.next() & 0xff) }
+        let a = try CaseBus(named: "A", in: graph)
+        var expected = 0.0
+        for (b, pin) in a.pins.enumerated() {
+            let n = graph.pinNet[pin]
+            var rises = 0, falls = 0
+            for k in 1..<values.count {
+                let was = (values[k - 1] >> b) & 1, now = (values[k] >> b) & 1
+                if now > was { rises += 1 } else if now < was { falls += 1 }
+            }
+            let d = graph.netDriver[n]
+            expected += 0.5 * 1.8 * 1.8 * (Double(rises) * graph.loadCapacitance[d * 2] + Double(falls) * graph.loadCapacitance[d * 2 + 1])
+        }
+        expected /= 199
+        var separateTable = try Characterizer.characterize(graph: graph, request: CharacterizationRequest(busName: "W", codes: 0...7))
+        var includeTable = separateTable
+        EnergyCharacterizer.annotate(&separateTable, with: separate)
+        EnergyCharacterizer.annotate(&includeTable, with: include)
+        for (s, i) in zip(separateTable.entries, includeTable.entries) {
+            XCTAssertEqual(try XCTUnwrap(s.inputEnergyFJ), expected, accuracy: 1e-9, "code \(s.code)")
+            XCTAssertNil(i.inputEnergyFJ)
+            XCTAssertEqual(try XCTUnwrap(i.energyFJ), try XCTUnwrap(s.energyFJ) + expected, accuracy: 1e-9, "code \(s.code)")
+        }
+        // Code 0 (W = 0 holds every product 0): the input-port nets are nearly all of its energy (the rest
+        // is the cells A drives that still switch), as OpenSTA's report_power finds (code 255 / code 0 ≈ 820×).
+        let zero = try XCTUnwrap(separateTable.entries[0].energyFJ), zeroIncluded = try XCTUnwrap(includeTable.entries[0].energyFJ)
+        print(String(format: "mac8 osu018 code 0: %.1f fJ with the input-port nets, %.1f fJ without (input term %.1f fJ)", zeroIncluded, zero, expected))
+        XCTAssertLessThan(zero, 0.05 * zeroIncluded)
+        // Read back: the column, and the convention in JSON.
+        let csv = try DelayTable.parseCSV(separateTable.csv(), path: "t.csv")
+        XCTAssertEqual(try XCTUnwrap(csv.entries[3].inputEnergyFJ), expected, accuracy: 1e-4)
+        let json = try DelayTable.parseJSON(Data(separateTable.json().utf8), path: "t.json")
+        XCTAssertEqual(json.metadata.stimulus?.inputNetEnergy, "separate")
+        XCTAssertEqual(try DelayTable.parseJSON(Data(includeTable.json().utf8), path: "t.json").metadata.stimulus?.inputNetEnergy, "include")
     }
 
     // MARK: The sweep
@@ -367,13 +422,14 @@ final class EnergyTests: XCTestCase {
         // The delay table carries the columns.
         var delays = try Characterizer.characterize(graph: graph, request: CharacterizationRequest(busName: "W", codes: 0...15))
         EnergyCharacterizer.annotate(&delays, with: single)
-        XCTAssertEqual(delays.entries[3].energyFJ, single.energies[3].totalFJ)
+        XCTAssertEqual(delays.entries[3].energyFJ, single.energies[3].energyFJ(.separate))
+        XCTAssertEqual(delays.entries[3].inputEnergyFJ, single.energies[3].inputSwitchingFJ)
         let reread = try DelayTable.parseCSV(delays.csv(), path: "t.csv")
-        XCTAssertEqual(try XCTUnwrap(reread.entries[3].energyFJ), single.energies[3].totalFJ, accuracy: 1e-4)
+        XCTAssertEqual(try XCTUnwrap(reread.entries[3].energyFJ), single.energies[3].energyFJ(.separate), accuracy: 1e-4)
         XCTAssertEqual(try XCTUnwrap(reread.entries[3].toggles), single.energies[3].togglesPerOp, accuracy: 1e-4)
         let json = try DelayTable.parseJSON(Data(delays.json().utf8), path: "t.json")
         XCTAssertEqual(json.metadata.stimulus, delays.metadata.stimulus)
-        XCTAssertEqual(try XCTUnwrap(json.unconstrained?.energyFJ), try XCTUnwrap(single.unconstrained?.totalFJ), accuracy: 1e-4)
+        XCTAssertEqual(try XCTUnwrap(json.unconstrained?.energyFJ), try XCTUnwrap(single.unconstrained?.energyFJ(.separate)), accuracy: 1e-4)
     }
 
     func testStimulusKinds() throws {

@@ -16,6 +16,16 @@ public enum TestPaths {
     /// OpenSTA's tables of the reference designs.
     public static let reference = fixtures.appendingPathComponent("reference")
 
+    /// The folder of gzip-compressed open-PDK libraries: `$HALO_PDK_DIR`, else `../shared/pdk` beside the
+    /// checkout; nil when absent (tests that need it skip, saying so).
+    public static var pdkFolder: URL? {
+        let path = ProcessInfo.processInfo.environment["HALO_PDK_DIR"]
+            ?? repo.deletingLastPathComponent().appendingPathComponent("shared/pdk").path
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? URL(fileURLWithPath: path) : nil
+    }
+
     /// The Liberty files of Debian's qflow-tech packages (installed by .ci/run).
     public static let liberty: [String: String] = [
         "osu018": "/usr/share/qflow/tech/osu018/osu018_stdcells.lib",

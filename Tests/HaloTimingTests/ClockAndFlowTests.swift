@@ -15,7 +15,7 @@ final class ClockAndFlowTests: XCTestCase {
     let toleranceNs = 0.001
 
     private func pdkLibrary(_ relativePath: String) throws -> LibertyLibrary {
-        guard let pdk = PDKParityTests.pdkFolder else {
+        guard let pdk = TestPaths.pdkFolder else {
             throw XCTSkip("no ../shared/pdk (or HALO_PDK_DIR): \(relativePath) unavailable, clock-mode parity skipped")
         }
         return try GzipLibraryCache(folder: pdk).library(relativePath)

@@ -38,19 +38,10 @@ final class PDKParityTests: XCTestCase {
         }
     }
 
-    /// The folder of gzip-compressed PDK libraries, nil when absent.
-    static var pdkFolder: URL? {
-        let path = ProcessInfo.processInfo.environment["HALO_PDK_DIR"]
-            ?? TestPaths.repo.deletingLastPathComponent().appendingPathComponent("shared/pdk").path
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? URL(fileURLWithPath: path) : nil
-    }
-
     func testEveryLibraryOfTheCorpusMatchesOpenSTA() throws {
         let configs = try PDKParityTests.configurations()
         XCTAssertGreaterThanOrEqual(configs.count, 11)
-        guard let pdk = PDKParityTests.pdkFolder else {
+        guard let pdk = TestPaths.pdkFolder else {
             let where_ = ProcessInfo.processInfo.environment["HALO_PDK_DIR"] ?? "../shared/pdk beside the checkout"
             let message = "open-PDK parity skipped (no libraries at \(where_); set HALO_PDK_DIR): "
                 + configs.map(\.id).joined(separator: ", ")
