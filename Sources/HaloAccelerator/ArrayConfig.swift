@@ -155,7 +155,7 @@ public struct ArrayConfig: Sendable, Equatable {
 /// A JSON value for messages: `a string "x"`, `the number 3.5`, `an object`.
 func describe(_ node: JSONNode) -> String {
     switch node.value {
-    case .number(let d): return "\(d)"
+    case .number(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : "\(d)"
     case .string(let s): return "the string \"\(s)\""
     default: return node.kindName
     }

@@ -316,7 +316,7 @@ public struct ArraySimulator: Sendable {
                     passNs += ns
                     e.macFJ += Double(mr) * tile.scale * macPerRow[l][tile.hist]
                     e.inputNetsFJ += Double(mr) * Double(tile.weights) * inputNet * v * v
-                    e.leakageFJ += leakNW * v * ns * 1e-3
+                    e.leakageFJ += leakNW * v * ns / 1000
                 }
             }
         }
@@ -324,7 +324,7 @@ public struct ArraySimulator: Sendable {
             let ns = Double(config.rows) * levels[first].clockNs
             cycles += config.rows
             passNs += ns
-            e.leakageFJ += leakNW * (levels[first].voltageV / vNom) * ns * 1e-3
+            e.leakageFJ += leakNW * (levels[first].voltageV / vNom) * ns / 1000
         }
         computeNs = passNs + Double(switches) * config.dvfsSwitchNs
         let passesOverM = rows.count
@@ -339,7 +339,7 @@ public struct ArraySimulator: Sendable {
         let bufferNs = Double(buffer) / config.bufferBandwidthGBps
         let time = max(computeNs, dramNs, bufferNs)
         let bound: GEMMRun.Bound = time == computeNs ? .compute : (time == dramNs ? .dram : .buffer)
-        e.leakageFJ += leakNW * (time - passNs) * 1e-3 + config.staticPowerW * time * 1e6
+        e.leakageFJ += leakNW * (time - passNs) / 1000 + config.staticPowerW * time * 1e6
         e.dramFJ = Double(dram) * config.dramEnergyPJPerByte * 1e3
         e.bufferFJ = Double(buffer + acc) * config.bufferEnergyPJPerByte * 1e3
         e.switchFJ = Double(switches) * config.dvfsSwitchNJ * 1e6
