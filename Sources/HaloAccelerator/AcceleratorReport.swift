@@ -36,8 +36,9 @@ public struct AcceleratorReport: Sendable {
 
     /// The table: per scheme, per phase and overall, time, throughput and energy and their ratios to INT8.
     public var table: String {
-        var out = String(format: "array %d×%d, DRAM %g GB/s, buffer %g GB/s (%d MiB), DVFS goal %@, %d levels, switch %g ns / %g nJ\n",
-                         config.rows, config.cols, config.dramBandwidthGBps, config.bufferBandwidthGBps, config.bufferBytes >> 20,
+        let buffer = config.bufferBandwidthGBps.map { String(format: "%g GB/s", $0) } ?? "feeding every cycle"
+        var out = String(format: "array %d×%d, DRAM %g GB/s, buffer %@ (%d MiB), DVFS goal %@, %d levels, switch %g ns / %g nJ\n",
+                         config.rows, config.cols, config.dramBandwidthGBps, buffer, config.bufferBytes >> 20,
                          config.goal.rawValue, config.dvfsLevels, config.dvfsSwitchNs, config.dvfsSwitchNJ)
         out += String(format: "MAC: signed-off clock %.4f ns at %.2f V, input nets %.1f fJ/op, leakage %.1f nW/MAC; weights: %@\n",
                       timing.referenceDelayNs, timing.nominalVoltageV, config.inputNetEnergyFJ ?? timing.inputNetEnergyFJ,

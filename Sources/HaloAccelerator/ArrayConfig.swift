@@ -21,8 +21,10 @@ public struct ArrayConfig: Sendable, Equatable {
     public var cols = 128
     /// DRAM bandwidth, GB/s (10⁹ bytes/s). Default 34 (TPU v1's DDR3, Jouppi et al., ISCA 2017).
     public var dramBandwidthGBps = 34.0
-    /// On-chip buffer bandwidth, GB/s. Default 179.2 (TPU v1's unified buffer: 256 B a cycle at 700 MHz).
-    public var bufferBandwidthGBps = 179.2
+    /// On-chip buffer bandwidth, GB/s; nil (the default): the buffer feeds the array every cycle at
+    /// whatever clock it runs (R activation bytes a cycle, as TPU v1's unified buffer gives its 256 rows
+    /// 256 B a cycle, 179.2 GB/s at 700 MHz), so it never bounds a GEMM. A number is a fixed bound.
+    public var bufferBandwidthGBps: Double? = nil
     /// On-chip buffer capacity, bytes. Default 24 MiB (TPU v1's unified buffer).
     public var bufferBytes = 24 << 20
     /// Output rows the accumulators hold for one tile column: a GEMM with more rows M than this is
@@ -110,7 +112,7 @@ public struct ArrayConfig: Sendable, Equatable {
             case "rows": c.rows = try int(1 ... 65536)
             case "cols": c.cols = try int(1 ... 65536)
             case "dram_bandwidth_gbps": c.dramBandwidthGBps = try number(1e-6 ... 1e9)
-            case "buffer_bandwidth_gbps": c.bufferBandwidthGBps = try number(1e-6 ... 1e9)
+            case "buffer_bandwidth_gbps": c.bufferBandwidthGBps = try optional(1e-6 ... 1e9)
             case "buffer_bytes": c.bufferBytes = try int(0 ... (1 << 50))
             case "accumulator_rows": c.accumulatorRows = try int(1 ... (1 << 30))
             case "dram_energy_pj_per_byte": c.dramEnergyPJPerByte = try number(0 ... 1e9)
@@ -141,7 +143,7 @@ public struct ArrayConfig: Sendable, Equatable {
     /// The configuration as JSON (every field, in ``fieldNames`` order).
     public var json: JSONValue {
         .object([("rows", .int(rows)), ("cols", .int(cols)), ("dram_bandwidth_gbps", .number(dramBandwidthGBps)),
-                 ("buffer_bandwidth_gbps", .number(bufferBandwidthGBps)), ("buffer_bytes", .int(bufferBytes)),
+                 ("buffer_bandwidth_gbps", bufferBandwidthGBps.map { .number($0) } ?? .null), ("buffer_bytes", .int(bufferBytes)),
                  ("accumulator_rows", .int(accumulatorRows)), ("dram_energy_pj_per_byte", .number(dramEnergyPJPerByte)),
                  ("buffer_energy_pj_per_byte", .number(bufferEnergyPJPerByte)), ("dvfs_levels", .int(dvfsLevels)),
                  ("dvfs_goal", .string(goal.rawValue)), ("dvfs_switch_ns", .number(dvfsSwitchNs)), ("dvfs_switch_nj", .number(dvfsSwitchNJ)),

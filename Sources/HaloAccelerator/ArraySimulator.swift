@@ -157,7 +157,8 @@ public struct SchemeRun: Sendable {
 /// the code width), the inputs M·K (once when they fit in the buffer, else once per tile column), the
 /// outputs M·N. Buffer: the inputs once per tile column (M·K·⌈N/C⌉) and the outputs M·N. Accumulators
 /// (energy only): a read and a write of each partial sum per K-tile (2·M·N·⌈K/R⌉·accumulator bytes).
-/// The GEMM takes max(compute, DRAM bytes / DRAM bandwidth, buffer bytes / buffer bandwidth): perfect
+/// The GEMM takes max(compute, DRAM bytes / DRAM bandwidth, buffer bytes / buffer bandwidth when one
+/// is set): perfect
 /// overlap of transfers and compute (a roofline).
 ///
 /// **Energy.** Per pass: m × Σ_codes count × energy(code, V) for the MACs, m × weights × input-net
@@ -336,7 +337,7 @@ public struct ArraySimulator: Sendable {
         let buffer = inputBytes * nt + outputBytes
         let acc = 2 * m * gemm.n * kt * config.accumulatorBytes
         let dramNs = Double(dram) / config.dramBandwidthGBps
-        let bufferNs = Double(buffer) / config.bufferBandwidthGBps
+        let bufferNs = config.bufferBandwidthGBps.map { Double(buffer) / $0 } ?? 0
         let time = max(computeNs, dramNs, bufferNs)
         let bound: GEMMRun.Bound = time == computeNs ? .compute : (time == dramNs ? .dram : .buffer)
         e.leakageFJ += leakNW * (time - passNs) / 1000 + config.staticPowerW * time * 1e6

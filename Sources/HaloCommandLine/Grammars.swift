@@ -373,7 +373,7 @@ public enum Grammars {
     public static let simulate = CommandGrammar(
         name: "simulate",
         summary: "Run a quantized model on a weight-stationary systolic array: time and energy vs INT8",
-        overview: "Run a quantized model (or GEMM shapes) on a weight-stationary MAC array with DVFS levels: latency, throughput and energy of INT8, INT4, the K fastest codes and the HALO grid.",
+        overview: "Run a quantized model (or GEMM shapes) on a weight-stationary array: time and energy vs INT8.",
         positionals: "",
         discussion: """
             The array (default 128x128 MACs, TPU v1 buffer and DRAM figures; see README "Accelerator
@@ -402,7 +402,8 @@ public enum Grammars {
                 """),
             OptionSpec("--vf-table", "FILE", default: "alpha-power law", help: """
                 Voltage/frequency table for the energy goal (as for 'halo quantize').
-                Default: alpha-power law, 1.8 V nominal, Vt 0.45 V, alpha 1.3, 10 mV steps.
+                Default: alpha-power law, nominal at the table's supply voltage (1.8 V when
+                it records none), Vt 0.45 V, alpha 1.3, 10 mV steps.
                 """),
             OptionSpec.flag("--reorder", help: """
                 With --model: reorder output channels (slowest rows together) of layers whose
@@ -413,7 +414,10 @@ public enum Grammars {
             OptionSpec("--plot", "FILE", default: "none", help: "Write an SVG of time and energy per layer (prefill, and one decode step)."),
             Shared.json,
             Shared.threads(),
-            Shared.output("Write the JSON report to FILE and the table to standard output (default: the table, or the JSON with --json, on standard output)."),
+            Shared.output("""
+                Write the JSON report to FILE and the table to standard output (default:
+                the table, or the JSON with --json, on standard output).
+                """),
             Shared.quiet,
         ])
 

@@ -46,8 +46,10 @@ func simulateCommand(_ argv: [String]) throws {
         guard let goal = ArrayConfig.Goal(rawValue: g) else { throw HaloError("unknown --dvfs-goal '\(g)' (expected speed or energy)") }
         config.goal = goal
     }
-    let voltage = try vfPath.map { try VoltageModel.read(path: $0) } ?? .defaultModel
     let table = try DelayTable.read(path: tablePath)
+    // Without a table of operating points: the alpha-power law, nominal at the table's supply voltage.
+    let voltage = try vfPath.map { try VoltageModel.read(path: $0) }
+        ?? .alphaPower(nominal: table.metadata.stimulus?.supplyVoltageV ?? 1.8, threshold: 0.45, alpha: 1.3, step: 0.01)
     let space = try CodeSpace(table: table, format: format, tablePath: tablePath)
     let timing = try MACTiming(table: table, format: format, voltage: voltage, tablePath: tablePath)
     let weights: AcceleratorStudy.Weights
