@@ -61,7 +61,8 @@ public struct AcceleratorReport: Sendable {
         out += "\nlevels (clock @ supply) and weight bits:\n"
         for r in result.runs { out += "  \(r.name): \(Self.levels(r)); \(r.weightBits)-bit weights\n" }
         if !result.permutations.isEmpty {
-            out += "\nreordered \(result.permutations.count) producer/consumer groups (output channels slowest first)\n"
+            out += "\nreordered \(result.permutations.count) producer/consumer groups (output channels slowest first): "
+                + "\(result.fastChannels) of \(result.reorderedChannels) channels hold no code as slow as the grid's slowest\n"
         }
         return out
     }
@@ -110,7 +111,8 @@ public struct AcceleratorReport: Sendable {
             ("grid", .object([("codes", .array(result.gridCodes.map { .int($0) }))])),
             ("reference", .string(reference.name)),
             ("schemes", .array(runs)),
-            ("reordered_groups", .int(result.permutations.count)),
+            ("reordered_groups", .int(result.permutations.count)), ("reordered_channels", .int(result.reorderedChannels)),
+            ("fast_channels", .int(result.fastChannels)),
         ])
     }
 

@@ -29,6 +29,9 @@ public enum AcceleratorStudy {
         public var permutations: [ChannelPermutation]
         /// The HALO grid's codes.
         public var gridCodes: [Int]
+        /// With reordering: output channels of the reordered producers, and how many of them hold no
+        /// code as slow as the grid's slowest (only those can make a tile faster).
+        public var reorderedChannels = 0, fastChannels = 0
     }
 
     /// Runs every scheme.
@@ -59,6 +62,7 @@ public enum AcceleratorStudy {
         var schemes = [sharesScheme(baselines[0].name, baselines[0].levels, dvfs: false)]
         for b in baselines.dropFirst() { schemes.append(sharesScheme(b.name, b.levels, dvfs: true)) }
         var permutations: [ChannelPermutation] = []
+        var channels = 0, fast = 0
         switch weights {
         case .shapes:
             schemes.append(sharesScheme("halo grid", grid, dvfs: true))
@@ -67,7 +71,8 @@ public enum AcceleratorStudy {
                 GEMMWeights(name: $0.name, k: $0.k, n: $0.n, codes: .tiles(m.tileHistograms($0, rows: config.rows, cols: config.cols)))
             }, dvfs: true))
             if reorder {
-                permutations = reorderings(m, delayNs: timing.corners[0].delayNs)
+                let slowest = grid.map { timing.corners[0].delayNs[$0.code] }.max() ?? 0
+                (permutations, channels, fast) = reorderings(m, delayNs: timing.corners[0].delayNs, gridMaxDelayNs: slowest)
                 var outputOrder: [String: [Int]] = [:], inputOrder: [String: [Int]] = [:]
                 for p in permutations {
                     for name in p.producers { outputOrder[name] = p.permutation }
@@ -79,20 +84,27 @@ public enum AcceleratorStudy {
                 }, dvfs: true))
             }
         }
-        return Result(runs: try schemes.map { try sim.run($0) }, permutations: permutations, gridCodes: gridCodes)
+        return Result(runs: try schemes.map { try sim.run($0) }, permutations: permutations, gridCodes: gridCodes,
+                      reorderedChannels: channels, fastChannels: fast)
     }
 
     /// The permutation of every producer/consumer group (``ChannelPermutation/groups(names:)``): slow
-    /// channels first, a channel's slowness its slowest code over every producer.
-    public static func reorderings(_ model: QuantizedModelCodes, delayNs: [Double]) -> [ChannelPermutation] {
+    /// channels first, a channel's slowness its slowest code over every producer. Also counts the
+    /// channels, and those whose slowest code is faster than `gridMaxDelayNs`.
+    public static func reorderings(_ model: QuantizedModelCodes, delayNs: [Double], gridMaxDelayNs: Double)
+        -> (permutations: [ChannelPermutation], channels: Int, fastChannels: Int) {
         let byName = Dictionary(uniqueKeysWithValues: model.matrices.map { ($0.name, $0) })
-        return ChannelPermutation.groups(names: model.matrices.map(\.name)).compactMap { g in
+        var channels = 0, fast = 0
+        let permutations = ChannelPermutation.groups(names: model.matrices.map(\.name)).compactMap { g -> ChannelPermutation? in
             let producers = g.producers.compactMap { byName[$0] }
             guard let first = producers.first, producers.allSatisfy({ $0.n == first.n }), byName[g.consumer]?.k == first.n else { return nil }
             var key = [Double](repeating: 0, count: first.n)
             for p in producers { for (i, d) in model.rowMaxDelays(p, delayNs: delayNs).enumerated() { key[i] = max(key[i], d) } }
+            channels += key.count
+            fast += key.filter { $0 < gridMaxDelayNs - CodeSpace.delayResolutionNs }.count
             return ChannelPermutation(producers: g.producers, consumer: g.consumer, permutation: ChannelPermutation.slowestFirst(rowMaxDelayNs: key))
         }
+        return (permutations, channels, fast)
     }
 
     /// Share of each code when 65,536 Gaussian weights (seed 1, 256 rows of 256) are quantized to

@@ -116,6 +116,8 @@ final class ReadersAndReorderTests: XCTestCase {
         XCTAssertEqual(perm.producers, ["l.mlp.up_proj.weight"])
         XCTAssertEqual(perm.consumer, "l.mlp.down_proj.weight")
         XCTAssertEqual(perm.permutation, [1, 3, 5, 7, 0, 2, 4, 6])
+        XCTAssertEqual(result.reorderedChannels, 8)
+        XCTAssertEqual(result.fastChannels, 4)              // rows 0, 2, 4, 6: codes ≤ 1 (2 ns) against the grid's 4 ns
         let plain = try XCTUnwrap(result.runs.first { $0.name == "halo grid" })
         let reordered = try XCTUnwrap(result.runs.first { $0.name == "halo grid, reordered" })
         // Before: both N-tiles of up hold code 3 (4 ns). After: one tile of 4 slow rows, one of fast rows (2 ns).
