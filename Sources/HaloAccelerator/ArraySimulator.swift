@@ -154,8 +154,9 @@ public struct SchemeRun: Sendable {
 /// level the array is at.
 ///
 /// **Bytes.** DRAM: every weight once per pass over M (⌈K·N·bits/8⌉, bits = ⌈log₂ levels⌉ packed, else
-/// the code width), the inputs M·K (once when they fit in the buffer, else once per tile column), the
-/// outputs M·N. Buffer: the inputs once per tile column (M·K·⌈N/C⌉) and the outputs M·N. Accumulators
+/// the code width); the activations stay in the buffer between layers when the GEMM's inputs M·K and
+/// outputs M·N fit in it together, else the inputs are read (once when they fit alone, else once per
+/// tile column) and the outputs written. Buffer: the inputs once per tile column (M·K·⌈N/C⌉) and the outputs M·N. Accumulators
 /// (energy only): a read and a write of each partial sum per K-tile (2·M·N·⌈K/R⌉·accumulator bytes).
 /// The GEMM takes max(compute, DRAM bytes / DRAM bandwidth, buffer bytes / buffer bandwidth when one
 /// is set): perfect
@@ -331,9 +332,11 @@ public struct ArraySimulator: Sendable {
         let passesOverM = rows.count
         let weightBytes = (gemm.k * gemm.n * bits + 7) / 8 * passesOverM
         let inputBytes = m * gemm.k * config.activationBytes
-        let inputDRAM = inputBytes <= config.bufferBytes ? inputBytes : inputBytes * nt
         let outputBytes = m * gemm.n * config.outputBytes
-        let dram = weightBytes + inputDRAM + outputBytes
+        // Activations stay in the buffer between layers when a GEMM's input and output fit in it together.
+        let onChip = inputBytes + outputBytes <= config.bufferBytes
+        let inputDRAM = onChip ? 0 : (inputBytes <= config.bufferBytes ? inputBytes : inputBytes * nt)
+        let dram = weightBytes + inputDRAM + (onChip ? 0 : outputBytes)
         let buffer = inputBytes * nt + outputBytes
         let acc = 2 * m * gemm.n * kt * config.accumulatorBytes
         let dramNs = Double(dram) / config.dramBandwidthGBps

@@ -14,7 +14,7 @@ final class ArraySimulatorTests: XCTestCase {
     func testOneGEMMMatchesHandComputation() throws {
         var c = ArrayConfig()
         c.rows = 4; c.cols = 4; c.accumulatorRows = 100
-        c.dramBandwidthGBps = 2; c.bufferBandwidthGBps = 8; c.bufferBytes = 1 << 20
+        c.dramBandwidthGBps = 2; c.bufferBandwidthGBps = 8; c.bufferBytes = 32
         c.dramEnergyPJPerByte = 100; c.bufferEnergyPJPerByte = 10
         c.packWeights = false; c.overlapWeightLoad = false; c.staticPowerW = 0
         let timing = try fourCodeTiming()
@@ -29,7 +29,8 @@ final class ArraySimulatorTests: XCTestCase {
         XCTAssertEqual(g.passes, 4)
         XCTAssertEqual(g.cycles, 52)
         XCTAssertEqual(g.computeNs, 208)                  // 52 × 4 ns
-        // DRAM: weights ⌈6·5·2 bits / 8⌉ = 8, inputs 3·6 = 18 (fit in the buffer: once), outputs 3·5 = 15.
+        // DRAM: weights ⌈6·5·2 bits / 8⌉ = 8; inputs 3·6 = 18 and outputs 3·5 = 15 do not fit the 32-byte buffer
+        // together: the inputs (which fit alone) are read once, the outputs written.
         XCTAssertEqual(g.dramBytes, 41)
         XCTAssertEqual(g.dramNs, 20.5)                    // 41 B / 2 B/ns
         // Buffer: inputs once per tile column (18 × 2) + outputs 15; accumulators 2 · 3 · 5 · 2 K-tiles · 4 B.
@@ -48,6 +49,15 @@ final class ArraySimulatorTests: XCTestCase {
         XCTAssertEqual(g.energy.switchFJ, 0)
         XCTAssertEqual(g.energy.totalFJ, 7_033_128)
         XCTAssertEqual(g.macOps, 90)
+
+        // A buffer holding both: the activations stay on chip, only the weights move. A buffer holding
+        // neither: the inputs are read once per tile column (2), 8 + 36 + 15.
+        for (bytes, dram) in [(1 << 20, 8), (10, 59)] {
+            var d = c
+            d.bufferBytes = bytes
+            let r = try ArraySimulator(config: d, timing: timing, workload: sim.workload).run(Scheme(name: "int2", gridLevels: 4, gemms: [gemm], dvfs: false))
+            XCTAssertEqual(r.phase(.prefill)?.gemms.first?.dramBytes, dram)
+        }
     }
 
     /// Two schemes that differ only in the MAC clock the tiles need (2 ns against 1 ns).
