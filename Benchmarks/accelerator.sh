@@ -108,7 +108,12 @@ for mac in ("osu018", "nangate45"):
     for model in ("llama", "minilm"):
         for goal in ("speed", "energy"):
             runs[f"{model}-{mac}-{goal}"] = json.load(open(os.path.join(work, f"{model}-{mac}-{goal}.json")))
-json.dump(runs, open(os.path.join(results, "accelerator.json"), "w"), indent=1)
+# The committed JSON without the per-GEMM rows (they are in $WORK's reports and the SVGs).
+slim = json.loads(json.dumps(runs))
+for d in slim.values():
+    for r in d["schemes"]:
+        for p in r["phases"]: p.pop("gemms", None)
+json.dump(slim, open(os.path.join(results, "accelerator.json"), "w"), indent=1)
 L = []; w = L.append
 cfg = runs["llama-osu018-speed"]["config"]
 w("# Where the headline holds: HALO grids on a weight-stationary array")
