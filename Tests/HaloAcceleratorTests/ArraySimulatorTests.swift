@@ -161,3 +161,38 @@ final class ArraySimulatorTests: XCTestCase {
         XCTAssertEqual(g.energy.macFJ, expected)
     }
 }
+
+final class MACTimingTests: XCTestCase {
+    /// A Halo table's energies include the input-port nets; the constructor charges them once, apart.
+    func testInputNetsAreTakenOutOfEveryCodeAndChargedOnce() throws {
+        let table = DelayTable(unconstrained: nil,
+                               entries: (0 ..< 4).map { DelayTable.Entry(code: $0, delayNs: Double($0 + 1), energyFJ: 100 * Double($0 + 1)) })
+        let t = try MACTiming(table: table, format: .uint(bits: 2), voltage: .table([.init(voltage: 1.2, frequencyMHz: 10)]))
+        XCTAssertEqual(t.inputNetEnergyFJ, 100)                  // the zero weight's energy
+        XCTAssertEqual(t.corners.map(\.energyFJ), [[0, 100, 200, 300]])
+        XCTAssertEqual(t.referenceDelayNs, 4)                    // no none row: the slowest code
+        let given = try MACTiming(table: table, format: .uint(bits: 2), voltage: .table([.init(voltage: 1.2, frequencyMHz: 10)]),
+                                  inputNetEnergyFJ: 30, tableIncludesInputNets: false)
+        XCTAssertEqual(given.corners[0].energyFJ, [100, 200, 300, 400])
+        XCTAssertEqual(given.inputNetEnergyFJ, 30)
+        let noEnergy = DelayTable(unconstrained: nil, entries: [DelayTable.Entry(code: 0, delayNs: 1)])
+        XCTAssertThrowsError(try MACTiming(table: noEnergy, format: .uint(bits: 2), tablePath: "t.csv")) {
+            XCTAssertEqual(($0 as? HaloError)?.description, "t.csv: error: the array model needs a delay table with energy_fj (run halo characterize --energy)")
+        }
+    }
+
+    /// Alpha-power corners: nominal first, 10 mV steps down to Vt + 0.1 V, delays stretched by the law.
+    func testAlphaPowerCorners() throws {
+        let law = VoltageModel.alphaPower(nominal: 1.8, threshold: 0.45, alpha: 1.3, step: 0.01)
+        let v = law.candidateVoltages
+        XCTAssertEqual(v.first, 1.8)
+        XCTAssertEqual(v.last, 0.55)
+        XCTAssertEqual(v.count, 126)
+        XCTAssertEqual(law.delayScale(atVoltage: 1.8), 1)
+        // At 0.9 V: (0.9 / 0.45^1.3) / (1.8 / 1.35^1.3) = 0.5 · 3^1.3.
+        XCTAssertEqual(law.delayScale(atVoltage: 0.9), 0.5 * pow(3, 1.3), accuracy: 1e-12)
+        // A table: linear in frequency between points.
+        let table = VoltageModel.table([.init(voltage: 1.0, frequencyMHz: 100), .init(voltage: 0.8, frequencyMHz: 60)])
+        XCTAssertEqual(table.delayScale(atVoltage: 0.9), 100.0 / 80, accuracy: 1e-12)
+    }
+}
