@@ -8,7 +8,8 @@ let package = Package(
     name: "Halo",
     products: [
         .library(name: "Halo", targets: ["Halo", "HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloPower",
-                                         "HaloCharacterization", "HaloQuantization", "HaloGenerators", "HaloPlot"]),
+                                         "HaloCharacterization", "HaloQuantization", "HaloGenerators", "HaloPlot",
+                                         "HaloAccelerator"]),
         .executable(name: "halo", targets: ["halo"]),
     ],
     targets: [
@@ -21,14 +22,17 @@ let package = Package(
         .target(name: "HaloQuantization", dependencies: ["HaloCore"]),
         .target(name: "HaloGenerators", dependencies: ["HaloCore"]),
         .target(name: "HaloPlot", dependencies: ["HaloCore"]),
+        // The accelerator model: a weight-stationary array running a quantized model (tables and codes in,
+        // cycles, bytes and energy out).
+        .target(name: "HaloAccelerator", dependencies: ["HaloCore", "HaloQuantization"]),
         // `import Halo`: every library layer re-exported (Sources/Halo/Halo.swift).
         .target(name: "Halo", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloPower", "HaloCharacterization",
-                                             "HaloQuantization", "HaloGenerators", "HaloPlot"]),
+                                             "HaloQuantization", "HaloGenerators", "HaloPlot", "HaloAccelerator"]),
         // The command-line grammar of `halo` (option tables, parsing, help, the README's reference).
         .target(name: "HaloCommandLine", dependencies: ["HaloCore"]),
         .executableTarget(name: "halo", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloPower",
                                                        "HaloCharacterization", "HaloQuantization", "HaloGenerators", "HaloPlot",
-                                                       "HaloCommandLine"]),
+                                                       "HaloAccelerator", "HaloCommandLine"]),
         // Shared by the timing, power and characterization tests: library cache, fixture paths, parity
         // comparison with OpenSTA's tables. Not part of any product.
         .target(name: "HaloTestSupport", dependencies: ["HaloCore", "HaloLiberty", "HaloNetlist", "HaloTiming", "HaloCharacterization"],
@@ -48,6 +52,7 @@ let package = Package(
                                                                "HaloCharacterization", "HaloGenerators"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "HaloPlotTests", dependencies: ["HaloCore", "HaloPlot"]),
+        .testTarget(name: "HaloAcceleratorTests", dependencies: ["HaloCore", "HaloQuantization", "HaloAccelerator"]),
         .testTarget(name: "HaloCLITests", dependencies: ["HaloCore", "halo"]),
         .testTarget(name: "HaloCommandLineTests", dependencies: ["HaloCore", "HaloCommandLine"]),
         // Uses only `import Halo`, as a user's package would.

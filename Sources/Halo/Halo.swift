@@ -11,3 +11,4 @@
 @_exported import HaloQuantization
 @_exported import HaloGenerators
 @_exported import HaloPlot
+@_exported import HaloAccelerator

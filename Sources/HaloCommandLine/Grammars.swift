@@ -96,7 +96,7 @@ public enum Shared {
 
 /// The grammars of all subcommands, in the order of the top-level help.
 public enum Grammars {
-    public static let all: [CommandGrammar] = [characterize, report, merge, generate, select, quantize, plot]
+    public static let all: [CommandGrammar] = [characterize, report, merge, generate, select, quantize, simulate, plot]
 
     /// The grammar of subcommand `name`.
     public static func named(_ name: String) -> CommandGrammar? { all.first { $0.name == name } }
@@ -392,6 +392,57 @@ public enum Grammars {
             Shared.threads(),
             Shared.output("The .safetensors output, or the output folder for a model folder (required).", required: true),
             OptionSpec("--report", "FILE", default: "none", help: "The JSON report."),
+            Shared.quiet,
+        ])
+
+    public static let simulate = CommandGrammar(
+        name: "simulate",
+        summary: "Run a quantized model on a weight-stationary systolic array: time and energy vs INT8",
+        overview: "Run a quantized model (or GEMM shapes) on a weight-stationary array: time and energy vs INT8.",
+        positionals: "",
+        discussion: """
+            The array (default 128x128 MACs, TPU v1 buffer and DRAM figures; see README "Accelerator
+            model") is configured by --config FILE, a JSON object of the fields the README lists. Each
+            GEMM is cut into weight tiles; each tile runs at the fastest DVFS level whose clock its
+            slowest code meets (--dvfs-goal speed) or at the lowest voltage meeting the signed-off
+            clock (energy). The table needs energy_fj (halo characterize --energy).
+            Weights: --model FOLDER (written by 'halo quantize --weights FOLDER -o OUT': its codes give
+            every tile's codes), or --shapes FILE ({"gemms": [{"name", "k", "n", "repeat"}]}) with --grid.
+            """,
+        options: [
+            OptionSpec("--table", "FILE", required: true, help: "Delay table with energy_fj (CSV or JSON from 'halo characterize --energy')."),
+            Shared.numberFormat(required: true, help: "How the table's codes encode values (see 'halo select --help')."),
+            OptionSpec("--model", "FOLDER", help: "A quantized model folder (halo.json and halo-codes-*.safetensors)."),
+            OptionSpec("--shapes", "FILE", help: "GEMM shapes: JSON {\"gemms\": [{\"name\": …, \"k\": IN, \"n\": OUT, \"repeat\": R}]} (needs --grid)."),
+            OptionSpec("--grid", "FILE", help: "The HALO grid with --shapes: a report of 'halo select', or a model's halo.json."),
+            OptionSpec("--config", "FILE", default: "the documented defaults", help: "Array configuration: a JSON object overriding any default field."),
+            OptionSpec("--prefill-tokens", "N", default: "512", help: "Prompt length of the prefill phase (0: no prefill)."),
+            OptionSpec("--prefill-batch", "N", default: "1", help: "Sequences per prefill batch."),
+            OptionSpec("--decode-tokens", "N", default: "128", help: "Generated tokens (decode steps; 0: no decode)."),
+            OptionSpec("--decode-batch", "N", default: "1", help: "Sequences per decode batch."),
+            OptionSpec("--dvfs-levels", "L", default: "from --config (3)", help: "DVFS levels (overrides the configuration)."),
+            OptionSpec("--dvfs-goal", "G", default: "from --config (speed)", help: """
+                speed: nominal voltage, a clock per level; energy: the signed-off clock,
+                a supply voltage per level (overrides the configuration).
+                """),
+            OptionSpec("--vf-table", "FILE", default: "alpha-power law", help: """
+                Voltage/frequency table for the energy goal (as for 'halo quantize').
+                Default: alpha-power law, nominal at the table's supply voltage (1.8 V when
+                it records none), Vt 0.45 V, alpha 1.3, 10 mV steps.
+                """),
+            OptionSpec.flag("--reorder", help: """
+                With --model: reorder output channels (slowest rows together) of layers whose
+                consumer follows (MLP up/gate -> down, intermediate -> output, fc1 -> fc2) and
+                report the HALO grid with and without it.
+                """),
+            OptionSpec("--permutations", "FILE", default: "none", help: "With --reorder: write the permutations as JSON a loader can apply."),
+            OptionSpec("--plot", "FILE", default: "none", help: "Write an SVG of time and energy per layer (prefill, and one decode step)."),
+            Shared.json,
+            Shared.threads(),
+            Shared.output("""
+                Write the JSON report to FILE and the table to standard output (default:
+                the table, or the JSON with --json, on standard output).
+                """),
             Shared.quiet,
         ])
 

@@ -378,6 +378,7 @@ do {
     case "generate": try generateCommand(Array(argv.dropFirst()))
     case "select": try selectCommand(Array(argv.dropFirst()))
     case "quantize": try quantizeCommand(Array(argv.dropFirst()))
+    case "simulate": try simulateCommand(Array(argv.dropFirst()))
     case "plot": try plotCommand(Array(argv.dropFirst()))
     case "--help", "-h": try printHelp(HelpText.top())
     case "help": try helpCommand(Array(argv.dropFirst()))
