@@ -129,27 +129,8 @@ public struct MACTiming: Sendable {
 }
 
 extension VoltageModel {
-    /// Factor by which every delay of the nominal table stretches at supply `v` (1 at nominal).
-    /// Alpha-power law: `(v/(v−Vt)^α) / (V_nom/(V_nom−Vt)^α)`; a voltage/frequency table: the top
-    /// frequency over the frequency at `v` (linear between listed points; clamped at the ends).
-    public func delayScale(atVoltage v: Double) -> Double {
-        switch self {
-        case .alphaPower(let vn, let vt, let a, _):
-            return (v / pow(v - vt, a)) / (vn / pow(vn - vt, a))
-        case .table(let points):
-            let sorted = points.sorted { $0.voltage < $1.voltage }
-            let top = sorted.last!.frequencyMHz
-            if v <= sorted.first!.voltage { return top / sorted.first!.frequencyMHz }
-            if v >= sorted.last!.voltage { return 1 }
-            let i = sorted.firstIndex { $0.voltage >= v }!
-            let p = sorted[i - 1], q = sorted[i]
-            let f = p.frequencyMHz + (q.frequencyMHz - p.frequencyMHz) * (v - p.voltage) / (q.voltage - p.voltage)
-            return top / f
-        }
-    }
-
     /// The voltages a DVFS level may take, highest (nominal) first: the alpha-power law's steps from
-    /// nominal down to Vt + 0.1 V, or the table's points.
+    /// nominal down to Vt + 0.1 V, the table's points, or the characterized corners.
     public var candidateVoltages: [Double] {
         switch self {
         case .alphaPower(let vn, let vt, _, let step):
@@ -159,6 +140,8 @@ extension VoltageModel {
             return out
         case .table(let points):
             return points.map(\.voltage).sorted(by: >)
+        case .corners(let c):
+            return c.voltages.sorted(by: >)
         }
     }
 }
