@@ -63,4 +63,37 @@ public enum RadixSort {
             }
         }
     }
+
+    /// Stable sort of `n` keys by their upper 16 bits alone, the lower halves carried along: two passes
+    /// over one array of 4-byte items instead of four over keys and payloads. Halo packs a BF16 weight's
+    /// ordered bits with its position (< 65,536) in the lower half, so one sort gives the block's order
+    /// by (value, position). The result is in `keys`; `scratch` holds `n` items.
+    public static func sortByUpperHalf(_ n: Int, keys: UnsafeMutablePointer<UInt32>, scratch: UnsafeMutablePointer<UInt32>) {
+        guard n > 1 else { return }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * 256) { counts in
+            counts.initialize(repeating: 0)
+            for i in 0 ..< n {
+                let key = keys[i]
+                counts[Int((key >> 16) & 0xFF)] &+= 1
+                counts[256 + Int(key >> 24)] &+= 1
+            }
+            var (src, dst) = (keys, scratch)
+            for pass in 0 ..< 2 {
+                let shift = UInt32(16 + 8 * pass)
+                let c = counts.baseAddress! + 256 * pass
+                if c[Int((keys[0] >> shift) & 0xFF)] == n { continue }   // every key has this byte
+                var sum = 0
+                for i in 0 ..< 256 { let t = c[i]; c[i] = sum; sum &+= t }
+                for i in 0 ..< n {
+                    let key = src[i]
+                    let b = Int((key >> shift) & 0xFF)
+                    let at = c[b]
+                    dst[at] = key
+                    c[b] = at &+ 1
+                }
+                swap(&src, &dst)
+            }
+            if src != keys { keys.update(from: src, count: n) }
+        }
+    }
 }

@@ -77,10 +77,8 @@ public struct FixedGridQuantizer: Sendable {
                                 for j in 0 ..< colBlocks {
                                     let c0 = j * blockCols, n = min(blockCols, cols - c0)
                                     let b = r * colBlocks + j
-                                    let (x, origin) = scratch.sortBlock(row + c0, count: n)
-                                    let search = BlockSearch(x: UnsafeBufferPointer(start: x, count: n),
-                                                             w: UnsafeBufferPointer(start: scratch.ones, count: n),
-                                                             scratch: scratch.prefix)
+                                    let (x, origin) = scratch.sortBlock(row + c0, count: n, bf16: info.dtype == "BF16")
+                                    let search = BlockSearch(x: UnsafeBufferPointer(start: x, count: n), w: nil, scratch: scratch.prefix)
                                     let (s, _) = search.searchScale(levels: values, usage: nil, warm: nil, options: options)
                                     sb[b] = Float(s)
                                     let base = r * cols + c0
@@ -106,11 +104,9 @@ public struct FixedGridQuantizer: Sendable {
 }
 
 /// One worker's memory for ``FixedGridQuantizer``: a decoded row, one block's sort keys, sorted values
-/// and positions with the sort's scratch, importance 1 for every weight, and the block search's prefix
-/// sums. Allocated once per worker, reused for every row.
+/// and positions with the sort's scratch, and the block search's prefix sums. Allocated once per worker, reused for every row.
 private final class RowScratch {
     let row: UnsafeMutablePointer<Float>
-    let ones: UnsafeMutablePointer<Float>
     let keys: UnsafeMutablePointer<UInt32>, scratchKeys: UnsafeMutablePointer<UInt32>
     let origin: UnsafeMutablePointer<Int32>, scratchOrigin: UnsafeMutablePointer<Int32>
     let sorted: UnsafeMutablePointer<Float>
@@ -121,8 +117,6 @@ private final class RowScratch {
         self.cols = cols
         self.blockCols = blockCols
         row = .allocate(capacity: cols)
-        ones = .allocate(capacity: blockCols)
-        ones.initialize(repeating: 1, count: blockCols)
         keys = .allocate(capacity: blockCols); scratchKeys = .allocate(capacity: blockCols)
         origin = .allocate(capacity: blockCols); scratchOrigin = .allocate(capacity: blockCols)
         sorted = .allocate(capacity: blockCols)
@@ -130,12 +124,24 @@ private final class RowScratch {
     }
 
     deinit {
-        row.deallocate(); ones.deallocate(); keys.deallocate(); scratchKeys.deallocate()
+        row.deallocate(); keys.deallocate(); scratchKeys.deallocate()
         origin.deallocate(); scratchOrigin.deallocate(); sorted.deallocate(); prefix.deallocate()
     }
 
     /// The `n` values at `values` sorted ascending (ties by position), and each one's position.
-    func sortBlock(_ values: UnsafePointer<Float>, count n: Int) -> (UnsafePointer<Float>, UnsafePointer<Int32>) {
+    /// `bf16`: every value is a BF16 value (its lower 16 bits zero), so that its ordered upper half and
+    /// its position (when `n` ≤ 65,536) pack into one 32-bit item sorted in two passes.
+    func sortBlock(_ values: UnsafePointer<Float>, count n: Int, bf16: Bool) -> (UnsafePointer<Float>, UnsafePointer<Int32>) {
+        if bf16 && n <= 1 << 16 {
+            for k in 0 ..< n { keys[k] = (QuantizationProblem.orderedBits(values[k]) & 0xFFFF_0000) | UInt32(k) }
+            RadixSort.sortByUpperHalf(n, keys: keys, scratch: scratchKeys)
+            for k in 0 ..< n {
+                let at = Int(keys[k] & 0xFFFF)
+                origin[k] = Int32(at)
+                sorted[k] = values[at]
+            }
+            return (UnsafePointer(sorted), UnsafePointer(origin))
+        }
         for k in 0 ..< n {
             keys[k] = QuantizationProblem.orderedBits(values[k])
             origin[k] = Int32(k)

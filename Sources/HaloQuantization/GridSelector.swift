@@ -760,18 +760,29 @@ struct BlockSearch {
     let n: Int
     let log2n: Int
 
-    init(x: UnsafeBufferPointer<Float>, w: UnsafeBufferPointer<Float>, scratch: UnsafeMutablePointer<Double>) {
+    /// The search over sorted `x` with importance `w` (nil: every weight 1, the same sums without the
+    /// products). The running sums stay in registers (reading back the element just stored would put a
+    /// store-to-load forwarding delay on every step).
+    init(x: UnsafeBufferPointer<Float>, w: UnsafeBufferPointer<Float>?, scratch: UnsafeMutablePointer<Double>) {
         self.x = x
         n = x.count
         p0 = scratch
         p1 = scratch + (n + 1)
         p2 = scratch + 2 * (n + 1)
         p0[0] = 0; p1[0] = 0; p2[0] = 0
-        for i in 0 ..< n {
-            let xi = Double(x[i]), wi = Double(w[i])
-            p0[i + 1] = p0[i] + wi
-            p1[i + 1] = p1[i] + wi * xi
-            p2[i + 1] = p2[i] + wi * xi * xi
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0
+        if let w {
+            for i in 0 ..< n {
+                let xi = Double(x[i]), wi = Double(w[i])
+                s0 += wi; s1 += wi * xi; s2 += wi * xi * xi
+                p0[i + 1] = s0; p1[i + 1] = s1; p2[i + 1] = s2
+            }
+        } else {
+            for i in 0 ..< n {
+                let xi = Double(x[i])
+                s0 += 1; s1 += xi; s2 += xi * xi
+                p0[i + 1] = s0; p1[i + 1] = s1; p2[i + 1] = s2
+            }
         }
         var l = 1
         while (1 << l) < n { l += 1 }

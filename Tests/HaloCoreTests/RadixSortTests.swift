@@ -18,4 +18,26 @@ final class RadixSortTests: XCTestCase {
             }
         }
     }
+
+    /// Sorting by the upper halves is a stable sort of (upper half, input order), lower halves carried.
+    func testUpperHalfSortIsStableOnTheUpperHalf() {
+        var rng = SystemRandomNumberGenerator()
+        for n in [0, 1, 2, 255, 256, 2048, 5000] {
+            for spread in [UInt32(0), 3, 0xFF, 0xFFFF] {
+                let base = UInt32.random(in: 0 ... 0xFFFF, using: &rng)
+                let keys = (0 ..< n).map { i in
+                    (min(0xFFFF, base &+ (spread == 0 ? 0 : UInt32.random(in: 0 ... spread, using: &rng))) << 16) | UInt32.random(in: 0 ... 0xFFFF, using: &rng)
+                }
+                let expected = keys.enumerated().sorted { ($0.element >> 16, $0.offset) < ($1.element >> 16, $1.offset) }.map(\.element)
+                var sorted = keys
+                var scratch = [UInt32](repeating: 0, count: n)
+                sorted.withUnsafeMutableBufferPointer { k in
+                    scratch.withUnsafeMutableBufferPointer { s in
+                        if n > 0 { RadixSort.sortByUpperHalf(n, keys: k.baseAddress!, scratch: s.baseAddress!) }
+                    }
+                }
+                XCTAssertEqual(sorted, expected, "n \(n), spread \(spread)")
+            }
+        }
+    }
 }
