@@ -26,6 +26,17 @@ public struct AcceleratorReport: Sendable {
 
     var reference: SchemeRun { result.runs[0] }
 
+    /// Where the input-port nets' energy per operation comes from: `config` (the configuration's
+    /// `input_net_energy_fj`), else the MAC's ``MACTiming/InputNetSource`` (`table column`,
+    /// `zero-code estimate`, `given`).
+    public var inputNetSource: String { config.inputNetEnergyFJ != nil ? "config" : timing.inputNetSource.rawValue }
+
+    /// The input-port nets' energy per operation at each corner, fJ, as the array charges it.
+    var inputNetEnergyPerCornerFJ: [Double] {
+        let sim = ArraySimulator(config: config, timing: timing, workload: workload)
+        return timing.corners.indices.map { sim.inputNetEnergyFJ(corner: $0) }
+    }
+
     /// Speed-up against the reference (INT8) of a time: reference time / time.
     static func ratio(_ a: Double, _ b: Double) -> Double { b > 0 ? a / b : .infinity }
 
@@ -40,8 +51,8 @@ public struct AcceleratorReport: Sendable {
         var out = String(format: "array %d×%d, DRAM %g GB/s, buffer %@ (%d MiB), DVFS goal %@, %d levels, switch %g ns / %g nJ\n",
                          config.rows, config.cols, config.dramBandwidthGBps, buffer, config.bufferBytes >> 20,
                          config.goal.rawValue, config.dvfsLevels, config.dvfsSwitchNs, config.dvfsSwitchNJ)
-        out += String(format: "MAC: signed-off clock %.4f ns at %.2f V, input nets %.1f fJ/op, leakage %.1f nW/MAC; weights: %@\n",
-                      timing.referenceDelayNs, timing.nominalVoltageV, config.inputNetEnergyFJ ?? timing.inputNetEnergyFJ,
+        out += String(format: "MAC: signed-off clock %.4f ns at %.2f V, input nets %.1f fJ/op (%@), leakage %.1f nW/MAC; weights: %@\n",
+                      timing.referenceDelayNs, timing.nominalVoltageV, config.inputNetEnergyFJ ?? timing.inputNetEnergyFJ, inputNetSource,
                       config.leakagePerMACNW ?? timing.leakagePerMACNW, source)
         out += "workload: prefill \(workload.prefillTokens) tokens × batch \(workload.prefillBatch); decode \(workload.decodeTokens) tokens × batch \(workload.decodeBatch)\n\n"
         let head = "scheme".padding(toLength: 36, withPad: " ", startingAt: 0) + " phase     time ms    speed-up  tokens/s     energy mJ   energy ratio  bound (compute/dram/buffer)"
@@ -104,6 +115,9 @@ public struct AcceleratorReport: Sendable {
             ("config", config.json),
             ("mac", .object([("reference_delay_ns", .number(timing.referenceDelayNs)), ("nominal_voltage_v", .number(timing.nominalVoltageV)),
                              ("input_net_energy_fj", .number(config.inputNetEnergyFJ ?? timing.inputNetEnergyFJ)),
+                             ("input_net_energy", .string(inputNetSource)),
+                             ("voltages_v", .array(timing.corners.map { .number($0.voltageV) })),
+                             ("input_net_energy_fj_per_voltage", .array(inputNetEnergyPerCornerFJ.map { .number($0) })),
                              ("leakage_per_mac_nw", .number(config.leakagePerMACNW ?? timing.leakagePerMACNW)),
                              ("corners", .int(timing.corners.count))])),
             ("workload", .object([("prefill_tokens", .int(workload.prefillTokens)), ("prefill_batch", .int(workload.prefillBatch)),

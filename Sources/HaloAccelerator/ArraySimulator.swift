@@ -163,7 +163,8 @@ public struct SchemeRun: Sendable {
 /// overlap of transfers and compute (a roofline).
 ///
 /// **Energy.** Per pass: m × Σ_codes count × energy(code, V) for the MACs, m × weights × input-net
-/// energy × (V/V_nom)², leakage R·C·P_leak·(V/V_nom) over the pass time; leakage at nominal voltage over
+/// energy at V (``inputNetEnergyFJ(corner:)``: a per-voltage table's own figure, else the nominal one
+/// × (V/V_nom)²), leakage R·C·P_leak·(V/V_nom) over the pass time; leakage at nominal voltage over
 /// the rest of the GEMM's time (stalls on memory, level changes); static power over all the time;
 /// bytes × energy per byte; level changes × energy per change. Idle PEs of edge tiles and fill/drain
 /// cycles spend no dynamic energy (clock-gated).
@@ -304,10 +305,9 @@ public struct ArraySimulator: Sendable {
         var e = EnergyBreakdown()
         let vNom = timing.nominalVoltageV
         let leakNW = Double(config.rows * config.cols) * (config.leakagePerMACNW ?? timing.leakagePerMACNW)
-        let inputNet = config.inputNetEnergyFJ ?? timing.inputNetEnergyFJ
         for l in order {
             if at != l { if at != nil { switches += 1 }; at = l }
-            let lv = levels[l], v = lv.voltageV / vNom
+            let lv = levels[l], v = lv.voltageV / vNom, inputNet = inputNetEnergyFJ(corner: lv.corner)
             for (t, tile) in tiles.enumerated() where levelOf[t] == l {
                 for mr in rows {
                     let cyc = passCycles(rows: mr)
@@ -317,7 +317,7 @@ public struct ArraySimulator: Sendable {
                     let ns = Double(cyc) * lv.clockNs
                     passNs += ns
                     e.macFJ += Double(mr) * tile.scale * macPerRow[l][tile.hist]
-                    e.inputNetsFJ += Double(mr) * Double(tile.weights) * inputNet * v * v
+                    e.inputNetsFJ += Double(mr) * Double(tile.weights) * inputNet
                     e.leakageFJ += leakNW * v * ns / 1000
                 }
             }
@@ -353,6 +353,15 @@ public struct ArraySimulator: Sendable {
                        energy: e)
     }
 
+    /// The input-port nets' energy per MAC operation at corner `j`, fJ: the configuration's
+    /// ``ArrayConfig/inputNetEnergyFJ`` (nominal) scaled by (V/V_nom)² when it is set, else the MAC's
+    /// (``MACTiming/inputNetEnergyFJ(corner:)``: a per-voltage table's own figure at that voltage).
+    public func inputNetEnergyFJ(corner j: Int) -> Double {
+        guard let nominal = config.inputNetEnergyFJ else { return timing.inputNetEnergyFJ(corner: j) }
+        let v = timing.corners[j].voltageV / timing.nominalVoltageV
+        return nominal * v * v
+    }
+
     /// The levels of `scheme` and the level of every tile.
     ///
     /// Without DVFS: one level, the signed-off clock (``MACTiming/referenceDelayNs``) at nominal voltage.
@@ -360,8 +369,11 @@ public struct ArraySimulator: Sendable {
     /// ``ArrayConfig/dvfsLevels`` clocks are chosen among the tiles' needs to minimize the total pass
     /// time of the workload (exact: dynamic programming over the sorted distinct needs). Energy goal:
     /// the signed-off clock; a tile needs the lowest corner voltage at which its slowest code meets it
-    /// (scanning down from nominal); the levels are chosen among those voltages to minimize the MACs'
-    /// and input nets' energy over the workload (same program).
+    /// (scanning down from nominal, with that corner's own per-code delays); the levels are chosen among
+    /// those voltages to minimize the MACs' and input nets' energy over the workload (same program).
+    /// Levels run only at the corners' voltages: with per-voltage tables
+    /// (``MACTiming/init(corners:format:leakagePerMACNW:tablePath:)``) a tile that would meet the clock
+    /// somewhere between two characterized voltages takes the higher one, as ``CornerDelays`` does.
     func chooseLevels(_ scheme: Scheme, tiles: [Tile], histograms: [[Double]]) -> ([DVFSLevel], [Int]) {
         let nominal = DVFSLevel(corner: 0, voltageV: timing.nominalVoltageV, clockNs: timing.referenceDelayNs)
         guard scheme.dvfs, !tiles.isEmpty else { return ([nominal], [Int](repeating: 0, count: tiles.count)) }
@@ -397,11 +409,8 @@ public struct ArraySimulator: Sendable {
                 for (c, x) in histograms[tile.hist].enumerated() where x > 0 { groupHist[q][c] += x * tile.scale * rowsTotal }
                 groupWeights[q] += Double(tile.weights) * rowsTotal
             }
-            let inputNet = config.inputNetEnergyFJ ?? timing.inputNetEnergyFJ
-            let vNom = timing.nominalVoltageV
             let chosen = Self.partition(groups: values.count, levels: config.dvfsLevels) { q, s in
-                let corner = values[s], v = timing.corners[corner].voltageV / vNom
-                return timing.energyFJ(corner: corner, histogram: groupHist[q]) + groupWeights[q] * inputNet * v * v
+                timing.energyFJ(corner: values[s], histogram: groupHist[q]) + groupWeights[q] * inputNetEnergyFJ(corner: values[s])
             }
             let levels = chosen.map { DVFSLevel(corner: values[$0], voltageV: timing.corners[values[$0]].voltageV, clockNs: clock) }
             return (levels, need.map { n in Self.servingLevel(group: index[n]!, chosen: chosen) })

@@ -405,12 +405,17 @@ public enum Grammars {
             model") is configured by --config FILE, a JSON object of the fields the README lists. Each
             GEMM is cut into weight tiles; each tile runs at the fastest DVFS level whose clock its
             slowest code meets (--dvfs-goal speed) or at the lowest voltage meeting the signed-off
-            clock (energy). The table needs energy_fj (halo characterize --energy).
+            clock (energy). The table needs energy_fj (halo characterize --energy). The nets driven by
+            the MAC's input ports are charged once per operation: from the table's input_energy_fj
+            (--input-net-energy separate), else as the zero weight's energy, taken out of every code.
             Weights: --model FOLDER (written by 'halo quantize --weights FOLDER -o OUT': its codes give
             every tile's codes), or --shapes FILE ({"gemms": [{"name", "k", "n", "repeat"}]}) with --grid.
             """,
         options: [
-            OptionSpec("--table", "FILE", required: true, help: "Delay table with energy_fj (CSV or JSON from 'halo characterize --energy')."),
+            OptionSpec("--table", "FILE", default: "none (or --corners)", help: """
+                Delay table with energy_fj (CSV or JSON from 'halo characterize --energy');
+                required unless --corners is given.
+                """),
             Shared.numberFormat(required: true, help: "How the table's codes encode values (see 'halo select --help')."),
             OptionSpec("--model", "FOLDER", help: "A quantized model folder (halo.json and halo-codes-*.safetensors)."),
             OptionSpec("--shapes", "FILE", help: "GEMM shapes: JSON {\"gemms\": [{\"name\": …, \"k\": IN, \"n\": OUT, \"repeat\": R}]} (needs --grid)."),
@@ -429,6 +434,12 @@ public enum Grammars {
                 Voltage/frequency table for the energy goal (as for 'halo quantize').
                 Default: alpha-power law, nominal at the table's supply voltage (1.8 V when
                 it records none), Vt 0.45 V, alpha 1.3, 10 mV steps.
+                """),
+            OptionSpec("--corners", "FILE", default: "none", help: """
+                Per-voltage tables ('halo characterize --corner V=LIB ... --energy') instead of
+                --table and --vf-table: every voltage with its own per-code delays and
+                energies, levels only at those voltages (between two, the higher); the
+                signed-off clock is the highest voltage's full MAC.
                 """),
             OptionSpec.flag("--reorder", help: """
                 With --model: reorder output channels (slowest rows together) of layers whose

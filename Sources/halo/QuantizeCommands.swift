@@ -84,8 +84,7 @@ func quantizeCommand(_ argv: [String]) throws {
     } else if let stray = dvfsOptions.first(where: { args.value($0) != nil }) {
         throw HaloError("\(stray) needs --tile RxC (the DVFS tile)")
     }
-    let vfTable = args.value("--vf-table")
-    if vfTable != nil, cornersPath != nil { throw HaloError("--vf-table and --corners exclude each other (the corners give each level's delays)") }
+    let (vfTable, _) = try voltageOptions(args)
     let weights = args.values("--weights")
     if weights.count == 1, ModelFolder.isFolder(weights[0]) {
         if tile != nil { throw HaloError("--tile (a DVFS plan) is not made for a model folder yet; give the weight files") }
@@ -104,9 +103,7 @@ func quantizeCommand(_ argv: [String]) throws {
                                   extraInputs: [vfTable, cornersPath].compactMap { $0 })
     if let vfTable { dvfs?.voltage = try VoltageModel.read(path: vfTable) }
     if let cornersPath {
-        let delays = CornerDelays(try CornerTables.read(path: cornersPath))
-        try delays.check(covers: setup.selector.space, what: cornersPath)
-        dvfs?.voltage = .corners(delays)
+        dvfs?.voltage = .corners(CornerDelays(try readCornerTables(cornersPath, covering: setup.selector.space)))
     }
     setup.request.pareto = args.lastGiven(of: ["--pareto", "--no-pareto"]) != "--no-pareto" // default: the front
     setup.request.dvfs = dvfs

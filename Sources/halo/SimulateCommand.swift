@@ -11,7 +11,12 @@ func simulateCommand(_ argv: [String]) throws {
     if try helpRequested(args, Grammars.simulate) { return }
     try acceptThreads(args)
     guard args.positionals.isEmpty else { throw HaloError("unexpected argument '\(args.positionals[0])' for 'halo simulate'") }
-    guard let tablePath = args.value("--table") else { throw HaloError("'halo simulate' needs --table TABLE.csv") }
+    let (vfPath, cornersPath) = try voltageOptions(args)
+    if args.value("--table") != nil, cornersPath != nil {
+        throw HaloError("give --table or --corners, not both (the corners' highest voltage is the delay table)")
+    }
+    // Corner tables read as a delay table are their nominal (highest-voltage) corner.
+    guard let tablePath = args.value("--table") ?? cornersPath else { throw HaloError("'halo simulate' needs --table TABLE.csv or --corners FILE") }
     guard let formatText = args.value("--number-format") else {
         throw HaloError("'halo simulate' needs --number-format (\(NumberFormat.acceptedNames))")
     }
@@ -34,7 +39,7 @@ func simulateCommand(_ argv: [String]) throws {
     if let n = try args.integer("--decode-tokens", in: 0 ... (1 << 24)) { workload.decodeTokens = n }
     if let n = try args.integer("--decode-batch", in: 1 ... (1 << 16)) { workload.decodeBatch = n }
     guard workload.prefillTokens > 0 || workload.decodeTokens > 0 else { throw HaloError("nothing to run: --prefill-tokens and --decode-tokens are both 0") }
-    let configPath = args.value("--config"), vfPath = args.value("--vf-table")
+    let configPath = args.value("--config")
     let output = args.value("-o", "--output"), plotPath = args.value("--plot"), permPath = args.value("--permutations")
     let inputs = [tablePath] + [configPath, vfPath, shapes, gridPath].compactMap { $0 }
     let outputs = try RunOutputs([output, plotPath, permPath], inputs: inputs)
@@ -47,11 +52,17 @@ func simulateCommand(_ argv: [String]) throws {
         config.goal = goal
     }
     let table = try DelayTable.read(path: tablePath)
-    // Without a table of operating points: the alpha-power law, nominal at the table's supply voltage.
-    let voltage = try vfPath.map { try VoltageModel.read(path: $0) }
-        ?? .alphaPower(nominal: table.metadata.stimulus?.supplyVoltageV ?? 1.8, threshold: 0.45, alpha: 1.3, step: 0.01)
     let space = try CodeSpace(table: table, format: format, tablePath: tablePath)
-    let timing = try MACTiming(table: table, format: format, voltage: voltage, tablePath: tablePath)
+    let timing: MACTiming
+    if let cornersPath {
+        // Each characterized voltage with its own per-code delays and energies.
+        timing = try MACTiming(corners: try readCornerTables(cornersPath, covering: space), format: format, tablePath: cornersPath)
+    } else {
+        // Without a table of operating points: the alpha-power law, nominal at the table's supply voltage.
+        let voltage = try vfPath.map { try VoltageModel.read(path: $0) }
+            ?? .alphaPower(nominal: table.metadata.stimulus?.supplyVoltageV ?? 1.8, threshold: 0.45, alpha: 1.3, step: 0.01)
+        timing = try MACTiming(table: table, format: format, voltage: voltage, tablePath: tablePath)
+    }
     let weights: AcceleratorStudy.Weights
     let source: String
     if let model {

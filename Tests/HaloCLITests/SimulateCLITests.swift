@@ -66,4 +66,43 @@ final class SimulateCLITests: XCTestCase {
         try assertError(["simulate", "--table", Self.energyTable, "--number-format", "int8", "--shapes", shapes, "--grid", grid, "--reorder"],
                         "halo: error: --reorder needs --model (the codes of each channel)")
     }
+
+    static let ihpCorners = CLITests.repo.appendingPathComponent("Benchmarks/results/corners/mac8-ihp-sg13g2-typ.csv").path
+
+    /// `--corners` with the committed IHP SG13G2 tables (1.50 V and 1.20 V): the signed-off clock is the
+    /// 1.50 V none row, levels only at the two voltages, the input nets from each voltage's column.
+    func testSimulateWithCorners() throws {
+        let (shapes, grid) = try inputs()
+        let json = scratch.appendingPathComponent("r.json").path
+        let r = try halo(["simulate", "--corners", Self.ihpCorners, "--number-format", "int8", "--shapes", shapes, "--grid", grid,
+                          "--dvfs-goal", "energy", "--prefill-tokens", "64", "--decode-tokens", "4", "-o", json])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("input nets 177.5 fJ/op (table column)"), r.stdout)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let mac = try XCTUnwrap(report["mac"] as? [String: Any])
+        XCTAssertEqual(mac["reference_delay_ns"] as? Double, 2.315243)
+        XCTAssertEqual(mac["input_net_energy"] as? String, "table column")
+        XCTAssertEqual(mac["voltages_v"] as? [Double], [1.5, 1.2])
+        XCTAssertEqual(mac["input_net_energy_fj_per_voltage"] as? [Double], [177.4954, 106.7039])
+        let schemes = try XCTUnwrap(report["schemes"] as? [[String: Any]])
+        for s in schemes {
+            for level in try XCTUnwrap(s["levels"] as? [[String: Any]]) {
+                XCTAssertTrue([1.5, 1.2].contains(try XCTUnwrap(level["voltage_v"] as? Double)), "\(level)")
+                XCTAssertEqual(level["clock_ns"] as? Double, 2.315243)
+            }
+        }
+    }
+
+    func testCornersErrors() throws {
+        let (shapes, grid) = try inputs()
+        let delayOnly = try write("c.csv", "code,delay_ns@1.50V,delay_ns@1.20V\nnone,2,3\n0,1,1.5\n1,2,3\n")
+        try assertError(["simulate", "--table", Self.energyTable, "--corners", Self.ihpCorners, "--number-format", "int8", "--shapes", shapes, "--grid", grid],
+                        "halo: error: give --table or --corners, not both (the corners' highest voltage is the delay table)")
+        try assertError(["simulate", "--vf-table", "vf.csv", "--corners", Self.ihpCorners, "--number-format", "int8", "--shapes", shapes, "--grid", grid],
+                        "halo: error: --vf-table and --corners exclude each other (the corners give each level's delays)")
+        try assertError(["simulate", "--number-format", "int8", "--shapes", shapes, "--grid", grid],
+                        "halo: error: 'halo simulate' needs --table TABLE.csv or --corners FILE")
+        try assertError(["simulate", "--corners", delayOnly, "--number-format", "uint1", "--shapes", shapes, "--grid", grid],
+                        "\(delayOnly): error: the array model needs a delay table with energy_fj at 1.50V (run halo characterize --energy)")
+    }
 }
