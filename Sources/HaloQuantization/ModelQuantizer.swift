@@ -96,6 +96,13 @@ public enum ModelSampling {
     /// The sample of `plan`'s tensors: each a tensor of the same name holding the chosen rows.
     public static func sample(folder: ModelFolder, plan: ModelQuantizationPlan, maxWeights: Int = defaultMaxWeights,
                               granularity: Granularity) throws -> [WeightTensor] {
+        try sample(folder: folder, plan: plan, maxWeights: maxWeights, granularity: granularity, statistics: nil).weights
+    }
+
+    /// The sample and, with `statistics`, the importance of the same rows (``CalibrationStatistics/importance(for:shape:rows:)``).
+    public static func sample(folder: ModelFolder, plan: ModelQuantizationPlan, maxWeights: Int = defaultMaxWeights,
+                              granularity: Granularity, statistics: CalibrationStatistics?) throws -> (weights: [WeightTensor], importance: [WeightTensor]?) {
+        var importance: [WeightTensor]? = statistics == nil ? nil : []
         let selected = plan.quantized
         let shapes = selected.map { matrixShape($0.info) }
         let chosen = rows(for: shapes, maxWeights: maxWeights, seeds: selected.map { seed(forName: $0.info.name) })
@@ -108,8 +115,9 @@ public enum ModelSampling {
             }
             out.append(try file.read(location.info, rows: rows).checked(file: file.path))
             file.releasePages(of: location.info)
+            if let statistics { importance?.append(try statistics.importance(for: location.info.name, shape: location.info.shape, rows: rows)) }
         }
-        return out
+        return (out, importance)
     }
 
     /// `[shape[0], rest]` (a 1-D tensor is one row).
@@ -174,6 +182,10 @@ public struct ModelWriter {
         public var shape: [Int]
         /// Its error at the fitted scales.
         public var quality: Quality
+        /// With a sensitive split: its blocks on the sensitive grid (indices into the scale array, row-major).
+        public var sensitiveBlocks: [Int] = []
+        /// With a sensitive split: its weights on the sensitive grid.
+        public var sensitiveWeights = 0
     }
 
     /// What was written.
@@ -202,6 +214,12 @@ public struct ModelWriter {
     public var manifestFields: [(String, String)] = []
     /// Worker threads for each tensor's scale fit and quantization (0: all cores).
     public var threads = 0
+    /// Calibration statistics: each tensor's scales fit its importance-weighted error (nil: unweighted).
+    public var statistics: CalibrationStatistics?
+    /// A sensitive split carried from the sample (``SensitiveSplit/threshold``): each tensor's blocks of at
+    /// least this gain density go to the sensitive grid; `NAME.grid` (U8 `[rowBlocks, colBlocks]`, 0 fast,
+    /// 1 sensitive) joins its codes. Nil: every block on `grid`.
+    public var sensitiveThreshold: Double?
 
     /// A writer.
     public init(folder: ModelFolder, plan: ModelQuantizationPlan, grid: [CodeLevel], space: CodeSpace, granularity: Granularity) {
@@ -412,6 +430,9 @@ public struct ModelWriter {
                     let blocks = blockShape(item.location.info)
                     entries.append(.init(name: item.name + ".codes", dtype: codesDType, shape: item.location.info.shape))
                     entries.append(.init(name: item.name + ".scale", dtype: "F32", shape: [blocks.rowBlocks, blocks.colBlocks]))
+                    if sensitiveThreshold != nil {
+                        entries.append(.init(name: item.name + ".grid", dtype: "U8", shape: [blocks.rowBlocks, blocks.colBlocks]))
+                    }
                 }
                 codesWriter = try SafeTensorsStreamWriter(path: try sink.path(for: codesName).path, entries: entries,
                                                           metadata: ["format": "halo-codes", "halo_version": HaloVersion.string])
@@ -419,7 +440,7 @@ public struct ModelWriter {
             for item in items {
                 let info = item.location.info
                 if item.decision == .quantize, let codesWriter {
-                    let q = try quantize(file, info)
+                    let (q, split) = try quantize(file, info)
                     try q.dequantized.withUnsafeBufferPointer { try writer.append(floats: $0) }
                     if codesDType == "U8" {
                         let bytes = q.codes.map { UInt8(truncatingIfNeeded: $0) }
@@ -430,7 +451,13 @@ public struct ModelWriter {
                     }
                     let le = q.scales.map { $0.bitPattern.littleEndian }
                     try le.withUnsafeBytes { try codesWriter.append($0) }
-                    results.append(TensorResult(name: info.name, shape: info.shape, quality: q.quality))
+                    var result = TensorResult(name: info.name, shape: info.shape, quality: q.quality)
+                    if let split {
+                        try split.split.gridMap(ofTensor: 0, in: split.problem).withUnsafeBytes { try codesWriter.append($0) }
+                        result.sensitiveBlocks = split.split.sensitiveBlocks
+                        result.sensitiveWeights = split.split.sensitiveWeights
+                    }
+                    results.append(result)
                     total.add(q.quality)
                     state.quantizedWeightsDone += info.count
                 } else {
@@ -464,14 +491,20 @@ public struct ModelWriter {
 
     /// One tensor quantized onto the grid: scales fitted to each block for these levels, every weight to
     /// its nearest level.
-    private func quantize(_ file: SafeTensorsFile, _ info: SafeTensorsFile.TensorInfo) throws -> QuantizedTensor {
+    private func quantize(_ file: SafeTensorsFile, _ info: SafeTensorsFile.TensorInfo) throws
+        -> (QuantizedTensor, (split: SensitiveSplit, problem: QuantizationProblem)?) {
         let tensor = try file.read(info).checked(file: file.path)
-        let problem = try QuantizationProblem(tensors: [tensor], granularity: granularity, threads: threads)
+        let importance = try statistics.map { [try $0.importance(for: info.name, shape: info.shape)] }
+        let problem = try QuantizationProblem(tensors: [tensor], importance: importance, granularity: granularity, threads: threads)
         var options = SelectorOptions()
         options.threads = threads
         let selector = GridSelector(problem: problem, space: space, options: options)
+        if let sensitiveThreshold {
+            let split = SensitiveSplit.apply(selector: selector, fastGrid: grid, threshold: sensitiveThreshold)
+            return (selector.quantize(split.assignment)[0], (split, problem))
+        }
         let solution = selector.fit(levels: grid)
-        return selector.quantize(Assignment(solution))[0]
+        return (selector.quantize(Assignment(solution))[0], nil)
     }
 
     private func blockShape(_ info: SafeTensorsFile.TensorInfo) -> (rowBlocks: Int, colBlocks: Int) {
@@ -498,6 +531,11 @@ public struct ModelWriter {
                               ("values", .array(sorted.map { .number($0.value) })),
                               ("max_delay_ns", .number(sorted.map(\.delayNs).max() ?? 0))])),
             ("codes_files", .array(codesFiles.map { .string($0) })),
+        ]
+        if let sensitiveThreshold {
+            fields.append(("sensitive", SensitiveSplit.manifestJSON(fast: sorted, space: space, threshold: sensitiveThreshold)))
+        }
+        fields += [
             ("quantized", .array(plan.items.filter { $0.decision == .quantize }.map { .string($0.name) })),
             ("kept", .array(plan.items.compactMap { item in
                 guard case .keep(let reason) = item.decision else { return nil }
