@@ -35,12 +35,7 @@ mkdir -p "$WORK" "$RESULTS"
 log() { echo "[accuracy] $*" >&2; }
 
 # 1. halo
-if [[ -z "${HALO:-}" ]]; then
-    log "building halo (release) in $SCRATCH"
-    (cd "$repo" && swift build -c release --product halo --scratch-path "$SCRATCH" >&2)
-    HALO="$SCRATCH/release/halo"
-fi
-[[ -x "$HALO" ]] || { echo "error: no halo binary at $HALO" >&2; exit 1; }
+. "$bench_dir/build-halo.sh"
 
 # 2. Python
 . "$repo/Scripts/venv.sh"
@@ -84,9 +79,20 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 gguf, out = sys.argv[1], sys.argv[2]
 d, f = os.path.dirname(gguf), os.path.basename(gguf)
 tok = AutoTokenizer.from_pretrained(d, gguf_file=f)
-model = AutoModelForCausalLM.from_pretrained(d, gguf_file=f, dtype=torch.float32)
+loaded = AutoModelForCausalLM.from_pretrained(d, gguf_file=f, dtype=torch.float32)
+# The GGUF-loaded model is flagged as quantized and refuses save_pretrained: copy its (dequantized)
+# weights into a plain model of the same configuration.
+config = loaded.config
+if hasattr(config, "quantization_config"):
+    delattr(config, "quantization_config")
+model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+missing, unexpected = model.load_state_dict(loaded.state_dict(), strict=False)
+if unexpected or [m for m in missing if "lm_head" not in m]:
+    sys.exit(f"error: weights do not match: missing {missing[:5]}, unexpected {unexpected[:5]}")
+model.tie_weights()
 model.save_pretrained(out)
 tok.save_pretrained(out)
+print("saved", out, sum(p.numel() for p in model.parameters()), file=sys.stderr)
 PY
     fi
     lm_args=(--lm "$lm" --lm-source "\`$LM_PACKAGE\`")

@@ -3,19 +3,24 @@ import XCTest
 @testable import HaloCore
 @testable import HaloQuantization
 
+/// int4 codes whose delay grows with the number of one bits, 1 ns + 0.25 ns a one bit + 0.01 ns × code
+/// (a synthetic table; reference 3 ns).
+func int4SpaceByOneBits() -> CodeSpace {
+    let format = NumberFormat.int(bits: 4)
+    let levels = (0 ..< 16).map { c in
+        CodeLevel(code: c, value: format.value(ofCode: c)!, delayNs: 1 + 0.25 * Double(c.nonzeroBitCount) + 0.01 * Double(c))
+    }
+    return CodeSpace(format: format, levels: levels, referenceDelayNs: 3)
+}
+
 /// Calibration statistics in, importance out, and the sensitive split (issue 15): `act_sq` and `fisher`
 /// files are read, normalised and checked; importance concentrated on some input channels makes the
 /// chosen grid and scales serve them; the split sends the blocks with most to gain to the accurate grid,
 /// no more weights than asked, and says so.
 final class CalibrationTests: XCTestCase {
-    private var scratch: URL!
-
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("halo-calibration-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
+    /// This test's files (removed with it).
+    private let files = Scratch()
+    private var scratch: URL { files.dir }
 
     private func write(_ name: String, _ entries: [SafeTensorsWriter.Entry]) throws -> String {
         let path = scratch.appendingPathComponent(name).path
@@ -23,15 +28,8 @@ final class CalibrationTests: XCTestCase {
         return path
     }
 
-    /// int4 codes whose delay grows with the number of one bits (a synthetic table): the codes 0 and
-    /// ±1, ±2, -8 … are fast, the full set is slow.
-    private var space: CodeSpace {
-        let format = NumberFormat.int(bits: 4)
-        let levels = (0 ..< 16).map { c in
-            CodeLevel(code: c, value: format.value(ofCode: c)!, delayNs: 1 + 0.25 * Double(c.nonzeroBitCount) + 0.01 * Double(c))
-        }
-        return CodeSpace(format: format, levels: levels, referenceDelayNs: 3)
-    }
+    /// The synthetic int4 table: the codes 0 and ±1, ±2, -8 … are fast, the full set is slow.
+    private var space: CodeSpace { int4SpaceByOneBits() }
 
     private func gaussian(_ n: Int, seed: UInt64, scale: Double = 1) -> [Float] {
         var rng = Xoshiro256(seed: seed)
