@@ -143,7 +143,8 @@ def main():
             loss = model(**inputs, labels=labels).loss * int((labels[:, 1:] != -100).sum())
         loss.backward()
         for key, p in params.items():
-            fisher[key] += p.grad.detach().double() ** 2
+            if p.grad is not None:  # None: the layer does not reach the loss (a pooler the embedding does not use)
+                fisher[key] += p.grad.detach().double() ** 2
     for h in handles:
         h.remove()
     out = {}
@@ -155,7 +156,10 @@ def main():
         act = (sums[key][0] / sums[key][1]).float().numpy()
         out[key + ".act_sq"] = np.ascontiguousarray(act.astype(np.float32))
         if fisher is not None:
-            out[key + ".fisher"] = np.ascontiguousarray(fisher[key].float().cpu().numpy())
+            if float(fisher[key].max()) > 0:
+                out[key + ".fisher"] = np.ascontiguousarray(fisher[key].float().cpu().numpy())
+            else:
+                print(f"[calibrate] {key}: no gradient reaches it; no fisher written (act_sq is)", file=sys.stderr)
     save_file(out, args.output, metadata={"format": "halo-calibration", "model": os.path.abspath(args.model),
                                           "text": os.path.abspath(args.text), "lines": str(len(lines)),
                                           "tokens": str(count["tokens"]), "kind": kind})
