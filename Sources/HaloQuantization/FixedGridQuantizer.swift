@@ -94,7 +94,7 @@ public struct FixedGridQuantizer: Sendable {
         if let flat = firstBad.value {
             var value: Float = 0
             withUnsafeMutablePointer(to: &value) { SafeTensorsFile.decode(raw, dtype: info.dtype, from: flat, count: 1, into: $0) }
-            throw HaloError("tensor '\(info.name)': element \(WeightTensor.index(ofFlat: flat, shape: shape)) is \(value.isNaN ? "NaN" : "\(value) (not finite as a 32-bit float)")", file: path)
+            throw HaloError("tensor '\(info.name)': element \(WeightTensor.index(ofFlat: flat, in: shape)) is \(value.isNaN ? "NaN" : "\(value) (not finite as a 32-bit float)")", file: path)
         }
         var quality = Quality()
         for q in perBlock { quality.add(q) }

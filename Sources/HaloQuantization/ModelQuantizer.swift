@@ -96,6 +96,13 @@ public enum ModelSampling {
     /// The sample of `plan`'s tensors: each a tensor of the same name holding the chosen rows.
     public static func sample(folder: ModelFolder, plan: ModelQuantizationPlan, maxWeights: Int = defaultMaxWeights,
                               granularity: Granularity) throws -> [WeightTensor] {
+        try sample(folder: folder, plan: plan, maxWeights: maxWeights, granularity: granularity, statistics: nil).weights
+    }
+
+    /// The sample and, with `statistics`, the importance of the same rows (``CalibrationStatistics/importance(for:shape:rows:)``).
+    public static func sample(folder: ModelFolder, plan: ModelQuantizationPlan, maxWeights: Int = defaultMaxWeights,
+                              granularity: Granularity, statistics: CalibrationStatistics?) throws -> (weights: [WeightTensor], importance: [WeightTensor]?) {
+        var importance: [WeightTensor]? = statistics == nil ? nil : []
         let selected = plan.quantized
         let shapes = selected.map { matrixShape($0.info) }
         let chosen = rows(for: shapes, maxWeights: maxWeights, seeds: selected.map { seed(forName: $0.info.name) })
@@ -108,8 +115,9 @@ public enum ModelSampling {
             }
             out.append(try file.read(location.info, rows: rows).checked(file: file.path))
             file.releasePages(of: location.info)
+            if let statistics { importance?.append(try statistics.importance(for: location.info.name, shape: location.info.shape, rows: rows)) }
         }
-        return out
+        return (out, importance)
     }
 
     /// `[shape[0], rest]` (a 1-D tensor is one row).
@@ -174,6 +182,10 @@ public struct ModelWriter {
         public var shape: [Int]
         /// Its error at the fitted scales.
         public var quality: Quality
+        /// With a sensitive split: its blocks on the sensitive grid (indices into the scale array, row-major).
+        public var sensitiveBlocks: [Int] = []
+        /// With a sensitive split: its weights on the sensitive grid.
+        public var sensitiveWeights = 0
     }
 
     /// What was written.
@@ -202,6 +214,12 @@ public struct ModelWriter {
     public var manifestFields: [(String, String)] = []
     /// Worker threads for each tensor's scale fit and quantization (0: all cores).
     public var threads = 0
+    /// Calibration statistics: each tensor's scales fit its importance-weighted error (nil: unweighted).
+    public var statistics: CalibrationStatistics?
+    /// A sensitive split carried from the sample (``SensitiveSplit/threshold``): each tensor's blocks of at
+    /// least this gain density go to the sensitive grid; `NAME.grid` (U8 `[rowBlocks, colBlocks]`, 0 fast,
+    /// 1 sensitive) joins its codes. Nil: every block on `grid`.
+    public var sensitiveThreshold: Double?
 
     /// A writer.
     public init(folder: ModelFolder, plan: ModelQuantizationPlan, grid: [CodeLevel], space: CodeSpace, granularity: Granularity) {
@@ -397,7 +415,7 @@ public struct ModelWriter {
         var total = Quality()
         // Tensors are quantized `workers` at a time, one thread each (a tensor's own steps are short and
         // partly serial: decoding, checking, writing), and written in the shard's order as they are done;
-        // a shard with fewer tensors than workers is quantized one tensor at a time over every thread.
+        // a model with fewer tensors than twice the workers is quantized one tensor at a time over every thread.
         let loop = ParallelLoop(threads: threads)
         let order = shards.flatMap { byShard[$0] ?? [] }
         let perTensorThreads = loop.threads > 1 && order.filter({ $0.decision == .quantize }).count >= 2 * loop.threads ? 1 : threads
@@ -431,6 +449,9 @@ public struct ModelWriter {
                     let blocks = blockShape(item.location.info)
                     entries.append(.init(name: item.name + ".codes", dtype: codesDType, shape: item.location.info.shape))
                     entries.append(.init(name: item.name + ".scale", dtype: "F32", shape: [blocks.rowBlocks, blocks.colBlocks]))
+                    if sensitiveThreshold != nil {
+                        entries.append(.init(name: item.name + ".grid", dtype: "U8", shape: [blocks.rowBlocks, blocks.colBlocks]))
+                    }
                 }
                 codesWriter = try SafeTensorsStreamWriter(path: try sink.path(for: codesName).path, entries: entries,
                                                           metadata: ["format": "halo-codes", "halo_version": HaloVersion.string])
@@ -443,11 +464,11 @@ public struct ModelWriter {
             try finishShard()
         }
         let writer = self
-        try loop.orderedPipeline(count: order.count, window: loop.threads + 1, produce: { i -> QuantizedTensor? in
+        try loop.orderedPipeline(count: order.count, window: loop.threads + 1, produce: { i -> TensorOutcome? in
             let item = order[i]
             guard item.decision == .quantize else { return nil }
             return try writer.quantize(writer.folder.shards[item.location.shard].file, item.location.info, threads: perTensorThreads)
-        }, consume: { i, quantized in
+        }, consume: { i, outcome in
             let item = order[i]
             let info = item.location.info
             let file = folder.shards[item.location.shard].file
@@ -456,7 +477,8 @@ public struct ModelWriter {
                 try openShard(item.location.shard)
             }
             guard let o = open else { return }
-            if let q = quantized, let codesWriter = o.codes {
+            if let outcome, let codesWriter = o.codes {
+                let q = outcome.tensor
                 try q.dequantized.withUnsafeBufferPointer { try o.writer.append(floats: $0) }
                 if codesDType == "U8" {
                     let bytes = q.codes.map { UInt8(truncatingIfNeeded: $0) }
@@ -467,7 +489,13 @@ public struct ModelWriter {
                 }
                 let le = q.scales.map { $0.bitPattern.littleEndian }
                 try le.withUnsafeBytes { try codesWriter.append($0) }
-                results.append(TensorResult(name: info.name, shape: info.shape, quality: q.quality))
+                var result = TensorResult(name: info.name, shape: info.shape, quality: q.quality)
+                if let gridMap = outcome.gridMap {
+                    try gridMap.withUnsafeBytes { try codesWriter.append($0) }
+                    result.sensitiveBlocks = outcome.sensitiveBlocks
+                    result.sensitiveWeights = outcome.sensitiveWeights
+                }
+                results.append(result)
                 total.add(q.quality)
                 state.quantizedWeightsDone += info.count
             } else {
@@ -493,17 +521,36 @@ public struct ModelWriter {
 
     /// One tensor quantized onto the grid: scales fitted to each block for these levels, every weight to
     /// its nearest level.
-    private func quantize(_ file: SafeTensorsFile, _ info: SafeTensorsFile.TensorInfo, threads: Int) throws -> QuantizedTensor {
+    /// One tensor's quantization, ready to be written: the tensor, and with a sensitive split its block
+    /// map (`NAME.grid`) and what went to the sensitive grid.
+    private struct TensorOutcome: Sendable {
+        var tensor: QuantizedTensor
+        var gridMap: [UInt8]? = nil
+        var sensitiveBlocks: [Int] = []
+        var sensitiveWeights = 0
+    }
+
+    /// One tensor quantized onto the grid: scales fitted to each block for these levels, every weight to
+    /// its nearest level. Without importance or a split, straight from the stored bytes row by row
+    /// (``FixedGridQuantizer``, the same answer as the general path); otherwise through a
+    /// ``QuantizationProblem``.
+    private func quantize(_ file: SafeTensorsFile, _ info: SafeTensorsFile.TensorInfo, threads: Int) throws -> TensorOutcome {
         var options = SelectorOptions()
         options.threads = threads
-        if let rows = FixedGridQuantizer(levels: grid, granularity: granularity, options: options) {
-            return try file.withBytes(of: info) { try rows.quantize(info, bytes: $0, file: file.path) }
+        if statistics == nil, sensitiveThreshold == nil,
+           let rows = FixedGridQuantizer(levels: grid, granularity: granularity, options: options) {
+            return TensorOutcome(tensor: try file.withBytes(of: info) { try rows.quantize(info, bytes: $0, file: file.path) })
         }
         let tensor = try file.read(info).checked(file: file.path)
-        let problem = try QuantizationProblem(tensors: [tensor], granularity: granularity, threads: threads)
+        let importance = try statistics.map { [try $0.importance(for: info.name, shape: info.shape)] }
+        let problem = try QuantizationProblem(tensors: [tensor], importance: importance, granularity: granularity, threads: threads)
         let selector = GridSelector(problem: problem, space: space, options: options)
-        let solution = selector.fit(levels: grid)
-        return selector.quantize(Assignment(solution))[0]
+        if let sensitiveThreshold {
+            let split = SensitiveSplit.apply(selector: selector, fastGrid: grid, threshold: sensitiveThreshold)
+            return TensorOutcome(tensor: selector.quantize(split.assignment)[0], gridMap: split.gridMap(ofTensor: 0, in: problem),
+                                 sensitiveBlocks: split.sensitiveBlocks, sensitiveWeights: split.sensitiveWeights)
+        }
+        return TensorOutcome(tensor: selector.quantize(Assignment(selector.fit(levels: grid)))[0])
     }
 
     private func blockShape(_ info: SafeTensorsFile.TensorInfo) -> (rowBlocks: Int, colBlocks: Int) {
@@ -530,6 +577,11 @@ public struct ModelWriter {
                               ("values", .array(sorted.map { .number($0.value) })),
                               ("max_delay_ns", .number(sorted.map(\.delayNs).max() ?? 0))])),
             ("codes_files", .array(codesFiles.map { .string($0) })),
+        ]
+        if let sensitiveThreshold {
+            fields.append(("sensitive", SensitiveSplit.manifestJSON(fast: sorted, space: space, threshold: sensitiveThreshold)))
+        }
+        fields += [
             ("quantized", .array(plan.items.filter { $0.decision == .quantize }.map { .string($0.name) })),
             ("kept", .array(plan.items.compactMap { item in
                 guard case .keep(let reason) = item.decision else { return nil }

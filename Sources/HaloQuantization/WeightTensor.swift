@@ -54,10 +54,10 @@ extension WeightTensor {
     }
 
     /// The index `[i, j, …]` in `shape` of flat (row-major) element `flat`.
-    func index(ofFlat flat: Int) -> String { Self.index(ofFlat: flat, shape: shape) }
+    func index(ofFlat flat: Int) -> String { Self.index(ofFlat: flat, in: shape) }
 
     /// The index `[i, j, …]` in `shape` of flat (row-major) element `flat`.
-    static func index(ofFlat flat: Int, shape: [Int]) -> String {
+    static func index(ofFlat flat: Int, in shape: [Int]) -> String {
         var rest = flat
         var index = [Int](repeating: 0, count: shape.count)
         for d in shape.indices.reversed() where shape[d] > 0 {

@@ -21,11 +21,12 @@ func selectCommand(_ argv: [String]) throws {
     setup.request.pareto = args.lastGiven(of: ["--pareto", "--no-pareto"]) == "--pareto" // default: no front
     let outcome = try HardwareAwareQuantizer.run(selector: setup.selector, request: setup.request)
     printWarnings(outcome.warnings)
-    let tensors = setup.selector.quantize(outcome.assignment)
-    let json = QuantizationReport.json(outcome: outcome, selector: setup.selector, request: setup.request,
-                                       context: setup.context, tensors: tensors).render() + "\n"
+    let split = setup.split(outcome)
+    let tensors = setup.selector.quantize(split?.assignment ?? outcome.assignment)
+    let json = setup.withSplit(QuantizationReport.json(outcome: outcome, selector: setup.selector, request: setup.request,
+                                                       context: setup.context, tensors: tensors), split).render() + "\n"
     if let output {
-        try setup.outputs.commit([output: json], standardOutput: summary(outcome, setup: setup, tensors: tensors) + "wrote \(output)\n")
+        try setup.outputs.commit([output: json], standardOutput: summary(outcome, setup: setup, tensors: tensors) + (split?.summary() ?? "") + "wrote \(output)\n")
     } else {
         try setup.outputs.commit([:], standardOutput: json)
     }
@@ -84,6 +85,9 @@ func quantizeCommand(_ argv: [String]) throws {
     } else if let stray = dvfsOptions.first(where: { args.value($0) != nil }) {
         throw HaloError("\(stray) needs --tile RxC (the DVFS tile)")
     }
+    if tile != nil, args.value("--sensitive-fraction") != nil {
+        throw HaloError("--sensitive-fraction and --tile (a DVFS plan) both choose grids per block; give one or the other")
+    }
     let (vfTable, _) = try voltageOptions(args)
     let weights = args.values("--weights")
     if weights.count == 1, ModelFolder.isFolder(weights[0]) {
@@ -109,7 +113,8 @@ func quantizeCommand(_ argv: [String]) throws {
     setup.request.dvfs = dvfs
     let outcome = try HardwareAwareQuantizer.run(selector: setup.selector, request: setup.request)
     printWarnings(outcome.warnings)
-    let tensors = setup.selector.quantize(outcome.assignment)
+    let split = setup.split(outcome)
+    let tensors = setup.selector.quantize(split?.assignment ?? outcome.assignment)
     let space = setup.selector.space
     var entries: [SafeTensorsWriter.Entry] = []
     for (t, q) in tensors.enumerated() {
@@ -122,6 +127,9 @@ func quantizeCommand(_ argv: [String]) throws {
             let levels = (0 ..< info.tileRows * info.tileCols).map { UInt8(truncatingIfNeeded: plan.tileLevel[info.firstTile + $0]) }
             entries.append(.init(name: q.name + ".level", shape: [info.tileRows, info.tileCols], payload: .u8(levels)))
         }
+        if let split {
+            entries.append(.init(name: q.name + ".grid", shape: q.scaleShape, payload: .u8(split.gridMap(ofTensor: t, in: setup.selector.problem))))
+        }
     }
     entries += try passedThrough(weightFiles: args.values("--weights"), besides: entries.map(\.name), quantized: tensors.map(\.name))
     var metadata = ["format": "pt", "halo_version": HaloVersion.string, "halo_format": space.format.description,
@@ -132,14 +140,19 @@ func quantizeCommand(_ argv: [String]) throws {
             metadata["halo_dvfs_level\(i)_codes"] = l.grid.map { String($0.code) }.joined(separator: ",")
         }
     }
+    if let split {
+        // NAME.grid: 0 = the fast grid, 1 = the sensitive grid, per scale block.
+        metadata["halo_grid_codes"] = split.fastGrid.map { String($0.code) }.joined(separator: ",")
+        metadata["halo_sensitive_grid_codes"] = split.sensitiveGrid.map { String($0.code) }.joined(separator: ",")
+    }
     var contents = [output: SafeTensorsWriter.encode(entries, metadata: metadata)]
     if let reportPath {
-        let json = QuantizationReport.json(outcome: outcome, selector: setup.selector, request: setup.request,
-                                           context: setup.context, tensors: tensors).render() + "\n"
+        let json = setup.withSplit(QuantizationReport.json(outcome: outcome, selector: setup.selector, request: setup.request,
+                                                           context: setup.context, tensors: tensors), split).render() + "\n"
         contents[reportPath] = Data(json.utf8)
     }
     let wrote = "wrote \(output) (\(tensors.count) tensor\(tensors.count == 1 ? "" : "s"))" + (reportPath.map { " and \($0)" } ?? "") + "\n"
-    try setup.outputs.files.commit(contents, standardOutput: Data((summary(outcome, setup: setup, tensors: tensors) + wrote).utf8))
+    try setup.outputs.files.commit(contents, standardOutput: Data((summary(outcome, setup: setup, tensors: tensors) + (split?.summary() ?? "") + wrote).utf8))
 }
 
 /// `halo quantize --weights FOLDER -o OUT`: the grid chosen on the folder's sample (or read with
@@ -154,7 +167,7 @@ private func quantizeModel(_ args: Arguments, setup: QuantizeSetup, tablePath: S
     }
     try part?.check(against: folder)
     var outcome: QuantizationOutcome?
-    let grid: [CodeLevel]
+    var grid: [CodeLevel]
     if let gridPath = args.value("--grid") {
         grid = try GridFile.read(path: gridPath, space: space)
     } else {
@@ -168,8 +181,18 @@ private func quantizeModel(_ args: Arguments, setup: QuantizeSetup, tablePath: S
         outcome = o
         grid = o.solution.levels
     }
+    // A sensitive split is chosen on the sample and carried to every tensor by its threshold.
+    var split: SensitiveSplit?
+    if let fraction = setup.sensitiveFraction {
+        let fast = outcome?.solution ?? setup.selector.fit(levels: grid)
+        split = SensitiveSplit.choose(selector: setup.selector, fast: fast, fraction: fraction,
+                                      reselect: outcome.map { setup.reselection($0) })
+        grid = split!.fastGrid
+    }
     var writer = ModelWriter(folder: folder, plan: plan, grid: grid, space: space, granularity: setup.granularity)
     writer.threads = setup.selector.options.threads
+    writer.statistics = setup.statistics
+    writer.sensitiveThreshold = split.map { $0.threshold }
     writer.manifestFields = [("table", tablePath)] + (args.value("--grid").map { [("grid_file", $0)] } ?? [])
     let quiet = args.flag("--quiet")
     let start = Date()
@@ -186,6 +209,13 @@ private func quantizeModel(_ args: Arguments, setup: QuantizeSetup, tablePath: S
     var text = outcome.map { summary($0, setup: setup, tensors: []) + "\n" } ?? "grid of \(grid.count) levels from \(args.value("--grid") ?? "")\n"
     text += "quantized \(result.tensors.count) tensors (\(result.quality.count) weights; grid chosen on \(sampled)), kept \(result.kept.count)"
     text += result.quality.count > 0 ? String(format: "; SQNR %.2f dB over the quantized weights\n", result.quality.sqnrDB) : "\n"
+    if let split {
+        let n = result.tensors.reduce(0) { $0 + $1.sensitiveWeights }, total = max(1, result.quality.count)
+        let speedup = SensitiveSplit.timeWeightedSpeedup(fast: (total - n, split.fastSpeedup), sensitive: (n, split.sensitiveSpeedup))
+        text += "on the sample: " + split.summary()
+        text += String(format: "in the model: %d of %d weights (%.2f%%) on the sensitive grid; effective speed-up %.3fx (time-weighted)\n",
+                       n, total, 100 * Double(n) / Double(total), speedup)
+    }
     text += "wrote \(output)\(part.map { " (part \($0) of the shard files)" } ?? "")\n"
     var contents: [String: String] = [:]
     if let reportPath {
@@ -194,21 +224,32 @@ private func quantizeModel(_ args: Arguments, setup: QuantizeSetup, tablePath: S
                                                                       context: setup.context, tensors: []) {
             fields = f
         }
-        fields.append(("model", modelReport(folder: folder, output: output, part: part, sampled: sampled, result: result)))
+        if let split {
+            fields.append(("sensitive", split.json(problem: setup.selector.problem, space: space)))
+        }
+        fields.append(("model", modelReport(folder: folder, output: output, part: part, sampled: sampled, result: result, split: split)))
         contents[reportPath] = JSONValue.object(fields).render() + "\n"
     }
     try setup.outputs.commit(contents, standardOutput: text)
 }
 
 /// The `model` member of a model folder's report: what was quantized (with each tensor's error) and kept.
-private func modelReport(folder: ModelFolder, output: String, part: ModelWriter.Part?, sampled: Int, result: ModelWriter.Result) -> JSONValue {
+private func modelReport(folder: ModelFolder, output: String, part: ModelWriter.Part?, sampled: Int, result: ModelWriter.Result,
+                         split: SensitiveSplit?) -> JSONValue {
     func db(_ q: Quality) -> JSONValue { q.sqnrDB.isFinite ? .number(q.sqnrDB) : .null }
-    return .object([
+    var sensitive: [(String, JSONValue)] = []
+    if let split {
+        let n = result.tensors.reduce(0) { $0 + $1.sensitiveWeights }, total = result.quality.count
+        sensitive = [("sensitive_weights", .int(n)), ("fast_weights", .int(total - n)),
+                     ("sensitive_speedup", .number(SensitiveSplit.timeWeightedSpeedup(fast: (total - n, split.fastSpeedup), sensitive: (n, split.sensitiveSpeedup))))]
+    }
+    return .object(sensitive + [
         ("folder", .string(folder.path)), ("output", .string(output)), ("part", part.map { .string($0.description) } ?? .null),
         ("sampled_weights", .int(sampled)), ("quantized_weights", .int(result.quality.count)),
         ("mse", .number(result.quality.mse)), ("sqnr_db", db(result.quality)),
         ("quantized", .array(result.tensors.map { t in
-            .object([("name", .string(t.name)), ("shape", .array(t.shape.map { .int($0) })), ("mse", .number(t.quality.mse)), ("sqnr_db", db(t.quality))])
+            .object([("name", .string(t.name)), ("shape", .array(t.shape.map { .int($0) })), ("mse", .number(t.quality.mse)), ("sqnr_db", db(t.quality))]
+                    + (split == nil ? [] : [("sensitive_weights", .int(t.sensitiveWeights)), ("sensitive_blocks", .array(t.sensitiveBlocks.map { .int($0) }))]))
         })),
         ("kept", .array(result.kept.map { .object([("name", .string($0.name)), ("reason", .string($0.reason))]) })),
         ("files", .array(result.files.map { .string($0) })),
@@ -247,6 +288,10 @@ private struct QuantizeSetup {
     var model: (folder: ModelFolder, plan: ModelQuantizationPlan)?
     /// The granularity of the scales.
     var granularity: Granularity
+    /// Calibration statistics (`--importance` with `NAME.act_sq` / `NAME.fisher` tensors).
+    var statistics: CalibrationStatistics?
+    /// `--sensitive-fraction`: the share of weights allowed on the sensitive grid.
+    var sensitiveFraction: Double?
 
     /// Parses the options, checks `outputs` against every input (the table, weights, importance and
     /// `extraInputs`), then reads the inputs.
@@ -274,6 +319,13 @@ private struct QuantizeSetup {
             granularity = parsed
         }
         self.granularity = granularity
+        if let f = args.value("--sensitive-fraction") {
+            let text = f.hasSuffix("%") ? String(f.dropLast()) : f
+            guard let x = Double(text), x.isFinite, x >= 0, x <= (f.hasSuffix("%") ? 100 : 1) else {
+                throw HaloError("malformed --sensitive-fraction '\(f)' (expected a fraction from 0 to 1, e.g. 0.05 or 5%)")
+            }
+            sensitiveFraction = f.hasSuffix("%") ? x / 100 : x
+        }
         let budgetsGiven = budgetOptions.filter { args.value($0) != nil }.sorted()
         guard budgetsGiven.count <= 1 else {
             throw HaloError("use only one of --max-delay, --min-speedup, --max-mse, --min-sqnr (got \(budgetsGiven.joined(separator: " and ")))")
@@ -314,6 +366,7 @@ private struct QuantizeSetup {
         // Weights.
         let patterns = args.values("--tensor")
         var tensors: [WeightTensor] = []
+        var sampledImportance: [WeightTensor]?
         var weightNames: [String] = []
         let files = weightFiles
         if files.isEmpty {
@@ -340,14 +393,22 @@ private struct QuantizeSetup {
             }
             let skip = args.values("--skip")
             if files.count == 1, ModelFolder.isFolder(files[0]) {
-                if args.value("--importance") != nil {
-                    throw HaloError("--importance is not read with a model folder yet (give the weight files, or leave it out)")
-                }
                 let folder = try ModelFolder(path: files[0])
                 let plan = try ModelQuantizationPlan(folder: folder, selection: TensorSelection(include: patterns, skip: skip))
                 printWarnings(plan.warnings)
+                if let path = args.value("--importance") {
+                    let file = try SafeTensorsFile(path: path)
+                    guard CalibrationStatistics.isStatisticsFile(file) else {
+                        throw HaloError("with a model folder, --importance takes calibration statistics (tensors NAME.act_sq or NAME.fisher; see 'halo quantize --help')", file: path)
+                    }
+                    statistics = try calibrationStatistics(file, quantized: plan.quantized.map { ($0.info.name, $0.info.shape) },
+                                                           known: Set(folder.tensors.map(\.info.name)))
+                }
                 let maxWeights = try args.integer("--sample", in: 1 ... Int(Int32.max)) ?? ModelSampling.defaultMaxWeights
-                tensors = try ModelSampling.sample(folder: folder, plan: plan, maxWeights: maxWeights, granularity: granularity)
+                let sample = try ModelSampling.sample(folder: folder, plan: plan, maxWeights: maxWeights, granularity: granularity,
+                                                      statistics: statistics)
+                tensors = sample.weights
+                sampledImportance = sample.importance
                 model = (folder, plan)
             } else {
                 if let f = files.first(where: ModelFolder.isFolder) {
@@ -367,10 +428,18 @@ private struct QuantizeSetup {
             weightNames = files
         }
         // Importance.
-        var importance: [WeightTensor]?
+        var importance: [WeightTensor]? = sampledImportance
         let importancePath = args.value("--importance")
-        if let path = importancePath {
-            if path.lowercased().hasSuffix(".safetensors") {
+        if let path = importancePath, model == nil {
+            let statisticsFile = path.lowercased().hasSuffix(".safetensors") ? try SafeTensorsFile(path: path) : nil
+            if let file = statisticsFile, CalibrationStatistics.isStatisticsFile(file) {
+                var known = Set<String>()
+                for f in files where f.lowercased().hasSuffix(".safetensors") { known.formUnion(try SafeTensorsFile(path: f).tensors.map(\.name)) }
+                let stats = try calibrationStatistics(file, quantized: tensors.map { ($0.name, $0.shape) },
+                                                      known: known)
+                statistics = stats
+                importance = try tensors.map { try stats.importance(for: $0.name, shape: $0.shape) }
+            } else if path.lowercased().hasSuffix(".safetensors") {
                 let file = try SafeTensorsFile(path: path)
                 importance = try tensors.map { t in
                     guard let info = file.info(named: t.name) else {
@@ -402,6 +471,34 @@ private struct QuantizeSetup {
         request.objective = objective
         context = QuantizationReport.Context(table: tablePath, weights: weightNames, importance: importancePath)
     }
+}
+
+extension QuantizeSetup {
+    /// The sensitive split of `outcome`'s grid (`--sensitive-fraction`), or nil.
+    func split(_ outcome: QuantizationOutcome) -> SensitiveSplit? {
+        sensitiveFraction.map { SensitiveSplit.choose(selector: selector, fast: outcome.solution, fraction: $0, reselect: reselection(outcome)) }
+    }
+
+    /// The codes the grid was chosen from and its level count, to choose it again on the fast blocks.
+    func reselection(_ outcome: QuantizationOutcome) -> (allowed: [CodeLevel], levels: Int) {
+        (outcome.budgetNs.map { selector.space.allowed(maxDelayNs: $0) } ?? selector.space.levels, request.levels ?? Int.max)
+    }
+
+    /// A report with the split's `sensitive` member.
+    func withSplit(_ report: JSONValue, _ split: SensitiveSplit?) -> JSONValue {
+        guard let split, case .object(let fields) = report else { return report }
+        return .object(fields + [("sensitive", split.json(problem: selector.problem, space: selector.space))])
+    }
+}
+
+/// Reads calibration statistics for the tensors `quantized` (name, shape); `known` are the model's
+/// other tensors (their statistics are ignored, with a warning).
+private func calibrationStatistics(_ file: SafeTensorsFile, quantized: [(String, [Int])], known: Set<String>) throws -> CalibrationStatistics {
+    let stats = try CalibrationStatistics(file: file, quantized: Dictionary(quantized, uniquingKeysWith: { a, _ in a }), known: known)
+    if !stats.ignored.isEmpty {
+        printWarnings(["\(file.path): \(stats.ignored.count) statistics tensor\(stats.ignored.count == 1 ? "" : "s") of tensors that are not quantized ignored (e.g. '\(stats.ignored[0])')"])
+    }
+    return stats
 }
 
 /// The human summary printed on standard output.

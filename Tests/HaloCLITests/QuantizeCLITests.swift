@@ -291,6 +291,59 @@ final class QuantizeCLITests: XCTestCase {
         XCTAssertEqual(rep["granularity"] as? String, "group:8")
     }
 
+    /// Calibration statistics and a sensitive split from the command line (issue 15): the report says
+    /// how many weights went to each grid, NAME.grid says which rows, and those rows' codes are the only
+    /// ones outside the fast grid; a bad statistics file is one line.
+    func testQuantizeWithActSqAndSensitiveFraction() throws {
+        let a = Self.weights(32 * 64, seed: 7, scale: 0.02), b = Self.weights(16 * 64, seed: 8, scale: 0.02)
+        let weights = try write("w.safetensors", Self.safetensors([("l0.weight", "F32", [32, 64], Self.f32Bytes(a)),
+                                                                   ("l1.weight", "F32", [16, 64], Self.f32Bytes(b)),
+                                                                   ("l1.bias", "F32", [16], Self.f32Bytes(Array(b.prefix(16))))]))
+        let act = (0 ..< 64).map { Float($0 % 16 == 0 ? 50 : 0.5) }
+        let calib = try write("calib.safetensors", Self.safetensors([("l0.weight.act_sq", "F32", [64], Self.f32Bytes(act)),
+                                                                     ("l1.bias.act_sq", "F32", [1], Self.f32Bytes([1]))]))
+        let out = path("q.safetensors"), report = path("q.json")
+        let r = try halo(["quantize", "--table", Self.mac8, "--number-format", "int8", "--weights", weights, "--levels", "16",
+                          "--min-speedup", "1.25", "--importance", calib, "--sensitive-fraction", "10%", "--no-pareto",
+                          "-o", out, "--report", report])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("1 statistics tensor of tensors that are not quantized ignored (e.g. 'l1.bias.act_sq')"), r.stderr)
+        XCTAssertTrue(r.stdout.contains("sensitive split: "), r.stdout)
+        let rep = try Self.json(report)
+        let sensitive = try XCTUnwrap(rep["sensitive"] as? [String: Any])
+        let n = 48 * 64
+        let sensitiveWeights = sensitive["sensitive_weights"] as! Int
+        XCTAssertEqual(sensitiveWeights + (sensitive["fast_weights"] as! Int), n)
+        XCTAssertGreaterThan(sensitiveWeights, 0)
+        XCTAssertLessThanOrEqual(sensitiveWeights, n / 10) // the fraction is respected
+        XCTAssertEqual(sensitiveWeights % 64, 0) // whole channels
+        let fastList = (sensitive["fast_grid"] as! [String: Any])["codes"] as! [Int] // by value
+        let fastCodes = Set(fastList)
+        XCTAssertEqual(((sensitive["sensitive_grid"] as! [String: Any])["codes"] as! [Int]).count, 256)
+        let (stored, metadata) = try Self.readSafetensors(out)
+        XCTAssertEqual(metadata["halo_grid_codes"], fastList.map(String.init).joined(separator: ","))
+        var mapped = 0
+        let listed = (sensitive["tensors"] as! [[String: Any]]).map { $0["sensitive_blocks"] as! [Int] }
+        for (t, (name, rows)) in [("l0.weight", 32), ("l1.weight", 16)].enumerated() {
+            let map = try XCTUnwrap(stored[name + ".grid"])
+            XCTAssertEqual(map.shape, [rows, 1])
+            XCTAssertEqual((0 ..< rows).filter { map.bytes[$0] == 1 }, listed[t])
+            let codes = stored[name + ".codes"]!.bytes
+            for i in 0 ..< codes.count where map.bytes[i / 64] == 0 { XCTAssertTrue(fastCodes.contains(Int(codes[i]))) }
+            mapped += map.bytes.filter { $0 == 1 }.count * 64
+        }
+        XCTAssertEqual(mapped, sensitiveWeights)
+        // The time-weighted speed-up, from the report's own grid delays.
+        let ref = rep["reference_delay_ns"] as! Double
+        let dFast = (sensitive["fast_grid"] as! [String: Any])["max_delay_ns"] as! Double
+        let dSlow = (sensitive["sensitive_grid"] as! [String: Any])["max_delay_ns"] as! Double
+        XCTAssertEqual(sensitive["speedup"] as! Double, Double(n) * ref / (Double(n - sensitiveWeights) * dFast + Double(sensitiveWeights) * dSlow), accuracy: 1e-9)
+        // A statistics file naming a tensor the weights lack.
+        let bad = try write("bad.safetensors", Self.safetensors([("l7.weight.act_sq", "F32", [64], Self.f32Bytes(act))]))
+        try assertError(["quantize", "--table", Self.mac8, "--number-format", "int8", "--weights", weights, "--importance", bad, "-o", path("x.safetensors")],
+                        "\(bad): error: tensor 'l7.weight.act_sq': the model has no tensor 'l7.weight'")
+    }
+
     /// A DVFS plan: each tile's codes come from its level's grid and meet its level's budget.
     func testQuantizeDVFSPlan() throws {
         let values = Self.weights(32 * 64, seed: 9, scale: 0.03).enumerated().map { $0.offset < 16 * 64 && $0.offset % 5 == 0 ? $0.element * 6 : $0.element }

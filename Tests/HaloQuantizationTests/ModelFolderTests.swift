@@ -112,13 +112,7 @@ final class ModelFolderTests: XCTestCase {
     }
 
     /// int4 codes whose delay grows with the number of one bits (a synthetic table).
-    private var space: CodeSpace {
-        let format = NumberFormat.int(bits: 4)
-        let levels = (0 ..< 16).map { c in
-            CodeLevel(code: c, value: format.value(ofCode: c)!, delayNs: 1 + 0.25 * Double(c.nonzeroBitCount) + 0.01 * Double(c))
-        }
-        return CodeSpace(format: format, levels: levels, referenceDelayNs: 3)
-    }
+    private var space: CodeSpace { int4SpaceByOneBits() }
 
     private func grid(for tensors: [WeightTensor], levels k: Int = 8, granularity: Granularity = .channel) throws -> [CodeLevel] {
         let selector = GridSelector(problem: try QuantizationProblem(tensors: tensors, granularity: granularity), space: space)
