@@ -78,9 +78,13 @@ ratio=$(python3 -c "print('%.2f' % ($halo_s / $rtn_s))")
 import sys
 s, w = float(sys.argv[1]), int(sys.argv[2])
 rate = w / s
+def minutes(seconds):
+    return f"{seconds / 60:.1f} min" if seconds < 600 else f"{seconds / 60:.0f} min"
+print(f"Extrapolated at the same rate ({rate / 1e6:.1f} M weights/s on one such machine; memory does not grow with the model):")
+print()
 for name, n in (("7 B", 6.5e9), ("70 B", 68.5e9)):
-    print(f"Extrapolated at the same rate ({rate / 1e6:.1f} M weights/s, one machine): {name} (~{n / 1e9:.0f} B linear weights) in {n / rate / 60:.0f} min; with --shard over 8 machines, {n / rate / 8 / 60:.0f} min.")
-    print()
+    print(f"- {name} (~{n / 1e9:.0f} B linear weights): {minutes(n / rate)}; as 8 `--shard` jobs on 8 machines, {minutes(n / rate / 8)}.")
+print()
 EOF
 } > "$RESULTS/quantize-llm.md"
 
