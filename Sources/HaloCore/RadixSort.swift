@@ -70,7 +70,12 @@ public enum RadixSort {
     /// by (value, position). The result is in `keys`; `scratch` holds `n` items.
     public static func sortByUpperHalf(_ n: Int, keys: UnsafeMutablePointer<UInt32>, scratch: UnsafeMutablePointer<UInt32>) {
         guard n > 1 else { return }
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * 256) { counts in
+        // The counts live on the heap: as a stack temporary here, the release build of the test bundle
+        // corrupted its caller's frame (Swift 6.3.1; a standalone -O build of the same code did not).
+        let storage = UnsafeMutablePointer<Int>.allocate(capacity: 2 * 256)
+        defer { storage.deallocate() }
+        do {
+            let counts = UnsafeMutableBufferPointer(start: storage, count: 2 * 256)
             counts.initialize(repeating: 0)
             for i in 0 ..< n {
                 let key = keys[i]
