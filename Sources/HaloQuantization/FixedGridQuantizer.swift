@@ -111,11 +111,8 @@ private final class RowScratch {
     let origin: UnsafeMutablePointer<Int32>, scratchOrigin: UnsafeMutablePointer<Int32>
     let sorted: UnsafeMutablePointer<Float>
     let prefix: UnsafeMutablePointer<Double>
-    private let cols: Int, blockCols: Int
 
     init(cols: Int, blockCols: Int) {
-        self.cols = cols
-        self.blockCols = blockCols
         row = .allocate(capacity: cols)
         keys = .allocate(capacity: blockCols); scratchKeys = .allocate(capacity: blockCols)
         origin = .allocate(capacity: blockCols); scratchOrigin = .allocate(capacity: blockCols)
